@@ -1,0 +1,1 @@
+int main() { return 70; }  // placeholder

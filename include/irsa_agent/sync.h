@@ -1,0 +1,58 @@
+// One sync: who is asking -> the mapping call (or mapping file) -> validated
+// pairs -> rendered config -> atomic publish.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+#include "irsa_agent/log.h"
+#include "irsa_agent/outcome.h"
+#include "irsa_agent/settings.h"
+
+namespace irsa {
+
+struct SyncResult {
+  Failure failure = Failure::kNone;
+  std::string message;                // one line for the user, no secret
+  std::optional<double> retry_after;  // seconds, when the service said so
+  bool changed = false;               // the file was rewritten
+  std::vector<std::string> profiles;  // target profile names written, in order
+  std::vector<std::string> dropped;   // "NAME: why" for pairs left out
+  std::string config_hash;            // SHA-256 hex of the rendered bytes
+  std::string rendered;               // the rendered bytes
+};
+
+// Upper bound on a mapping answer (and a mapping file).
+inline constexpr size_t kMaxAnswerBytes = 1 << 20;
+
+// The JSON body of the mapping call: {"run_id": ...[, "irsa_workload_type": ...]}.
+std::string MappingRequestBody(const std::string& run_id, const std::string& workload_type);
+
+// Classifies an HTTP status of the mapping call: 200 -> kNone, 404/408/429/5xx
+// -> kTransient, other 4xx (401, 403, 400) and 3xx -> kPermanent.
+Failure ClassifyStatus(long status);
+
+class Syncer {
+ public:
+  // Borrows everything; `wall_clock` gives unix seconds for Retry-After dates.
+  Syncer(const Settings& settings, Files& files, HttpClient& http, Logger& log,
+         std::function<double()> wall_clock);
+
+  // One attempt. With `publish` false the config is rendered but not written.
+  SyncResult Sync(bool publish);
+
+ private:
+  bool FetchAnswer(std::string* body, SyncResult* result);
+
+  const Settings& settings_;
+  Files& files_;
+  HttpClient& http_;
+  Logger& log_;
+  std::function<double()> wall_clock_;
+};
+
+}  // namespace irsa

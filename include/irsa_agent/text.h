@@ -1,0 +1,32 @@
+// Small text helpers shared by the parsers. Pure functions, no allocation
+// beyond their results.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace irsa {
+
+// `s` without leading and trailing ASCII whitespace (space, \t, \r, \n, \v, \f).
+std::string_view TrimWhitespace(std::string_view s);
+
+// Splits on '\n'. A trailing '\r' on a line is kept (callers decide).
+// "a\nb" and "a\nb\n" both give {"a", "b"} (a final empty line is dropped).
+std::vector<std::string_view> SplitLines(std::string_view s);
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// True when `s` holds a byte below 0x20 or 0x7f (NUL, CR, LF, TAB included).
+bool HasControlChar(std::string_view s);
+
+// Appends `cp` to `out` as UTF-8. Returns false for surrogates and values
+// above U+10FFFF, leaving `out` unchanged.
+bool AppendUtf8(char32_t cp, std::string* out);
+
+// "Quoted" form of a name for messages: at most 64 visible characters,
+// non-printable bytes as \xNN. Never use on secrets.
+std::string Printable(std::string_view s);
+
+}  // namespace irsa
