@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,5 +64,8 @@ std::string FormatLogLine(LogFormat format, double time, LogLevel level,
                           std::string_view message, std::initializer_list<LogField> fields);
 
 std::string_view LogLevelName(LogLevel level);  // "debug", "info", "warning", "error"
+
+// Writes each line plus '\n' to stderr with one write(2) (log_stderr.cc).
+std::unique_ptr<LogSink> NewStderrLogSink();
 
 }  // namespace irsa
