@@ -1,1 +1,47 @@
-// placeholder: not implemented yet
+#include "irsa_agent/once.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "irsa_agent/backoff.h"
+
+namespace irsa {
+namespace {
+
+bool Retried(Failure failure) {
+  return failure == Failure::kTransient || failure == Failure::kAnswer;
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", s);
+  return buf;
+}
+
+}  // namespace
+
+SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock& clock,
+                           const std::function<double()>& uniform01, const Settings& settings,
+                           Logger& log) {
+  const double deadline = clock.Monotonic() + settings.timeout;
+  for (int attempt = 0;; ++attempt) {
+    SyncResult result = sync(deadline - clock.Monotonic());
+    if (!Retried(result.failure)) return result;
+
+    double wait = BackoffDelay(attempt, settings.min_backoff, settings.max_backoff, uniform01());
+    if (result.retry_after) wait = std::max(wait, std::min(*result.retry_after, settings.max_backoff));
+    const double remaining = deadline - clock.Monotonic();
+    if (wait >= remaining) {
+      log.Warn("giving up: timeout reached", {{"error", result.message},
+                                              {"attempts", std::to_string(attempt + 1)}});
+      return result;
+    }
+    log.Warn("sync failed, retrying", {{"error", result.message},
+                                       {"kind", std::string(FailureName(result.failure))},
+                                       {"retry_in", Seconds(wait)}});
+    clock.SleepFor(wait);
+  }
+}
+
+}  // namespace irsa

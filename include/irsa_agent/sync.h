@@ -43,10 +43,11 @@ class Syncer {
          std::function<double()> wall_clock);
 
   // One attempt. With `publish` false the config is rendered but not written.
-  SyncResult Sync(bool publish);
+  // The HTTP exchanges take at most `time_budget` seconds (and request-timeout).
+  SyncResult Sync(bool publish, double time_budget = 1e9);
 
  private:
-  bool FetchAnswer(std::string* body, SyncResult* result);
+  bool FetchAnswer(double time_budget, std::string* body, SyncResult* result);
 
   const Settings& settings_;
   Files& files_;

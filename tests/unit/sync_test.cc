@@ -1,1 +1,257 @@
-// placeholder: not implemented yet
+#include "irsa_agent/sync.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "fakes/capture_sink.h"
+#include "fakes/fake_files.h"
+#include "fakes/fake_http.h"
+#include "irsa_agent/digest.h"
+
+namespace irsa {
+namespace {
+
+std::string ReadTestdata(const std::string& name) {
+  std::ifstream in(std::string(IRSA_TESTDATA_DIR) + "/" + name, std::ios::binary);
+  REQUIRE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+constexpr char kToken[] = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA";
+constexpr char kLabels[] =
+    "app.kubernetes.io/name=\"run-6527182438a6346046006654\"\n"
+    "dominodatalab.com/execution-id=\"6527182438a6346046006654\"\n"
+    "dominodatalab.com/workload-type=\"Workspace\"";
+
+struct SyncFixture {
+  Settings settings;
+  FakeFiles files;
+  FakeHttp http;
+  CaptureSink sink;
+  Logger log{LogLevel::kDebug, LogFormat::kText, &sink, [] { return 1.8e9; }};
+  Syncer syncer{settings, files, http, log, [] { return 1.8e9; }};
+
+  SyncFixture() {
+    settings.endpoint = "http://iam-sa-mapping-svc.domino-platform/map_iam_role_to_pod_sa";
+    settings.region = "us-west-2";
+    files.content[settings.pod_info_path] = kLabels;
+    files.content[settings.domino_token_file] = std::string(kToken) + "\n";
+  }
+
+  // Every log line and message so far, for secret checks.
+  std::string Output(const SyncResult& r) const { return sink.All() + r.message; }
+};
+
+TEST_SUITE("sync") {
+  TEST_CASE_FIXTURE(SyncFixture, "reference answer from the first-generation service") {
+    http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.changed);
+    CHECK(r.profiles == std::vector<std::string>{"acme-update-bucket-role", "acme-list-bucket-role"});
+    CHECK(r.dropped.empty());
+    CHECK(files.content[settings.aws_config_file] == ReadTestdata("reference-rendered.conf"));
+    CHECK(files.modes[settings.aws_config_file] == 0644);
+    CHECK(r.config_hash == Sha256Hex(r.rendered));
+
+    REQUIRE(http.requests.size() == 1);
+    const HttpRequest& req = http.requests[0];
+    CHECK(req.method == "POST");
+    CHECK(req.url == settings.endpoint);
+    CHECK(http.Header(0, "Content-Type") == "application/json");
+    CHECK(http.Header(0, "Authorization") == std::string("Bearer ") + kToken);
+    CHECK(req.body == R"({"run_id":"6527182438a6346046006654"})");
+    CHECK(req.max_response_bytes == kMaxAnswerBytes);
+    CHECK(Output(r).find(kToken) == std::string::npos);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "later generation sends the workload type") {
+    files.content[settings.pod_info_path] =
+        std::string(kLabels) + "\ndominodatalab.com/irsa-workload-type=\"cluster-worker\"";
+    http.script.push_back(FakeExchange::Status(200, ""));
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(http.requests.at(0).body ==
+          R"({"irsa_workload_type":"cluster-worker","run_id":"6527182438a6346046006654"})");
+    CHECK(r.profiles.empty());
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "credential from the API proxy when there is no token file") {
+    files.content.erase(settings.domino_token_file);
+    settings.api_proxy = "http://localhost:8899/";
+    http.script.push_back(FakeExchange::Status(200, std::string(kToken) + "\n"));
+    http.script.push_back(FakeExchange::Status(200, ""));
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(http.requests.size() == 2);
+    CHECK(http.requests[0].method == "GET");
+    CHECK(http.requests[0].url == "http://localhost:8899/access-token");
+    CHECK(http.Header(1, "Authorization") == std::string("Bearer ") + kToken);
+    CHECK(Output(r).find(kToken) == std::string::npos);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "API key and run id in a workspace without labels") {
+    files.content.clear();
+    settings.run_id = "6527182438a6346046006654";
+    settings.api_key = "api-key-secret-value";
+    http.script.push_back(FakeExchange::Status(200, ""));
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(http.Header(0, "X-Domino-Api-Key") == "api-key-secret-value");
+    CHECK(http.Header(0, "Authorization").empty());
+    CHECK(http.requests[0].body == R"({"run_id":"6527182438a6346046006654"})");
+    CHECK(Output(r).find("api-key-secret-value") == std::string::npos);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "local input failures never reach the service") {
+    struct Case {
+      const char* name;
+      std::function<void(SyncFixture&)> setup;
+      const char* message;
+    };
+    const std::vector<Case> cases = {
+        {"no labels, no run id", [](SyncFixture& f) { f.files.content.erase(f.settings.pod_info_path); },
+         "no run id: labels file /var/run/podinfo/labels does not exist and run-id is not set"},
+        {"malformed labels",
+         [](SyncFixture& f) { f.files.content[f.settings.pod_info_path] = "a=\"b"; },
+         "/var/run/podinfo/labels:1: unterminated quoted value"},
+        {"empty token", [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = " \n"; },
+         "Domino token file /var/lib/domino/home/.api/token is empty"},
+        {"newline inside token",
+         [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = "abc\r\nX-Evil: 1"; },
+         "Domino token file /var/lib/domino/home/.api/token holds a space or control character "
+         "inside the token"},
+        {"no credential at all",
+         [](SyncFixture& f) { f.files.content.erase(f.settings.domino_token_file); },
+         "no Domino credential: token file /var/lib/domino/home/.api/token does not exist and "
+         "neither api-proxy nor api-key is set"},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.name);
+      SyncFixture f;
+      c.setup(f);
+      const SyncResult r = f.syncer.Sync(true);
+      CHECK(r.failure == Failure::kInput);
+      CHECK(r.message == c.message);
+      CHECK(f.http.requests.empty());
+      CHECK(f.files.publishes == 0);
+    }
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "service answers map to failure kinds") {
+    struct Case {
+      FakeExchange exchange;
+      Failure failure;
+      const char* message;
+    };
+    FakeExchange redirect = FakeExchange::Status(302);
+    redirect.response.location = "https://evil.example:8443/steal?x=1";
+    const std::vector<Case> cases = {
+        {FakeExchange::Status(404, "No Pod Found with the run id x for the user"), Failure::kTransient,
+         "mapping service: HTTP 404: no pod found for run id 6527182438a6346046006654 (not running "
+         "yet, or the credential belongs to another user)"},
+        {FakeExchange::Status(401), Failure::kPermanent,
+         "mapping service: HTTP 401: the Domino credential (token file "
+         "/var/lib/domino/home/.api/token) was refused"},
+        {FakeExchange::Status(403), Failure::kPermanent,
+         "mapping service: HTTP 403: the Domino credential (token file "
+         "/var/lib/domino/home/.api/token) was refused"},
+        {FakeExchange::Status(400, "<html>bad</html>"), Failure::kPermanent, "mapping service: HTTP 400"},
+        {FakeExchange::Status(500, "<html>AccessDenied</html>"), Failure::kTransient,
+         "mapping service: HTTP 500"},
+        {FakeExchange::Status(503), Failure::kTransient, "mapping service: HTTP 503"},
+        {FakeExchange::Status(429), Failure::kTransient, "mapping service: HTTP 429"},
+        {redirect, Failure::kPermanent,
+         "mapping service: HTTP 302: redirect to evil.example:8443 not followed (the credential is "
+         "never sent across a redirect)"},
+        {FakeExchange::Fail(HttpFailure::kTimeout, "POST http://x/: timed out"), Failure::kTransient,
+         "mapping service: POST http://x/: timed out"},
+        {FakeExchange::Fail(HttpFailure::kTooLarge, "too big"), Failure::kAnswer,
+         "mapping service: answer larger than 1048576 bytes refused"},
+        {FakeExchange::Status(200, "<html><body>oops</body></html>"), Failure::kAnswer,
+         "mapping answer rejected: answer:1: not a section header, entry or comment"},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.message);
+      SyncFixture f;
+      f.files.content[f.settings.aws_config_file] = "previous";
+      f.http.script.push_back(c.exchange);
+      const SyncResult r = f.syncer.Sync(true);
+      CHECK(r.failure == c.failure);
+      CHECK(r.message == c.message);
+      CHECK(f.files.content[f.settings.aws_config_file] == "previous");
+      CHECK(f.Output(r).find(kToken) == std::string::npos);
+    }
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "Retry-After is passed on") {
+    FakeExchange e = FakeExchange::Status(503);
+    e.response.retry_after = "7";
+    http.script.push_back(e);
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.retry_after.has_value());
+    CHECK(*r.retry_after == doctest::Approx(7));
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "second identical sync leaves the file alone") {
+    http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
+    CHECK(syncer.Sync(true).changed);
+    const SyncResult again = syncer.Sync(true);
+    CHECK(again.failure == Failure::kNone);
+    CHECK_FALSE(again.changed);
+    CHECK(files.publishes == 1);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "publish failure keeps the kind and message") {
+    http.script.push_back(FakeExchange::Status(200, ""));
+    files.publish_error = "no space left on device writing /var/run/.aws/config";
+    const SyncResult r = syncer.Sync(true);
+    CHECK(r.failure == Failure::kPublish);
+    CHECK(r.message == files.publish_error);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "render only when not publishing") {
+    http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
+    const SyncResult r = syncer.Sync(false);
+    CHECK(r.failure == Failure::kNone);
+    CHECK(r.rendered == ReadTestdata("reference-rendered.conf"));
+    CHECK(files.publishes == 0);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "mapping file replaces the service") {
+    settings.endpoint.clear();
+    settings.mapping_file = "/etc/irsa-agent/mapping.conf";
+    files.content.clear();
+    files.content[settings.mapping_file] = ReadTestdata("reference-answer.conf");
+    const SyncResult r = syncer.Sync(true);
+    CHECK(r.failure == Failure::kNone);
+    CHECK(r.profiles.size() == 2);
+    CHECK(http.requests.empty());
+
+    files.content.erase(settings.mapping_file);
+    const SyncResult missing = syncer.Sync(true);
+    CHECK(missing.failure == Failure::kInput);
+    CHECK(missing.message == "mapping file /etc/irsa-agent/mapping.conf does not exist");
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "time budget caps the request time-outs") {
+    http.script.push_back(FakeExchange::Status(200, ""));
+    settings.request_timeout = 10;
+    syncer.Sync(true, 2.5);
+    CHECK(http.requests.at(0).total_timeout == doctest::Approx(2.5));
+    CHECK(http.requests.at(0).connect_timeout == doctest::Approx(2.5));
+  }
+
+  TEST_CASE("status classification") {
+    CHECK(ClassifyStatus(200) == Failure::kNone);
+    for (long s : {404L, 408L, 429L, 500L, 502L, 503L, 504L}) CHECK(ClassifyStatus(s) == Failure::kTransient);
+    for (long s : {201L, 301L, 302L, 400L, 401L, 403L, 405L}) CHECK(ClassifyStatus(s) == Failure::kPermanent);
+  }
+}
+
+}  // namespace
+}  // namespace irsa

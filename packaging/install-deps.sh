@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing irsa-agent needs on Debian bookworm (as root).
+# Idempotent: installs only the packages that are missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config file
+  libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libinih-dev doctest-dev
+  openssl ca-certificates
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The integration tests drive the real AWS SDKs and moto from the default python3.
+if ! python3 -c 'import boto3, botocore, moto, cryptography' 2>/dev/null; then
+  echo "install-deps: python3 lacks boto3/botocore/moto/cryptography" >&2
+  if ! python3 -m pip install --quiet boto3 awscli 'moto[server]' cryptography; then
+    echo "install-deps: cannot install the Python test dependencies" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,65 @@
+// Scripted HttpClient: answers from a queue (the last entry repeats) and
+// records every request it was given.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "irsa_agent/http.h"
+
+namespace irsa {
+
+struct FakeExchange {
+  HttpFailure failure = HttpFailure::kNone;  // kNone: answer `response`
+  HttpResponse response;
+  std::string error = "connection refused";
+
+  static FakeExchange Status(long status, std::string body = "") {
+    FakeExchange e;
+    e.response.status = status;
+    e.response.body = std::move(body);
+    return e;
+  }
+  static FakeExchange Fail(HttpFailure failure, std::string error) {
+    FakeExchange e;
+    e.failure = failure;
+    e.error = std::move(error);
+    return e;
+  }
+};
+
+class FakeHttp : public HttpClient {
+ public:
+  std::deque<FakeExchange> script;
+  std::vector<HttpRequest> requests;
+
+  bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
+            std::string* err) override {
+    requests.push_back(request);
+    if (script.empty()) {
+      *failure = HttpFailure::kConnect;
+      *err = "FakeHttp: no scripted answer";
+      return false;
+    }
+    const FakeExchange exchange = script.front();
+    if (script.size() > 1) script.pop_front();
+    if (exchange.failure != HttpFailure::kNone) {
+      *failure = exchange.failure;
+      *err = exchange.error;
+      return false;
+    }
+    *response = exchange.response;
+    return true;
+  }
+
+  // The value of header `name` in request `i`, or "" when absent.
+  std::string Header(size_t i, const std::string& name) const {
+    for (const auto& [key, value] : requests.at(i).headers) {
+      if (key == name) return value;
+    }
+    return "";
+  }
+};
+
+}  // namespace irsa
