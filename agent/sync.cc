@@ -106,6 +106,7 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   request.connect_timeout = std::min(kMaxConnectTimeout, request.total_timeout);
   if (!settings_.ca_file.empty()) request.ca_file = settings_.ReadPath(settings_.ca_file);
   request.max_response_bytes = kMaxAnswerBytes;
+  request.cancelled = cancelled_;
 
   HttpResponse response;
   HttpFailure http_failure = HttpFailure::kNone;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,6 +19,9 @@ struct HttpRequest {
   double total_timeout = 10;
   std::string ca_file;  // extra trusted CA or self-signed leaf (PEM); empty for none
   size_t max_response_bytes = 1 << 20;
+  // Polled during the exchange; when it returns true the exchange stops early
+  // and fails with kTimeout ("cancelled"). Empty: never cancelled.
+  std::function<bool()> cancelled;
 };
 
 struct HttpResponse {

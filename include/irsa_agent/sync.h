@@ -46,6 +46,9 @@ class Syncer {
   // The HTTP exchanges take at most `time_budget` seconds (and request-timeout).
   SyncResult Sync(bool publish, double time_budget = 1e9);
 
+  // Makes every HTTP exchange stop early once `cancelled` returns true.
+  void set_cancel(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
  private:
   bool FetchAnswer(double time_budget, std::string* body, SyncResult* result);
 
@@ -54,6 +57,7 @@ class Syncer {
   HttpClient& http_;
   Logger& log_;
   std::function<double()> wall_clock_;
+  std::function<bool()> cancelled_;
 };
 
 }  // namespace irsa

@@ -1,0 +1,64 @@
+#include <cstdio>
+#include <random>
+
+#include "commands.h"
+#include "irsa_agent/once.h"
+#include "irsa_agent/outcome.h"
+#include "irsa_agent/sync.h"
+
+namespace irsa {
+namespace {
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+void PrintError(std::string_view message) {
+  std::fprintf(stderr, "irsa-agent: error: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+Logger MakeLogger(const Settings& settings, Shells& shells) {
+  Clock* clock = shells.clock.get();
+  Logger log(settings.log_level, settings.log_format, shells.sink.get(),
+             [clock] { return clock->Wall(); });
+  log.AddSecret(settings.api_key);
+  return log;
+}
+
+std::function<double()> UniformSource() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
+
+int OnceCommand(const Invocation& invocation, Shells& shells) {
+  const Settings& settings = invocation.settings;
+  Clock& clock = *shells.clock;
+  Logger log = MakeLogger(settings, shells);
+  Syncer syncer(settings, *shells.files, *shells.http, log, [&clock] { return clock.Wall(); });
+  const bool publish = !invocation.print;
+  const SyncResult result =
+      SyncWithRetries([&](double budget) { return syncer.Sync(publish, budget); }, clock,
+                      UniformSource(), settings, log);
+  if (result.failure != Failure::kNone) {
+    PrintError(log.Redact(result.message));
+    return ExitCodeFor(result.failure);
+  }
+  if (invocation.print) {
+    std::fwrite(result.rendered.data(), 1, result.rendered.size(), stdout);
+  } else if (result.changed) {
+    const std::string names = result.profiles.empty() ? "" : " (" + JoinNames(result.profiles) + ")";
+    std::printf("wrote %zu profiles to %s%s\n", result.profiles.size(),
+                settings.aws_config_file.c_str(), names.c_str());
+  } else {
+    std::printf("%s unchanged (%zu profiles)\n", settings.aws_config_file.c_str(),
+                result.profiles.size());
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitPublish;
+}
+
+}  // namespace irsa

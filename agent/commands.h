@@ -1,0 +1,38 @@
+// The subcommands, each in its own cmd_*.cc. main.cc builds the shells and
+// calls one; each returns the process exit code.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "irsa_agent/clock.h"
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+#include "irsa_agent/log.h"
+#include "irsa_agent/settings.h"
+
+namespace irsa {
+
+// The real shells, owned by main and borrowed by every command.
+struct Shells {
+  std::unique_ptr<Clock> clock;
+  std::unique_ptr<LogSink> sink;
+  std::unique_ptr<Files> files;
+  std::unique_ptr<HttpClient> http;
+};
+
+// "irsa-agent: error: MESSAGE" on stderr.
+void PrintError(std::string_view message);
+
+// A Logger for `settings` writing to the shells' sink, with the api-key registered as a secret.
+Logger MakeLogger(const Settings& settings, Shells& shells);
+
+// Uniform draws from [0, 1), seeded from the OS.
+std::function<double()> UniformSource();
+
+int OnceCommand(const Invocation& invocation, Shells& shells);
+int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int StatusCommand(const Invocation& invocation, Shells& shells);
+
+}  // namespace irsa
