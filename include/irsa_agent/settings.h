@@ -91,6 +91,7 @@ struct SettingInfo {
   std::string_view default_text;
   std::string_view help;
   bool secret = false;
+  std::string_view run_default;  // the default under `run` when it differs; else empty
 };
 const std::vector<SettingInfo>& AllSettings();
 
