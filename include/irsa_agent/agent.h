@@ -19,6 +19,21 @@ struct AgentTiming {
   double debounce_max = 0.1;       // a burst never delays the re-read longer than this
 };
 
+// Syncs brought forward by a request (SyncRequested, or InputsChecked with a
+// change) start at most once per this many seconds, counted from the previous
+// sync start: a token file rewritten in a loop or a flood of SIGHUPs cannot make
+// the agent call the service hot. A request inside the window is deferred to the
+// window's end, never dropped.
+//
+// The guarantee, for consecutive sync starts S1 < S2 where S1's sync finished at
+// F with failure kind K: S2 >= S1 + kSyncRateLimit when a request brought S2
+// forward; otherwise S2 >= F + the delay drawn at F, which is at least
+// 0.9 * refresh_interval after success, min_backoff after kTransient, kAnswer or
+// kPublish, and 0.9 * max_backoff after kPermanent or kInput. So two syncs never
+// start less than min(1 s, min_backoff, 0.9 * max_backoff, 0.9 * refresh_interval)
+// apart: one second with the defaults, whatever the service answers.
+inline constexpr double kSyncRateLimit = 1.0;
+
 // What the loop must do now.
 struct AgentDue {
   bool check_inputs = false;  // re-read the inputs and call InputsChecked()
@@ -27,7 +42,10 @@ struct AgentDue {
 
 class Agent {
  public:
-  // `uniform01` draws from [0, 1) for jitter; it is called only when a delay is drawn.
+  // `uniform01` draws from [0, 1) for jitter; it is called only when a delay is
+  // drawn (once per SyncFinished). Settings validate `timing`; a value that is
+  // not finite and positive (debounce: not negative) falls back to its default,
+  // and max_backoff is raised to min_backoff, so the guarantee above always holds.
   Agent(const AgentTiming& timing, std::function<double()> uniform01);
 
   // The first sync is due at `now`; the first poll one poll_interval later.
@@ -40,32 +58,42 @@ class Agent {
   // The loop re-read the inputs; `changed` when any content hash differs from
   // the last read. A change makes a sync due at once (even while backing off:
   // a rotated token or new labels may be the fix), but never more than one
-  // sync at a time.
+  // sync at a time. A change reported with the same `now` as the Due() that
+  // handed out the running sync is covered by that sync (the loop checks inputs
+  // before it syncs) and queues nothing.
   void InputsChecked(double now, bool changed);
 
-  // SIGHUP or GET /refresh: a sync is due at once.
+  // SIGHUP or GET /refresh: a sync is due at once (subject to kSyncRateLimit);
+  // while one runs, the next is due right after it.
   void SyncRequested(double now);
 
   // A sync ended. Success (kNone): backoff resets, next sync after the
   // jittered refresh interval. kTransient, kAnswer, kPublish: next after
   // BackoffDelay(attempt), or Retry-After when longer (capped at max_backoff).
   // kPermanent, kInput: next after max_backoff, jittered +-10 %, so a refused
-  // credential is retried slowly, never hot.
+  // credential is retried slowly, never hot. After any failure a Retry-After
+  // longer than the drawn delay wins, capped at max_backoff; <= 0 is ignored.
+  // A request made while the sync ran makes the next one due at once (subject
+  // to kSyncRateLimit). Calls uniform01 exactly once.
   void SyncFinished(double now, Failure failure, std::optional<double> retry_after);
 
   // What is due at `now`; returned actions are cleared (call once per wake-up).
   // A sync is never due while one is running (between Due() returning sync and
-  // SyncFinished()).
+  // SyncFinished()). The poll is due poll_interval after the previous input
+  // check, whatever caused it. Both may be due at once: check inputs first.
   AgentDue Due(double now);
 
   // The monotonic time of the next due action (never in the past by more than
-  // the caller's lateness; always finite).
+  // the caller's lateness; always finite). Right after Due(now) it is > now.
   double NextWake() const;
 
   int consecutive_failures() const { return failures_; }
   bool sync_running() const { return running_; }
 
  private:
+  void RequestSync(double now);
+  double EarliestRequestedSync(double now) const;  // now, or the end of the rate-limit window
+
   AgentTiming timing_;
   std::function<double()> uniform01_;
   double next_sync_ = 0;
@@ -75,6 +103,7 @@ class Agent {
   bool running_ = false;
   bool sync_pending_ = false;          // requested while running: run right after
   int failures_ = 0;                   // consecutive failed syncs (the backoff attempt)
+  std::optional<double> last_start_;   // when the latest sync was handed out
 };
 
 }  // namespace irsa
