@@ -28,6 +28,10 @@ struct ConfigSection {
 // that is neither a section header, an entry nor a comment, an unterminated
 // header, an empty key, and an indented (continuation) line. Duplicate sections
 // and keys are kept as they are, for the caller to judge.
+// Details: a carriage return anywhere is rejected (no CRLF); a header is `[`
+// to the line's last `]`, trimmed and not empty, with nothing after it; an
+// entry splits at the first `=`; a comment may be indented; `*out` is only
+// written on success.
 bool ParseAwsConfig(std::string_view text, std::string_view what,
                     std::vector<ConfigSection>* out, std::string* err);
 
