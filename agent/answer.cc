@@ -53,12 +53,25 @@ bool HasKey(const ConfigSection& section, std::string_view key) {
                      [key](const ConfigEntry& e) { return e.key == key; });
 }
 
-// Checks that `section` holds exactly `keys`, once each, each with a non-empty
-// value free of control characters; fills `*values` by key.
+// What a caller reads: the service's answer, or a config this agent published
+// (which also holds `region` in every profile).
+struct Rules {
+  std::string_view what;  // prefix of syntax errors
+  bool allow_region;
+};
+constexpr Rules kAnswerRules = {"answer", false};
+constexpr Rules kPublishedRules = {"config", true};
+constexpr std::string_view kRegionKey = "region";
+
+// Checks that `section` holds exactly `keys` (and `region` when allowed), once
+// each, each with a non-empty value free of control characters; fills
+// `*values` by key.
 bool CheckKeys(const ConfigSection& section, std::array<std::string_view, 2> keys,
-               std::map<std::string, std::string, std::less<>>* values, std::string* why) {
+               const Rules& rules, std::map<std::string, std::string, std::less<>>* values,
+               std::string* why) {
   for (const ConfigEntry& e : section.entries) {
-    if (e.key != keys[0] && e.key != keys[1]) {
+    const bool optional = rules.allow_region && e.key == kRegionKey;
+    if (e.key != keys[0] && e.key != keys[1] && !optional) {
       *why = "unknown key " + Printable(e.key);
     } else if (values->count(e.key) != 0) {
       *why = "repeated key " + e.key;
@@ -93,25 +106,27 @@ std::string ArnProblem(std::string_view problem) {
 // otherwise sets `*drop` to "PROFILE: problem" and the line of the profile at
 // fault.
 bool CheckPair(const std::string& name, const ConfigSection& target, const ConfigSection& source,
-               ProfilePair* pair, Drop* drop) {
+               const Rules& rules, ProfilePair* pair, Drop* drop) {
   const std::string source_name = std::string(kSourcePrefix) + name;
   std::map<std::string, std::string, std::less<>> t;
   std::map<std::string, std::string, std::less<>> s;
   std::string problem;
-  if (!CheckKeys(target, {"source_profile", "role_arn"}, &t, &problem)) {
+  if (!CheckKeys(target, {"source_profile", "role_arn"}, rules, &t, &problem)) {
     *drop = {target.line, name + ": " + problem};
   } else if (t["source_profile"] != source_name) {
     *drop = {target.line, name + ": source_profile must be " + source_name};
   } else if (!ParseRoleArn(t["role_arn"], &pair->target_role, &problem)) {
     *drop = {target.line, name + ": role_arn: " + ArnProblem(problem)};
-  } else if (!CheckKeys(source, {"web_identity_token_file", "role_arn"}, &s, &problem)) {
+  } else if (!CheckKeys(source, {"web_identity_token_file", "role_arn"}, rules, &s, &problem)) {
     *drop = {source.line, source_name + ": " + problem};
   } else if (!ParseRoleArn(s["role_arn"], &pair->proxy_role, &problem)) {
     *drop = {source.line, source_name + ": role_arn: " + ArnProblem(problem)};
   } else {
-    // web_identity_token_file is checked but not kept: the agent writes its
-    // own setting, never the path the service hard-codes.
+    // The renderer never uses token_file: the agent writes its own setting,
+    // never the path the service hard-codes.
     pair->name = name;
+    pair->token_file = s["web_identity_token_file"];
+    if (auto region = t.find(kRegionKey); region != t.end()) pair->region = region->second;
     return true;
   }
   return false;
@@ -149,8 +164,8 @@ std::vector<Profile> CollectProfiles(const std::vector<ConfigSection>& sections,
 
 // A target with its pair validated: the source is claimed first, so a target
 // dropped for its own fault does not make its source look orphaned.
-void JudgeTarget(const Profile& target, std::vector<Profile>* profiles, MappingAnswer* out,
-                 std::vector<Drop>* drops) {
+void JudgeTarget(const Profile& target, const Rules& rules, std::vector<Profile>* profiles,
+                 MappingAnswer* out, std::vector<Drop>* drops) {
   const std::string source_name = std::string(kSourcePrefix) + target.name;
   Profile* source = nullptr;
   for (Profile& p : *profiles) {
@@ -168,7 +183,7 @@ void JudgeTarget(const Profile& target, std::vector<Profile>* profiles, MappingA
   } else {
     ProfilePair pair;
     Drop drop;
-    if (CheckPair(target.name, *target.section, *source->section, &pair, &drop)) {
+    if (CheckPair(target.name, *target.section, *source->section, rules, &pair, &drop)) {
       out->pairs.push_back(std::move(pair));
     } else {
       drops->push_back(std::move(drop));
@@ -190,18 +205,16 @@ Drop JudgeUnclaimed(const Profile& p) {
   return {line, p.name + ": missing source_profile"};
 }
 
-}  // namespace
-
-bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* err) {
+bool ParsePairs(std::string_view body, const Rules& rules, MappingAnswer* out, std::string* err) {
   std::vector<ConfigSection> sections;
-  if (!ParseAwsConfig(body, "answer", &sections, err)) return false;
+  if (!ParseAwsConfig(body, rules.what, &sections, err)) return false;
 
   MappingAnswer answer;
   std::vector<Drop> drops;
   std::vector<Profile> profiles = CollectProfiles(sections, &drops);
   // JudgeTarget marks sources (never targets) as used; the vector keeps its size.
   for (const Profile& p : profiles) {
-    if (p.is_target) JudgeTarget(p, &profiles, &answer, &drops);
+    if (p.is_target) JudgeTarget(p, rules, &profiles, &answer, &drops);
   }
   for (const Profile& p : profiles) {
     if (!p.is_target && !p.used) drops.push_back(JudgeUnclaimed(p));
@@ -211,6 +224,16 @@ bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* 
   for (Drop& d : drops) answer.dropped.push_back(std::move(d.text));
   *out = std::move(answer);
   return true;
+}
+
+}  // namespace
+
+bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* err) {
+  return ParsePairs(body, kAnswerRules, out, err);
+}
+
+bool ParsePublishedConfig(std::string_view text, MappingAnswer* out, std::string* err) {
+  return ParsePairs(text, kPublishedRules, out, err);
 }
 
 }  // namespace irsa

@@ -121,11 +121,11 @@ std::string FormatLine(LogFormat format, double time, LogLevel level, std::strin
 Logger::Logger(LogLevel level, LogFormat format, LogSink* sink, std::function<double()> wall_clock)
     : level_(level), format_(format), sink_(sink), wall_clock_(std::move(wall_clock)) {}
 
-void Logger::Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+void Logger::Log(LogLevel level, std::string_view message, std::span<const LogField> fields) {
   if (!Enabled(level) || sink_ == nullptr) return;
   const double now = wall_clock_ ? wall_clock_() : 0;
   if (secrets_.empty()) {
-    sink_->Emit(FormatLogLine(format_, now, level, message, fields));
+    sink_->Emit(FormatLine(format_, now, level, message, fields));
     return;
   }
   // Redact the inputs first: escaping (a quote or newline inside a secret, or

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -141,8 +141,8 @@ class RunLoop {
       std::string content;
       std::string err;
       const ReadStatus status = shells_.files.Read(path, kMaxAnswerBytes, &content, &err);
-      const std::string hash = status == ReadStatus::kOk ? Sha256Hex(content)
-                                                         : "status:" + std::to_string(int(status));
+      const std::string hash =
+          status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
       if (path == inputs_.front()) {
         if (status == ReadStatus::kOk) log_.AddSecret(std::string(TrimWhitespace(content)));
         ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
@@ -161,11 +161,9 @@ class RunLoop {
   void ObserveToken(std::optional<std::string_view> token) {
     const auto now = static_cast<int64_t>(shells_.clock.Wall());
     for (const TokenNote& note : token_monitor_.Observe(token, now)) {
-      std::string fields;
-      log_.Log(note.level, note.message, {});
-      for (const auto& [key, value] : note.fields) {
-        log_.Debug("web identity token claim", {{"claim", key}, {"value", value}});
-      }
+      std::vector<LogField> fields;
+      for (const auto& [key, value] : note.fields) fields.push_back({key, value});
+      log_.Log(note.level, note.message, fields);
     }
     state_.token_expires_at = token_monitor_.expiry();
   }
@@ -194,10 +192,10 @@ class RunLoop {
       state_.last_error = log_.Redact(result.message);
       state_.last_error_kind = std::string(FailureName(result.failure));
       state_.last_error_at = state_.last_attempt_at;
-      log_.Warn("sync failed", {{"error", result.message},
-                                {"kind", state_.last_error_kind},
-                                {"consecutive_failures",
-                                 std::to_string(agent_.consecutive_failures())}});
+      log_.Warn("sync failed",
+                {{"error", result.message},
+                 {"kind", state_.last_error_kind},
+                 {"consecutive_failures", std::to_string(agent_.consecutive_failures())}});
     }
     state_.consecutive_failures = agent_.consecutive_failures();
     WriteState();

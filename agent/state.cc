@@ -98,4 +98,26 @@ bool ParseState(std::string_view text, AgentState* out, std::string* err) {
   return true;
 }
 
+Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config) {
+  if (!state.last_success_at) {
+    const std::string why = state.last_error.empty() ? "no successful sync yet"
+                                                     : "no successful sync yet: " + state.last_error;
+    return {false, why};
+  }
+  if (!config) return {false, "config file " + state.config_file + " is missing"};
+  MappingAnswer published;
+  std::string err;
+  if (!ParsePublishedConfig(*config, &published, &err)) {
+    return {false, "config file " + state.config_file + " does not parse: " + err};
+  }
+  if (!published.dropped.empty()) {
+    return {false, "config file " + state.config_file + " has an invalid profile: " +
+                       published.dropped.front()};
+  }
+  std::string reason = std::to_string(published.pairs.size()) + " profiles in " + state.config_file;
+  if (Sha256Hex(*config) != state.config_hash) reason += " (changed since the agent wrote it)";
+  if (!state.last_error.empty()) reason += "; last sync failed: " + state.last_error;
+  return {true, reason};
+}
+
 }  // namespace irsa

@@ -15,6 +15,8 @@ struct ProfilePair {
   std::string name;     // the IAM role name users write in their code
   RoleArn target_role;  // role_arn of `name`, in the account that owns the data
   RoleArn proxy_role;   // role_arn of `src_<name>`, assumed with web identity
+  std::string token_file;  // web_identity_token_file as read; never rendered
+  std::string region;      // region of `name` as read (published configs only)
 };
 
 struct MappingAnswer {
@@ -33,6 +35,11 @@ struct MappingAnswer {
 // `[profile ...]`, unknown or repeated keys, control characters, duplicate
 // profiles (every copy is dropped), orphans and self-references are dropped.
 bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* err);
+
+// Reads back a config this agent published: the same rules as
+// ParseMappingAnswer, plus an optional `region` key in every profile; syntax
+// errors are prefixed "config:LINE:".
+bool ParsePublishedConfig(std::string_view text, MappingAnswer* out, std::string* err);
 
 // The prefix of a source profile's name.
 inline constexpr std::string_view kSourcePrefix = "src_";

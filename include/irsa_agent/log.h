@@ -6,6 +6,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,10 @@ class Logger {
   // `wall_clock` returns unix seconds for the timestamp. Borrows `sink`.
   Logger(LogLevel level, LogFormat format, LogSink* sink, std::function<double()> wall_clock);
 
-  void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+  void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {}) {
+    Log(level, message, std::span<const LogField>(fields.begin(), fields.size()));
+  }
+  void Log(LogLevel level, std::string_view message, std::span<const LogField> fields);
   void Debug(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kDebug, m, f); }
   void Info(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kInfo, m, f); }
   void Warn(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kWarning, m, f); }

@@ -63,7 +63,7 @@ TEST_SUITE("render") {
 
   TEST_CASE("exact layout of one pair, without a region") {
     const ProfilePair pair{"a", MakeArn("524112250363", "/", "a"),
-                           MakeArn("946429944765", "/", "a")};
+                           MakeArn("946429944765", "/", "a"), "", ""};
     CHECK(RenderConfig({pair}, {"/t", ""}) == std::string(kComment) +
                                                   "[profile a]\n"
                                                   "source_profile = src_a\n"
@@ -92,7 +92,8 @@ TEST_SUITE("render") {
   }
 
   TEST_CASE("a hand-built ARN without a path renders the root path") {
-    const ProfilePair pair{"a", MakeArn("524112250363", "", "a"), MakeArn("946429944765", "", "a")};
+    const ProfilePair pair{"a", MakeArn("524112250363", "", "a"), MakeArn("946429944765", "", "a"),
+                           "", ""};
     const std::string rendered = RenderConfig({pair}, {"/t", ""});
     CHECK(rendered.find("role_arn = arn:aws:iam::524112250363:role/a\n") != std::string::npos);
   }
