@@ -51,7 +51,8 @@ int OnceCommand(const Invocation& invocation, Shells& shells) {
   if (invocation.print) {
     std::fwrite(result.rendered.data(), 1, result.rendered.size(), stdout);
   } else if (result.changed) {
-    const std::string names = result.profiles.empty() ? "" : " (" + JoinNames(result.profiles) + ")";
+    const std::string names =
+        result.profiles.empty() ? "" : " (" + JoinNames(result.profiles) + ")";
     std::printf("wrote %zu profiles to %s%s\n", result.profiles.size(),
                 settings.aws_config_file.c_str(), names.c_str());
   } else {

@@ -29,11 +29,14 @@ int StatusCommand(const Invocation& invocation, Shells& shells) {
   std::string text;
   std::string err;
   switch (shells.files->Read(path, kMaxStateBytes, &text, &err)) {
-    case ReadStatus::kOk: break;
+    case ReadStatus::kOk:
+      break;
     case ReadStatus::kMissing:
       return NotReady(invocation, "no state file " + path + " (the agent has not started)");
-    case ReadStatus::kTooLarge: return NotReady(invocation, "state file " + path + " is too large");
-    case ReadStatus::kError: return NotReady(invocation, err);
+    case ReadStatus::kTooLarge:
+      return NotReady(invocation, "state file " + path + " is too large");
+    case ReadStatus::kError:
+      return NotReady(invocation, err);
   }
   AgentState state;
   if (!ParseState(text, &state, &err)) return NotReady(invocation, path + ": " + err);

@@ -9,7 +9,8 @@ namespace {
 // path, so it reads like a compiler diagnostic: "/var/run/podinfo/labels:3: ...".
 std::string LabelsError(const std::string& path, const std::string& message) {
   constexpr std::string_view kPrefix = "labels";
-  if (message.compare(0, kPrefix.size(), kPrefix) == 0) return path + message.substr(kPrefix.size());
+  if (message.compare(0, kPrefix.size(), kPrefix) == 0)
+    return path + message.substr(kPrefix.size());
   return path + ": " + message;
 }
 
@@ -48,7 +49,8 @@ bool ResolveRunId(const Settings& settings, Files& files, Requester* out, std::s
       out->run_id_source = "run-id setting";
       return true;
     case ReadStatus::kTooLarge:
-      *err = "labels file " + path + " is larger than " + std::to_string(kMaxLabelsBytes) + " bytes";
+      *err =
+          "labels file " + path + " is larger than " + std::to_string(kMaxLabelsBytes) + " bytes";
       return false;
     case ReadStatus::kError:
       *err = read_err;
@@ -59,8 +61,8 @@ bool ResolveRunId(const Settings& settings, Files& files, Requester* out, std::s
 }
 
 // GET <api-proxy>/access-token: the body is the raw JWT.
-bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out,
-                     Failure* failure, std::string* err) {
+bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out, Failure* failure,
+                     std::string* err) {
   std::string base = settings.api_proxy;
   while (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest request;
@@ -79,7 +81,7 @@ bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out
   }
   if (response.status != 200) {
     *failure = response.status >= 500 || response.status == 429 ? Failure::kTransient
-                                                                  : Failure::kPermanent;
+                                                                : Failure::kPermanent;
     *err = "api proxy: GET " + request.url + " answered HTTP " + std::to_string(response.status);
     return false;
   }
@@ -154,11 +156,12 @@ bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, 
   }
   if (!ResolveCredential(settings, files, http, &out->credential, failure, err)) return false;
   log.AddSecret(out->credential.secret);
-  log.Debug("requester resolved", {{"run_id", out->pod.run_id},
-                                   {"run_id_source", out->run_id_source},
-                                   {"workload_type", out->pod.workload_type},
-                                   {"credential_source", out->credential.source},
-                                   {"credential_bytes", std::to_string(out->credential.secret.size())}});
+  log.Debug("requester resolved",
+            {{"run_id", out->pod.run_id},
+             {"run_id_source", out->run_id_source},
+             {"workload_type", out->pod.workload_type},
+             {"credential_source", out->credential.source},
+             {"credential_bytes", std::to_string(out->credential.secret.size())}});
   return true;
 }
 

@@ -30,11 +30,12 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
     if (!Retried(result.failure)) return result;
 
     double wait = BackoffDelay(attempt, settings.min_backoff, settings.max_backoff, uniform01());
-    if (result.retry_after) wait = std::max(wait, std::min(*result.retry_after, settings.max_backoff));
+    if (result.retry_after)
+      wait = std::max(wait, std::min(*result.retry_after, settings.max_backoff));
     const double remaining = deadline - clock.Monotonic();
     if (wait >= remaining) {
-      log.Warn("giving up: timeout reached", {{"error", result.message},
-                                              {"attempts", std::to_string(attempt + 1)}});
+      log.Warn("giving up: timeout reached",
+               {{"error", result.message}, {"attempts", std::to_string(attempt + 1)}});
       return result;
     }
     log.Warn("sync failed, retrying", {{"error", result.message},

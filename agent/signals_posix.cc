@@ -1,10 +1,10 @@
-#include "irsa_agent/signals.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
+
+#include "irsa_agent/signals.h"
 
 namespace irsa {
 namespace {

@@ -28,8 +28,8 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
            " (not running yet, or the credential belongs to another user)";
   }
   if (status == 401 || status == 403) {
-    return "mapping service: " + code + ": the Domino credential (" +
-           requester.credential.source + ") was refused";
+    return "mapping service: " + code + ": the Domino credential (" + requester.credential.source +
+           ") was refused";
   }
   if (status >= 300 && status < 400) {
     return "mapping service: " + code + ": redirect to " + HostOf(response.location) +
@@ -40,9 +40,12 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
 
 Failure FromHttpFailure(HttpFailure failure) {
   switch (failure) {
-    case HttpFailure::kTooLarge: return Failure::kAnswer;
-    case HttpFailure::kBadRequest: return Failure::kInput;
-    default: return Failure::kTransient;
+    case HttpFailure::kTooLarge:
+      return Failure::kAnswer;
+    case HttpFailure::kBadRequest:
+      return Failure::kInput;
+    default:
+      return Failure::kTransient;
   }
 }
 
@@ -62,7 +65,10 @@ Failure ClassifyStatus(long status) {
 
 Syncer::Syncer(const Settings& settings, Files& files, HttpClient& http, Logger& log,
                std::function<double()> wall_clock)
-    : settings_(settings), files_(files), http_(http), log_(log),
+    : settings_(settings),
+      files_(files),
+      http_(http),
+      log_(log),
       wall_clock_(std::move(wall_clock)) {}
 
 bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* result) {
@@ -70,13 +76,17 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   if (!settings_.mapping_file.empty()) {
     const std::string path = settings_.ReadPath(settings_.mapping_file);
     switch (files_.Read(path, kMaxAnswerBytes, body, &err)) {
-      case ReadStatus::kOk: return true;
-      case ReadStatus::kMissing: err = "mapping file " + path + " does not exist"; break;
+      case ReadStatus::kOk:
+        return true;
+      case ReadStatus::kMissing:
+        err = "mapping file " + path + " does not exist";
+        break;
       case ReadStatus::kTooLarge:
         err = "mapping file " + path + " is larger than " + std::to_string(kMaxAnswerBytes) +
               " bytes";
         break;
-      case ReadStatus::kError: break;
+      case ReadStatus::kError:
+        break;
     }
     result->failure = Failure::kInput;
     result->message = err;
@@ -151,7 +161,8 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   }
   result.dropped = std::move(answer.dropped);
   for (const ProfilePair& pair : answer.pairs) result.profiles.push_back(pair.name);
-  result.rendered = RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
+  result.rendered =
+      RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
   result.config_hash = Sha256Hex(result.rendered);
   if (!publish) return result;
 
