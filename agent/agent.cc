@@ -40,6 +40,10 @@ bool IsRefusal(Failure failure) {
 
 }  // namespace
 
+double RequestSpacing(const AgentTiming& timing) {
+  return std::min(kSyncRateLimit, timing.min_backoff);
+}
+
 Agent::Agent(const AgentTiming& timing, std::function<double()> uniform01)
     : timing_(Sanitized(timing)), uniform01_(std::move(uniform01)) {}
 
@@ -80,7 +84,7 @@ void Agent::RequestSync(double now) {
 }
 
 double Agent::EarliestRequestedSync(double now) const {
-  return last_start_ ? std::max(now, *last_start_ + kSyncRateLimit) : now;
+  return last_start_ ? std::max(now, *last_start_ + RequestSpacing(timing_)) : now;
 }
 
 void Agent::SyncFinished(double now, Failure failure, std::optional<double> retry_after) {

@@ -20,19 +20,24 @@ struct AgentTiming {
 };
 
 // Syncs brought forward by a request (SyncRequested, or InputsChecked with a
-// change) start at most once per this many seconds, counted from the previous
+// change) start at most once per RequestSpacing() seconds (this constant, or
+// min-backoff when that is shorter), counted from the previous
 // sync start: a token file rewritten in a loop or a flood of SIGHUPs cannot make
 // the agent call the service hot. A request inside the window is deferred to the
 // window's end, never dropped.
 //
 // The guarantee, for consecutive sync starts S1 < S2 where S1's sync finished at
-// F with failure kind K: S2 >= S1 + kSyncRateLimit when a request brought S2
+// F with failure kind K: S2 >= S1 + RequestSpacing() when a request brought S2
 // forward; otherwise S2 >= F + the delay drawn at F, which is at least
 // 0.9 * refresh_interval after success, min_backoff after kTransient, kAnswer or
 // kPublish, and 0.9 * max_backoff after kPermanent or kInput. So two syncs never
 // start less than min(1 s, min_backoff, 0.9 * max_backoff, 0.9 * refresh_interval)
 // apart: one second with the defaults, whatever the service answers.
 inline constexpr double kSyncRateLimit = 1.0;
+
+// min(kSyncRateLimit, timing.min_backoff): a small min-backoff (tests,
+// benchmarks) also lets requested syncs come closer together.
+double RequestSpacing(const AgentTiming& timing);
 
 // What the loop must do now.
 struct AgentDue {

@@ -94,7 +94,7 @@ class Simulation {
     // Liveness: an unserved request is never later than the rate limit allows.
     std::optional<double> deadline;
     if (!running_ && unserved_since_) {
-      deadline = previous_ ? std::max(*unserved_since_, previous_->start + kSyncRateLimit)
+      deadline = previous_ ? std::max(*unserved_since_, previous_->start + RequestSpacing(timing_))
                            : *unserved_since_;
       CHECK(AtLeast(*deadline, agent_.NextWake()));
     }
@@ -117,7 +117,7 @@ class Simulation {
       const Previous& p = *previous_;
       const double after_delay = p.finish + LeastDelay(timing_, p.failure);
       // The documented guarantee; without a request only the drawn delay applies.
-      if (!AtLeast(now_, std::min(p.start + kSyncRateLimit, after_delay)) ||
+      if (!AtLeast(now_, std::min(p.start + RequestSpacing(timing_), after_delay)) ||
           (!requested_ && !AtLeast(now_, after_delay))) {
         FAIL("sync at " << now_ << " after one at " << p.start << " that ended at " << p.finish
                         << " with " << FailureName(p.failure) << ", requested " << requested_);
