@@ -1,1 +1,285 @@
-// placeholder: not implemented yet
+// The real Files: bounded reads and atomic publication with POSIX calls.
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "irsa_agent/files.h"
+
+namespace irsa {
+namespace {
+
+constexpr size_t kChunkBytes = 64 * 1024;
+constexpr int kTempAttempts = 4;  // fresh random names on the (unlikely) EEXIST
+
+// Owns one file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  // Closes now, reporting the error close(2) gives (deferred write errors on
+  // NFS and some FUSE file systems surface only here). Returns 0 or errno.
+  int Close() {
+    const int fd = std::exchange(fd_, -1);
+    return fd >= 0 && ::close(fd) != 0 ? errno : 0;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string ErrnoText(int error) { return std::system_category().message(error); }
+
+// The steps of Publish, for the one errno -> message helper below.
+enum class Step { kOpenFolder, kCreate, kWrite, kSync, kRename, kSyncFolder };
+
+std::string PublishError(Step step, int error, const std::string& path, const std::string& dir) {
+  const std::string folder = "config folder " + dir;
+  if (step == Step::kOpenFolder && error == ENOENT) return folder + " does not exist";
+  if (step == Step::kOpenFolder && error == ENOTDIR) return folder + " is not a folder";
+  if (error == EROFS) return folder + " is on a read-only file system";
+  if (error == ENOSPC) return "no space left on device writing " + path;
+  if (error == EDQUOT) return "disk quota exceeded writing " + path;
+  if (step == Step::kRename && (error == EBUSY || error == EXDEV)) {
+    return "cannot replace " + path + ": it is a single-file bind mount (mount its folder instead)";
+  }
+  if (step == Step::kRename && error == EISDIR)
+    return "cannot replace " + path + ": it is a folder";
+  if (error == EACCES || error == EPERM) {
+    return folder + " is not writable (" + ErrnoText(error) + ")";
+  }
+  switch (step) {
+    case Step::kOpenFolder:
+      return folder + ": " + ErrnoText(error);
+    case Step::kCreate:
+      return "cannot create a temp file in " + dir + ": " + ErrnoText(error);
+    case Step::kWrite:
+      return "cannot write " + path + ": " + ErrnoText(error);
+    case Step::kSync:
+      return "cannot fsync " + path + ": " + ErrnoText(error);
+    case Step::kRename:
+      return "cannot replace " + path + ": " + ErrnoText(error);
+    case Step::kSyncFolder:
+      return "published " + path + " but cannot fsync " + dir + ": " + ErrnoText(error);
+  }
+  return path + ": " + ErrnoText(error);
+}
+
+// Reads `fd` to its end or until it has more than `max_bytes`. Returns 0 or errno.
+int ReadUpTo(int fd, size_t max_bytes, std::string* out, bool* too_large) {
+  out->clear();
+  const size_t limit = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
+  char chunk[kChunkBytes];
+  while (out->size() < limit) {
+    const ssize_t n = ::read(fd, chunk, std::min(sizeof(chunk), limit - out->size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) break;
+    out->append(chunk, static_cast<size_t>(n));
+  }
+  *too_large = out->size() > max_bytes;
+  return 0;
+}
+
+// Returns 0 or errno.
+int WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;  // not expected for a regular file; avoids spinning
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+// True when `name` in `folder` is already a regular file (not a symlink to
+// one) holding exactly `bytes` with permission `mode`. Any doubt answers
+// false, which only costs a rewrite.
+bool HoldsAlready(int folder, const std::string& name, std::string_view bytes, int mode) {
+  Fd fd(::openat(folder, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.ok() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<int>(st.st_mode & 07777) != mode) {
+    return false;
+  }
+  std::string current;
+  bool too_large = false;
+  return ReadUpTo(fd.get(), bytes.size(), &current, &too_large) == 0 && !too_large &&
+         current == bytes;
+}
+
+// ".<name>.tmp-<pid>-<16 hex digits>": hidden, recognisable, and unique
+// across processes and calls (O_EXCL makes a collision an error, not a race).
+std::string TempName(const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  uint64_t random = 0;
+  if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != sizeof(random)) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    random = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+  }
+  random ^= counter.fetch_add(1) * 0x9e3779b97f4a7c15u;
+  char suffix[64];
+  std::snprintf(suffix, sizeof(suffix), ".tmp-%ld-%016llx", static_cast<long>(::getpid()),
+                static_cast<unsigned long long>(random));
+  return "." + name + suffix;
+}
+
+// Removes the temp file unless the rename consumed it.
+class TempFile {
+ public:
+  TempFile(int folder, std::string name) : folder_(folder), name_(std::move(name)) {}
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (!name_.empty()) ::unlinkat(folder_, name_.c_str(), 0);
+  }
+  const std::string& name() const { return name_; }
+  void Consumed() { name_.clear(); }
+
+ private:
+  int folder_;
+  std::string name_;
+};
+
+class PosixFiles : public Files {
+ public:
+  // Opens without O_NOFOLLOW (symlinks are followed, as documented) but with
+  // O_NONBLOCK, so that a FIFO at `path` is refused instead of blocking.
+  ReadStatus Read(const std::string& path, size_t max_bytes, std::string* out,
+                  std::string* err) override {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd.ok()) {
+      const int error = errno;
+      if (error == ENOENT || error == ENOTDIR) {
+        *err = path + ": does not exist";
+        return ReadStatus::kMissing;
+      }
+      *err = path + ": " + ErrnoText(error);
+      return ReadStatus::kError;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+      *err = path + ": " + ErrnoText(errno);
+      return ReadStatus::kError;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      *err = path + ": not a regular file";
+      return ReadStatus::kError;
+    }
+    std::string content;
+    bool too_large = false;
+    if (const int error = ReadUpTo(fd.get(), max_bytes, &content, &too_large); error != 0) {
+      *err = path + ": " + ErrnoText(error);
+      return ReadStatus::kError;
+    }
+    if (too_large) {
+      *err = path + ": larger than " + std::to_string(max_bytes) + " bytes";
+      return ReadStatus::kTooLarge;
+    }
+    *out = std::move(content);
+    return ReadStatus::kOk;
+  }
+
+  // Every step works relative to one descriptor of the folder, so the temp
+  // file, the rename and the folder fsync all hit the same directory even if
+  // a path component is swapped meanwhile. When `path` is a symlink, the
+  // rename replaces the link itself with a regular file; the link's target is
+  // never written.
+  bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,
+               std::string* err) override {
+    *changed = false;
+    if (mode < 0 || mode > 0777) {
+      char octal[16] = "";
+      if (mode > 0) std::snprintf(octal, sizeof(octal), "0%o", static_cast<unsigned>(mode));
+      *err = path + ": invalid file mode " + (mode > 0 ? octal : std::to_string(mode));
+      return false;
+    }
+    const size_t slash = path.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") {
+      *err = path + ": not a file name";
+      return false;
+    }
+    Fd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!folder.ok()) {
+      *err = PublishError(Step::kOpenFolder, errno, path, dir);
+      return false;
+    }
+    if (HoldsAlready(folder.get(), name, bytes, mode)) return true;
+
+    Fd fd;
+    std::string temp_name;
+    for (int attempt = 0; attempt < kTempAttempts && !fd.ok(); ++attempt) {
+      temp_name = TempName(name);
+      fd.reset(::openat(folder.get(), temp_name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+      if (!fd.ok() && errno != EEXIST) break;
+    }
+    if (!fd.ok()) {
+      *err = PublishError(Step::kCreate, errno, path, dir);
+      return false;
+    }
+    TempFile temp(folder.get(), temp_name);
+    // The umask may have narrowed the mode given to open; fchmod is exact.
+    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
+      *err = PublishError(Step::kCreate, errno, path, dir);
+      return false;
+    }
+    if (const int error = WriteAll(fd.get(), bytes); error != 0) {
+      *err = PublishError(Step::kWrite, error, path, dir);
+      return false;
+    }
+    if (::fsync(fd.get()) != 0) {
+      *err = PublishError(Step::kSync, errno, path, dir);
+      return false;
+    }
+    if (const int error = fd.Close(); error != 0) {
+      *err = PublishError(Step::kWrite, error, path, dir);
+      return false;
+    }
+    if (::renameat(folder.get(), temp.name().c_str(), folder.get(), name.c_str()) != 0) {
+      *err = PublishError(Step::kRename, errno, path, dir);
+      return false;
+    }
+    temp.Consumed();
+    *changed = true;
+    // The new content is visible from here on; the folder fsync makes the
+    // rename durable. File systems without directory fsync answer EINVAL.
+    if (::fsync(folder.get()) != 0 && errno != EINVAL) {
+      *err = PublishError(Step::kSyncFolder, errno, path, dir);
+      return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Files> NewPosixFiles() { return std::make_unique<PosixFiles>(); }
+
+}  // namespace irsa
