@@ -12,6 +12,7 @@
 #include <map>
 
 #include "irsa_agent/settings.h"
+#include "irsa_agent/listener.h"
 #include "irsa_agent/text.h"
 #include "settings_table.h"
 
@@ -242,9 +243,9 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
            DisplayValue(s, "min-backoff") + ")";
     return false;
   }
-  if (!s.listen.empty() && !s.listen_any && !IsLoopbackListen(s.listen)) {
-    *err = "listen '" + Printable(s.listen) +
-           "' is not a loopback address (set listen-any to allow it)";
+  std::string host;
+  int port = 0;
+  if (!s.listen.empty() && !ParseListenAddress(s.listen, s.listen_any, &host, &port, err)) {
     return false;
   }
   const bool needs_mapping =

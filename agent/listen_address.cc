@@ -27,7 +27,12 @@ bool ParseListenAddress(std::string_view text, bool allow_any, std::string* host
     return false;
   }
   if (h == "localhost") h = "127.0.0.1";
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string::npos) {
+    *err = "listen: an IPv6 address needs brackets, like [::1]:6003";
+    return false;
+  }
   in_addr v4;
   in6_addr v6;
   bool loopback;
@@ -40,7 +45,8 @@ bool ParseListenAddress(std::string_view text, bool allow_any, std::string* host
     return false;
   }
   if (!loopback && !allow_any) {
-    *err = "listen: " + h + " is not a loopback address (set listen-any to allow it)";
+    *err =
+        "listen '" + std::string(text) + "' is not a loopback address (set listen-any to allow it)";
     return false;
   }
   *host = h;

@@ -68,8 +68,6 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
 std::string FormatSettingValue(const SettingRow& row, const Settings& settings);
 
 // Whether the host of `listen`, a value ParseSettingValue accepted, is a
-// loopback address: 127.0.0.0/8, [::1] or localhost.
-bool IsLoopbackListen(std::string_view listen);
 
 // One `key = value` line of section [agent], at 1-based line `line`.
 struct IniSetting {

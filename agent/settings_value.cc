@@ -8,6 +8,7 @@
 #include <initializer_list>
 
 #include "irsa_agent/text.h"
+#include "irsa_agent/listener.h"
 #include "settings_table.h"
 
 namespace irsa {
@@ -112,35 +113,6 @@ bool IsRegion(std::string_view text) {
   });
 }
 
-// Splits "host:port" / "[v6]:port"; false when the shape or the port is wrong.
-bool SplitListen(std::string_view text, std::string_view* host) {
-  size_t colon;
-  if (text.starts_with("[")) {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return false;
-    }
-    *host = text.substr(1, close - 1);
-    colon = close + 1;
-    const auto v6 = [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-    };
-    if (host->empty() || !std::all_of(host->begin(), host->end(), v6)) return false;
-  } else {
-    colon = text.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    *host = text.substr(0, colon);
-    const auto name = [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-    };
-    if (host->empty() || !std::all_of(host->begin(), host->end(), name)) return false;
-  }
-  const std::string_view port = text.substr(colon + 1);
-  int number = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-  return !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), IsAsciiDigit) &&
-         ec == std::errc() && end == port.data() + port.size() && number >= 1 && number <= 65535;
-}
 
 bool ParseString(const SettingRow& row, std::string_view text, std::string* out, std::string* why) {
   if (text.empty()) {
@@ -152,7 +124,6 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
     return true;
   }
   bool ok = true;
-  std::string_view host;
   switch (row.kind) {
     case K::kPath:
     case K::kSecret:
@@ -173,10 +144,15 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
       ok = IsRegion(text);
       if (!ok) *why = Quoted(text) + " is not a region like us-east-1";
       break;
-    case K::kListen:
-      ok = SplitListen(text, &host);
+    case K::kListen: {
+      std::string host_ignored;
+      int port_ignored = 0;
+      std::string why_ignored;
+      ok = ParseListenAddress(text, /*allow_any=*/true, &host_ignored, &port_ignored,
+                              &why_ignored);
       if (!ok) *why = Quoted(text) + " is not HOST:PORT (like 127.0.0.1:6003 or [::1]:6003)";
       break;
+    }
     default:
       break;
   }
@@ -270,26 +246,5 @@ std::string FormatSettingValue(const SettingRow& row, const Settings& settings) 
   }
 }
 
-bool IsLoopbackListen(std::string_view listen) {
-  std::string_view host;
-  if (!SplitListen(listen, &host)) return false;
-  if (host == "localhost" || host == "::1") return true;
-  // Dotted-quad IPv4 in 127.0.0.0/8: "127." then three decimal octets.
-  if (!host.starts_with("127.")) return false;
-  host.remove_prefix(4);
-  for (int i = 0; i < 3; ++i) {
-    const size_t dot = i < 2 ? host.find('.') : host.size();
-    if (dot == std::string_view::npos) return false;
-    const std::string_view part = host.substr(0, dot);
-    int value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || part.size() > 3 || ec != std::errc() || end != part.data() + dot ||
-        value > 255) {
-      return false;
-    }
-    host.remove_prefix(std::min(dot + 1, host.size()));
-  }
-  return true;
-}
 
 }  // namespace irsa
