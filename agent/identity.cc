@@ -61,7 +61,8 @@ bool ResolveRunId(const Settings& settings, Files& files, Requester* out, std::s
 }
 
 // GET <api-proxy>/access-token: the body is the raw JWT.
-bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out, Failure* failure,
+bool FetchProxyToken(const Settings& settings, HttpClient& http,
+                     const std::function<bool()>& cancelled, Credential* out, Failure* failure,
                      std::string* err) {
   std::string base = settings.api_proxy;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -71,6 +72,7 @@ bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out
   request.total_timeout = settings.request_timeout;
   request.connect_timeout = std::min(5.0, settings.request_timeout);
   request.max_response_bytes = kMaxTokenBytes;
+  request.cancelled = cancelled;
   HttpResponse response;
   HttpFailure http_failure = HttpFailure::kNone;
   std::string http_err;
@@ -98,8 +100,9 @@ bool FetchProxyToken(const Settings& settings, HttpClient& http, Credential* out
   return true;
 }
 
-bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http, Credential* out,
-                       Failure* failure, std::string* err) {
+bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
+                       const std::function<bool()>& cancelled, Credential* out, Failure* failure,
+                       std::string* err) {
   const std::string path = settings.ReadPath(settings.domino_token_file);
   std::string text;
   std::string read_err;
@@ -130,7 +133,9 @@ bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
       *err = read_err;
       return false;
   }
-  if (!settings.api_proxy.empty()) return FetchProxyToken(settings, http, out, failure, err);
+  if (!settings.api_proxy.empty()) {
+    return FetchProxyToken(settings, http, cancelled, out, failure, err);
+  }
   if (!settings.api_key.empty()) {
     if (!IsHeaderSafeToken(settings.api_key)) {
       *err = "api-key holds a space or control character";
@@ -149,12 +154,15 @@ bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
 }  // namespace
 
 bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
-                      Requester* out, Failure* failure, std::string* err) {
+                      Requester* out, Failure* failure, std::string* err,
+                      const std::function<bool()>& cancelled) {
   if (!ResolveRunId(settings, files, out, err)) {
     *failure = Failure::kInput;
     return false;
   }
-  if (!ResolveCredential(settings, files, http, &out->credential, failure, err)) return false;
+  if (!ResolveCredential(settings, files, http, cancelled, &out->credential, failure, err)) {
+    return false;
+  }
   log.AddSecret(out->credential.secret);
   log.Debug("requester resolved",
             {{"run_id", out->pod.run_id},

@@ -96,7 +96,8 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   Requester requester;
   Settings budgeted = settings_;
   budgeted.request_timeout = std::min(settings_.request_timeout, time_budget);
-  if (!ResolveRequester(budgeted, files_, http_, log_, &requester, &result->failure, &err)) {
+  if (!ResolveRequester(budgeted, files_, http_, log_, &requester, &result->failure, &err,
+                        cancelled_)) {
     result->message = err;
     return false;
   }

@@ -2,6 +2,7 @@
 // Domino credential.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "irsa_agent/files.h"
@@ -34,8 +35,10 @@ inline constexpr size_t kMaxTokenBytes = 64 * 1024;
 // The credential: the Domino token file (whitespace trimmed) when it exists,
 // else GET <api-proxy>/access-token, else the api-key setting. Returns false
 // with the failure kind and one line in `*err` (never secret bytes). A
-// credential holding a control character, or empty, is kInput.
+// credential holding a control character, or empty, is kInput. `cancelled`
+// is passed to the API proxy's HTTP exchange (HttpRequest::cancelled).
 bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
-                      Requester* out, Failure* failure, std::string* err);
+                      Requester* out, Failure* failure, std::string* err,
+                      const std::function<bool()>& cancelled = {});
 
 }  // namespace irsa
