@@ -1,6 +1,7 @@
 #include "irsa_agent/identity.h"
 
 #include "irsa_agent/text.h"
+#include "irsa_agent/url.h"
 
 namespace irsa {
 namespace {
@@ -64,11 +65,10 @@ bool ResolveRunId(const Settings& settings, Files& files, Requester* out, std::s
 bool FetchProxyToken(const Settings& settings, HttpClient& http,
                      const std::function<bool()>& cancelled, Credential* out, Failure* failure,
                      std::string* err) {
-  std::string base = settings.api_proxy;
-  while (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest request;
   request.method = "GET";
-  request.url = base + "/access-token";
+  request.url = JoinUrlPath(settings.api_proxy, "/access-token");
+  const std::string shown = DisplayUrl(request.url);
   request.total_timeout = settings.request_timeout;
   request.connect_timeout = std::min(5.0, settings.request_timeout);
   request.max_response_bytes = kMaxTokenBytes;
@@ -84,19 +84,19 @@ bool FetchProxyToken(const Settings& settings, HttpClient& http,
   if (response.status != 200) {
     *failure = response.status >= 500 || response.status == 429 ? Failure::kTransient
                                                                 : Failure::kPermanent;
-    *err = "api proxy: GET " + request.url + " answered HTTP " + std::to_string(response.status);
+    *err = "api proxy: GET " + shown + " answered HTTP " + std::to_string(response.status);
     return false;
   }
   const std::string_view token = TrimWhitespace(response.body);
   if (!IsHeaderSafeToken(token)) {
     *failure = Failure::kInput;
-    *err = "api proxy: GET " + request.url + " did not answer a token (" +
+    *err = "api proxy: GET " + shown + " did not answer a token (" +
            std::to_string(response.body.size()) + " bytes)";
     return false;
   }
   out->kind = Credential::Kind::kBearer;
   out->secret = std::string(token);
-  out->source = "api proxy " + base;
+  out->source = "api proxy " + DisplayUrl(settings.api_proxy);
   return true;
 }
 

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "irsa_agent/backoff.h"
 
 namespace irsa {
 namespace {
+
+constexpr double kMinAttemptBudget = 1.0;
 
 bool Retried(Failure failure) {
   return failure == Failure::kTransient || failure == Failure::kAnswer;
@@ -25,15 +28,23 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
                            const std::function<double()>& uniform01, const Settings& settings,
                            Logger& log) {
   const double deadline = clock.Monotonic() + settings.timeout;
+  // An attempt started with less than this left may only time out; its
+  // failure then says nothing new and must not hide the previous one.
+  const double starved_below = std::min(settings.request_timeout, kMinAttemptBudget);
+  std::optional<SyncResult> previous;
   for (int attempt = 0;; ++attempt) {
-    SyncResult result = sync(deadline - clock.Monotonic());
+    const double budget = deadline - clock.Monotonic();
+    SyncResult result = sync(budget);
+    if (previous && budget < starved_below && result.failure == Failure::kTransient) {
+      result = std::move(*previous);
+    }
     if (!Retried(result.failure)) return result;
 
     double wait = BackoffDelay(attempt, settings.min_backoff, settings.max_backoff, uniform01());
-    if (result.retry_after)
+    if (result.retry_after) {
       wait = std::max(wait, std::min(*result.retry_after, settings.max_backoff));
-    const double remaining = deadline - clock.Monotonic();
-    if (wait >= remaining) {
+    }
+    if (wait >= deadline - clock.Monotonic()) {
       log.Warn("giving up: timeout reached",
                {{"error", result.message}, {"attempts", std::to_string(attempt + 1)}});
       return result;
@@ -41,6 +52,7 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
     log.Warn("sync failed, retrying", {{"error", result.message},
                                        {"kind", std::string(FailureName(result.failure))},
                                        {"retry_in", Seconds(wait)}});
+    previous = std::move(result);
     clock.SleepFor(wait);
   }
 }

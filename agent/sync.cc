@@ -8,18 +8,12 @@
 #include "irsa_agent/identity.h"
 #include "irsa_agent/render.h"
 #include "irsa_agent/retry_after.h"
+#include "irsa_agent/url.h"
 
 namespace irsa {
 namespace {
 
 constexpr double kMaxConnectTimeout = 5;
-
-// Only the host of a URL, for messages about redirects.
-std::string HostOf(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-  return std::string(url.substr(0, url.find_first_of("/?#")));
-}
 
 std::string StatusMessage(long status, const Requester& requester, const HttpResponse& response) {
   const std::string code = "HTTP " + std::to_string(status);
@@ -32,7 +26,8 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
            ") was refused";
   }
   if (status >= 300 && status < 400) {
-    return "mapping service: " + code + ": redirect to " + HostOf(response.location) +
+    return "mapping service: " + code + ": redirect to " +
+           std::string(SplitUrl(response.location).authority) +
            " not followed (the credential is never sent across a redirect)";
   }
   return "mapping service: " + code;

@@ -82,6 +82,25 @@ TEST_SUITE("once") {
     CHECK(budgets.back() < 10);
   }
 
+  TEST_CASE_FIXTURE(OnceFixture, "a starved last attempt does not hide the real failure") {
+    settings.timeout = 1;
+    settings.min_backoff = 0.1;
+    settings.max_backoff = 0.1;
+    settings.request_timeout = 10;
+    draw = 0;
+    size_t calls = 0;
+    const SyncResult r = SyncWithRetries(
+        [&](double budget) {
+          ++calls;
+          if (budget < 0.5) return Failed(Failure::kTransient);  // cut short: a time-out
+          clock.Advance(0.3);
+          return Failed(Failure::kAnswer);
+        },
+        clock, [&] { return draw; }, settings, log);
+    CHECK(calls == 3);
+    CHECK(r.failure == Failure::kAnswer);
+  }
+
   TEST_CASE_FIXTURE(OnceFixture, "Retry-After stretches the wait, capped by max-backoff") {
     settings.min_backoff = 1;
     settings.max_backoff = 20;
