@@ -14,6 +14,25 @@ std::string EnvValue(const Environment& env, const std::string& name) {
   return it == env.end() ? "" : it->second;
 }
 
+// `--install-to`: a convenience for the user's container, so a failure is
+// logged and the agent carries on; the config file is what matters.
+void InstallForReruns(const std::string& dir, Files& files, Logger& log) {
+  std::string path;
+  std::string err;
+  switch (InstallSelf(files, dir, &path, &err)) {
+    case InstallStatus::kInstalled:
+      log.Info("installed this binary for manual re-runs", {{"path", path}});
+      break;
+    case InstallStatus::kUnchanged:
+      log.Debug("the installed binary is current", {{"path", path}});
+      break;
+    case InstallStatus::kCannotRead:
+    case InstallStatus::kCannotWrite:
+      log.Warn("cannot install this binary for manual re-runs; continuing", {{"error", err}});
+      break;
+  }
+}
+
 }  // namespace
 
 int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
@@ -34,9 +53,11 @@ int RunCommand(const Invocation& invocation, const Environment& env, Shells& she
     }
   }
   std::unique_ptr<Watcher> watcher = NewInotifyWatcher(log);
-  std::unique_ptr<Notifier> notifier = NewSystemdNotifier(
-      EnvValue(env, "NOTIFY_SOCKET"), EnvValue(env, "WATCHDOG_USEC"), EnvValue(env, "WATCHDOG_PID"));
-  RunShells run_shells{*shells.clock, *shells.files, *shells.http, *watcher,
+  std::unique_ptr<Notifier> notifier =
+      NewSystemdNotifier(EnvValue(env, "NOTIFY_SOCKET"), EnvValue(env, "WATCHDOG_USEC"),
+                         EnvValue(env, "WATCHDOG_PID"));
+  if (!settings.install_to.empty()) InstallForReruns(settings.install_to, *shells.files, log);
+  RunShells run_shells{*shells.clock, *shells.files, *shells.http,   *watcher,
                        *signals,      *notifier,     listener.get(), UniformSource()};
   return RunAgentLoop(settings, run_shells, log);
 }

@@ -34,5 +34,19 @@ std::function<double()> UniformSource();
 int OnceCommand(const Invocation& invocation, Shells& shells);
 int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 int StatusCommand(const Invocation& invocation, Shells& shells);
+int InstallCommand(const Invocation& invocation, Shells& shells);
+int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int ProfilesCommand(const Invocation& invocation, Shells& shells);
+
+// The outcome of InstallSelf; the two failures map to different exit codes.
+enum class InstallStatus { kInstalled, kUnchanged, kCannotRead, kCannotWrite };
+
+// Copies the running executable to DIR/irsa-agent with mode 0755, atomically
+// (Files::Publish). It reads /proc/self/exe, so a binary replaced on disk since
+// it started still copies itself. Sets `*path` to DIR/irsa-agent. kUnchanged
+// when that file already held these bytes with that mode. On kCannotRead or
+// kCannotWrite, `*err` is one line naming the path.
+InstallStatus InstallSelf(Files& files, const std::string& dir, std::string* path,
+                          std::string* err);
 
 }  // namespace irsa

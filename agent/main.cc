@@ -64,11 +64,12 @@ int Main(const std::vector<std::string>& args) {
       return RunCommand(invocation, env, shells);
     case Command::kStatus:
       return StatusCommand(invocation, shells);
-    case Command::kDoctor:
-    case Command::kProfiles:
     case Command::kInstall:
-      PrintError("this command is not part of this build yet");
-      return kExitUsage;
+      return InstallCommand(invocation, shells);
+    case Command::kDoctor:
+      return DoctorCommand(invocation, env, shells);
+    case Command::kProfiles:
+      return ProfilesCommand(invocation, shells);
   }
   return kExitInternal;
 }

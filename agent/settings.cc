@@ -65,6 +65,8 @@ constexpr SettingRow kRows[] = {
      "run: /healthz and /refresh address (empty: off)"},
     {"listen-any", "", K::kBool, false, "false", "", &Settings::listen_any,
      "allow a --listen address that is not loopback"},
+    {"install-to", "", K::kPath, true, "", "", &Settings::install_to,
+     "run: copy this binary into PATH for manual re-runs"},
     {"sts-endpoint", "", K::kUrl, true, "", "", &Settings::sts_endpoint,
      "STS URL for doctor --sts (empty: regional)"},
 };

@@ -45,6 +45,7 @@ struct Settings {
   std::string state_dir;  // empty: the folder of aws-config-file
   std::string listen;     // empty: no listener
   bool listen_any = false;
+  std::string install_to;  // run: copy the binary into this folder at start; empty: don't
   std::string sts_endpoint;
 
   // Where each setting's value came from, by setting name, and a short

@@ -279,7 +279,8 @@ class MutationTest(HardenedContainerChecks, unittest.TestCase):
         sidecar = set()
         for rule in self.for_container("insertVolumeMounts", SIDECAR):
             sidecar |= mounts_of(rule["volumeMounts"])
-        self.assertEqual(sidecar, REFERENCE_SIDECAR_MOUNTS | {("irsa-agent-bin", BIN_FOLDER, False)})
+        self.assertEqual(sidecar,
+                         REFERENCE_SIDECAR_MOUNTS | {("irsa-agent-bin", BIN_FOLDER, False)})
         run = set()
         for rule in self.for_container("insertVolumeMounts", "run"):
             run |= mounts_of(rule["volumeMounts"])
@@ -757,11 +758,15 @@ class DebianPackageTest(AgentTestCase):
             self.check_installed_files(version)
         finally:
             removed = self.dpkg("-r", self.PACKAGE)
+            # The maintainer scripts keep dpkg's record ("config-files") until a purge.
+            self.addCleanup(self.dpkg, "--purge", self.PACKAGE)
         self.assertEqual(removed.returncode, 0, removed.stdout + removed.stderr)
         self.assertFalse(self.installed())
         for path in ("/usr/bin/irsa-agent", "/lib/systemd/system/irsa-agent.service",
                      "/usr/share/doc/irsa-agent"):
             self.assertFalse(os.path.lexists(path), f"{path} is left after dpkg -r")
+        purged = self.dpkg("--purge", self.PACKAGE)
+        self.assertEqual(purged.returncode, 0, purged.stdout + purged.stderr)
 
     def check_installed_files(self, version: str) -> None:
         binary = "/usr/bin/irsa-agent"

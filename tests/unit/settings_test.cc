@@ -217,6 +217,7 @@ TEST_SUITE("settings") {
         {"state-dir", ""},
         {"listen", ""},
         {"listen-any", "false"},
+        {"install-to", ""},
         {"sts-endpoint", ""},
     };
     const Settings defaults;
