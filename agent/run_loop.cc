@@ -35,7 +35,13 @@ class RunLoop {
         agent_(Timing(settings), shells.uniform01),
         syncer_(settings, shells.files, shells.http, log, [this] { return shells_.clock.Wall(); }),
         state_path_(StateFilePath(settings.state_dir, settings.aws_config_file)) {
-    syncer_.set_cancel([this] { return shells_.signals.terminating(); });
+    // libcurl polls this at least once a second during an exchange: it ends a
+    // sync early on SIGTERM and keeps the systemd watchdog fed meanwhile.
+    // (Before READY=1, systemd's start time-out is what counts.)
+    syncer_.set_cancel([this] {
+      if (ready_sent_) FeedWatchdog(shells_.clock.Monotonic());
+      return shells_.signals.terminating();
+    });
     inputs_ = {settings.ReadPath(settings.web_identity_token_file),
                settings.ReadPath(settings.domino_token_file),
                settings.ReadPath(settings.pod_info_path)};
@@ -74,10 +80,7 @@ class RunLoop {
       const AgentDue due = agent_.Due(now);
       if (due.check_inputs) agent_.InputsChecked(now, ReadInputs());
       if (due.sync) DoSync();
-      if (shells_.notifier.watchdog_interval() > 0 && now >= next_watchdog_) {
-        shells_.notifier.Send("WATCHDOG=1");
-        next_watchdog_ = now + shells_.notifier.watchdog_interval();
-      }
+      FeedWatchdog(now);
       if (shells_.signals.terminating()) break;
       Wait(epoll_fd);
     }
@@ -101,6 +104,13 @@ class RunLoop {
     return t;
   }
 
+  void FeedWatchdog(double now) {
+    if (shells_.notifier.watchdog_interval() > 0 && now >= next_watchdog_) {
+      shells_.notifier.Send("WATCHDOG=1");
+      next_watchdog_ = now + shells_.notifier.watchdog_interval();
+    }
+  }
+
   void Add(int epoll_fd, int fd) {
     epoll_event ev = {};
     ev.events = EPOLLIN;
@@ -122,8 +132,11 @@ class RunLoop {
         const SignalsSeen seen = shells_.signals.Drain();
         if (seen.hangup && !seen.terminate) {
           log_.Info("SIGHUP: syncing now");
-          shells_.notifier.Send("RELOADING=1");
-          reloading_ = true;
+          // A reload only exists after readiness: before it, the start is still running.
+          if (ready_sent_ && !reloading_) {
+            shells_.notifier.Send("RELOADING=1");
+            reloading_ = true;
+          }
           agent_.SyncRequested(now);
         }
       } else if (fd == shells_.watcher.fd()) {
@@ -184,10 +197,13 @@ class RunLoop {
       log_.Info(result.changed ? "config written" : "config unchanged",
                 {{"profiles", std::to_string(result.profiles.size())},
                  {"seconds", std::to_string(now - started)}});
-      if (!ready_sent_) {
-        shells_.notifier.Send("READY=1\nSTATUS=config written");
-        ready_sent_ = true;
-      }
+      // READY=1 after the first success, and to end a SIGHUP reload.
+      std::string status = "STATUS=" + std::to_string(result.profiles.size()) + " profiles in " +
+                           settings_.aws_config_file;
+      if (!ready_sent_ || reloading_) status = "READY=1\n" + status;
+      shells_.notifier.Send(status);
+      ready_sent_ = true;
+      reloading_ = false;
     } else {
       state_.last_error = log_.Redact(result.message);
       state_.last_error_kind = std::string(FailureName(result.failure));
@@ -199,8 +215,11 @@ class RunLoop {
     }
     state_.consecutive_failures = agent_.consecutive_failures();
     WriteState();
-    if (reloading_) {
-      shells_.notifier.Send("READY=1");
+    if (result.failure != Failure::kNone) {
+      // A failed reload still ends the reload (the last good config stays).
+      std::string status = "STATUS=sync failed: " + state_.last_error;
+      if (reloading_) status = "READY=1\n" + status;
+      shells_.notifier.Send(status);
       reloading_ = false;
     }
     AnswerRefreshWaiters(result);

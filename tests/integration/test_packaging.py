@@ -42,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AgentTestCase, AtomicDir,  # noqa: E402
                      agent_binary, clean_environment, domino_labels, make_jwt,
                      parse_aws_config, profiles_of, write_labels)
+from stand_in_service import Reply  # noqa: E402
 
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 KUBERNETES_DIR = os.path.join(SOURCE_DIR, "packaging", "kubernetes")
@@ -599,6 +600,25 @@ class NotifyTest(RunAgentCase):
 
     def test_abstract_socket(self):
         self.check_protocol(abstract=True)
+
+    def test_no_ready_before_the_first_success_even_after_sighup(self):
+        self.service.set_answer(Reply.server_error())
+        notify = NotifySocket(self.tmp, abstract=False)
+        self.addCleanup(notify.close)
+        proc = self.start_run(env={"NOTIFY_SOCKET": notify.address})
+        self.assertTrue(self.service.wait_for_requests(1, 10))
+        proc.send_signal(signal.SIGHUP)
+        self.assertTrue(self.service.wait_for_requests(2, 10))
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            notify.receive(deadline - time.monotonic())
+        lines = [line for _, m in notify.log for line in m.split("\n")]
+        self.assertNotIn("READY=1", lines, notify.log)
+        self.assertNotIn("RELOADING=1", lines, notify.log)
+        self.assertTrue(any(line.startswith("STATUS=sync failed: ") for line in lines), notify.log)
+        self.assertFalse(os.path.exists(self.config))
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(5), 0)
 
 
 # --- install ------------------------------------------------------------------------

@@ -195,7 +195,7 @@ class FailureTest(RunTestCase):
     def test_outage_keeps_the_config_and_status_reports_both(self):
         agent = self.start_agent("--refresh-interval", "0.5")
         self.wait_for_config()
-        self.assertEqual(self.status().returncode, 0)
+        self.assertTrue(wait_until(lambda: self.status().returncode == 0, 2), self.status().stdout)
         before = FileState.of(self.config)
 
         self.service.set_answer(Reply.server_error())
@@ -210,14 +210,16 @@ class FailureTest(RunTestCase):
         self.assertIn("last_success_at", status)
         self.assertIn("HTTP 500", status["last_error"])
         self.assertGreaterEqual(status["consecutive_failures"], 2)
-        self.assertEqual(self.status().returncode, 0)
+        still = self.status()
+        self.assertEqual(still.returncode, 0, still.stdout)
 
         self.service.set_answer(answer_for(pairs("role-a", "role-c")))
         recovered_at = time.monotonic()
         self.assertTrue(wait_until(lambda: b"role-c" in self.read_config(), 2 + 1))
         self.assertLess(time.monotonic() - recovered_at, 2 + 1)  # max-backoff + 1 s
-        status = json.loads(self.status("--json").stdout)
-        self.assertEqual(status["last_error"], "")
+        # The state file is written right after the config.
+        self.assertTrue(wait_until(
+            lambda: json.loads(self.status("--json").stdout)["last_error"] == "", 1))
         self.assertEqual(agent.stop()[0], 0)
 
     def test_refused_credential_is_retried_slowly(self):
