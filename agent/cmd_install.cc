@@ -76,7 +76,7 @@ int InstallCommand(const Invocation& invocation, Shells& shells) {
       PrintError(err);
       return kExitPublish;
   }
-  return std::fflush(stdout) == 0 ? kExitOk : kExitPublish;
+  return FinishStdout(kExitOk, kExitPublish);
 }
 
 }  // namespace irsa

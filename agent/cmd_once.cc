@@ -1,10 +1,13 @@
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <random>
 
 #include "commands.h"
 #include "irsa_agent/once.h"
 #include "irsa_agent/outcome.h"
 #include "irsa_agent/sync.h"
+#include "irsa_agent/text.h"
 
 namespace irsa {
 namespace {
@@ -18,8 +21,14 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }  // namespace
 
 void PrintError(std::string_view message) {
-  std::fprintf(stderr, "irsa-agent: error: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  const std::string line = "irsa-agent: error: " + EscapeControl(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+int FinishStdout(int ok_code, int fail_code) {
+  if (std::fflush(stdout) == 0) return ok_code;
+  PrintError(std::string("cannot write to standard output: ") + std::strerror(errno));
+  return fail_code;
 }
 
 Logger MakeLogger(const Settings& settings, Shells& shells) {
@@ -59,7 +68,7 @@ int OnceCommand(const Invocation& invocation, Shells& shells) {
     std::printf("%s unchanged (%zu profiles)\n", settings.aws_config_file.c_str(),
                 result.profiles.size());
   }
-  return std::fflush(stdout) == 0 ? kExitOk : kExitPublish;
+  return FinishStdout(kExitOk, kExitPublish);
 }
 
 }  // namespace irsa

@@ -22,8 +22,11 @@ struct Shells {
   std::unique_ptr<HttpClient> http;
 };
 
-// "irsa-agent: error: MESSAGE" on stderr.
+// "irsa-agent: error: MESSAGE" on stderr, control characters escaped.
 void PrintError(std::string_view message);
+
+// Flushes stdout: `ok_code` when that works, else an error line and `fail_code`.
+int FinishStdout(int ok_code, int fail_code);
 
 // A Logger for `settings` writing to the shells' sink, with the api-key registered as a secret.
 Logger MakeLogger(const Settings& settings, Shells& shells);

@@ -253,6 +253,9 @@ HttpFailure Classify(CURLcode code) {
 
 // One line: libcurl's detailed message when it wrote one, else the generic one.
 std::string Describe(CURLcode code, const char* errbuf) {
+  // libcurl 7.88 refuses an answer header over its 100 KiB limit with
+  // CURLE_OUT_OF_MEMORY; in practice that is what this code means here.
+  if (code == CURLE_OUT_OF_MEMORY) return "answer header too large (or out of memory)";
   std::string text = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
   std::replace_if(
       text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
@@ -334,7 +337,7 @@ class CurlHttpClient : public HttpClient {
     CurlTrust trust;
     if (target.scheme == "https" && !request.ca_file.empty() &&
         !trust.AddPemFile(request.ca_file, &why)) {
-      return fail(HttpFailure::kTls, why);
+      return fail(HttpFailure::kBadRequest, why);
     }
     // Everything the handle points to is declared before it, so it outlives it.
     Exchange ex;

@@ -15,7 +15,15 @@ std::string LabelsError(const std::string& path, const std::string& message) {
   return path + ": " + message;
 }
 
-// A Domino credential goes into an HTTP header: printable ASCII, no spaces.
+// Why a Domino credential cannot go into an HTTP header, or "" when it can:
+// it must be printable ASCII without spaces.
+std::string TokenProblem(std::string_view token) {
+  for (unsigned char c : token) {
+    if (c >= 0x80) return "holds a non-ASCII byte";
+  }
+  return "holds a space or control character inside the token";
+}
+
 bool IsHeaderSafeToken(std::string_view token) {
   if (token.empty()) return false;
   for (unsigned char c : token) {
@@ -115,7 +123,7 @@ bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
         return false;
       }
       if (!IsHeaderSafeToken(token)) {
-        *err = "Domino token file " + path + " holds a space or control character inside the token";
+        *err = "Domino token file " + path + " " + TokenProblem(token);
         return false;
       }
       out->kind = Credential::Kind::kBearer;
@@ -138,7 +146,7 @@ bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
   }
   if (!settings.api_key.empty()) {
     if (!IsHeaderSafeToken(settings.api_key)) {
-      *err = "api-key holds a space or control character";
+      *err = "api-key " + TokenProblem(settings.api_key);
       return false;
     }
     out->kind = Credential::Kind::kApiKey;

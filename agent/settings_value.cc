@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <initializer_list>
 
-#include "irsa_agent/text.h"
 #include "irsa_agent/listener.h"
+#include "irsa_agent/text.h"
+#include "irsa_agent/url.h"
 #include "settings_table.h"
 
 namespace irsa {
@@ -113,7 +114,6 @@ bool IsRegion(std::string_view text) {
   });
 }
 
-
 bool ParseString(const SettingRow& row, std::string_view text, std::string* out, std::string* why) {
   if (text.empty()) {
     if (!row.may_be_empty) {
@@ -134,7 +134,7 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
       break;
     case K::kUrl:
       ok = !HasControlChar(text) && IsUrl(text);
-      if (!ok) *why = Quoted(text) + " is not an http:// or https:// URL with a host";
+      if (!ok) *why = Quoted(DisplayUrl(text)) + " is not an http:// or https:// URL with a host";
       break;
     case K::kRunId:
       ok = IsRunId(text);
@@ -148,8 +148,7 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
       std::string host_ignored;
       int port_ignored = 0;
       std::string why_ignored;
-      ok = ParseListenAddress(text, /*allow_any=*/true, &host_ignored, &port_ignored,
-                              &why_ignored);
+      ok = ParseListenAddress(text, /*allow_any=*/true, &host_ignored, &port_ignored, &why_ignored);
       if (!ok) *why = Quoted(text) + " is not HOST:PORT (like 127.0.0.1:6003 or [::1]:6003)";
       break;
     }
@@ -198,8 +197,11 @@ bool ParseBool(std::string_view text, bool* out, std::string* why) {
   return false;
 }
 
+// The shortest fixed form of a value ParseSeconds accepted: at most 5 integer
+// digits, and below 1 up to 323 zeros and 17 digits (a denormal like
+// 0.000...0005), so 400 bytes always suffice.
 std::string FormatSeconds(double value) {
-  char buf[64];
+  char buf[400];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
   return ec == std::errc() ? std::string(buf, end) : std::string("?");
 }
@@ -245,6 +247,5 @@ std::string FormatSettingValue(const SettingRow& row, const Settings& settings) 
       return settings.*std::get<std::string Settings::*>(row.field);
   }
 }
-
 
 }  // namespace irsa

@@ -8,6 +8,7 @@
 #include "irsa_agent/identity.h"
 #include "irsa_agent/render.h"
 #include "irsa_agent/retry_after.h"
+#include "irsa_agent/text.h"
 #include "irsa_agent/url.h"
 
 namespace irsa {
@@ -27,7 +28,7 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
   }
   if (status >= 300 && status < 400) {
     return "mapping service: " + code + ": redirect to " +
-           std::string(SplitUrl(response.location).authority) +
+           Printable(SplitUrl(response.location).authority) +
            " not followed (the credential is never sent across a redirect)";
   }
   return "mapping service: " + code;

@@ -106,26 +106,43 @@ bool AppendUtf8(char32_t cp, std::string* out) {
   return true;
 }
 
+namespace {
+
+// Appends `s`, each byte for which `escape` is true as \xNN.
+template <typename Pred>
+void AppendEscaped(std::string_view s, Pred escape, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : s) {
+    const auto b = static_cast<uint8_t>(c);
+    if (escape(b)) {
+      *out += "\\x";
+      out->push_back(kHex[b >> 4]);
+      out->push_back(kHex[b & 0x0F]);
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
 // Counts input bytes, not output characters: each of the first 64 bytes is
 // shown either as itself or as \xNN, so the result is always printable ASCII
 // and at most 64 * 4 + 3 characters long whatever the input.
 std::string Printable(std::string_view s) {
   constexpr size_t kMaxShown = 64;
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  const size_t shown = s.size() < kMaxShown ? s.size() : kMaxShown;
-  out.reserve(shown + 3);
-  for (size_t i = 0; i < shown; ++i) {
-    const auto b = static_cast<uint8_t>(s[i]);
-    if (b < 0x20 || b >= 0x7F) {
-      out += "\\x";
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 0x0F]);
-    } else {
-      out.push_back(s[i]);
-    }
-  }
+  AppendEscaped(
+      s.substr(0, kMaxShown), [](uint8_t b) { return b < 0x20 || b >= 0x7F; }, &out);
   if (s.size() > kMaxShown) out += "...";
+  return out;
+}
+
+std::string EscapeControl(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  AppendEscaped(
+      s, [](uint8_t b) { return b < 0x20 || b == 0x7F; }, &out);
   return out;
 }
 

@@ -35,7 +35,7 @@ struct HttpResponse {
 
 enum class HttpFailure {
   kNone,
-  kBadRequest,  // refused before sending: bad URL, CR/LF or NUL in a header
+  kBadRequest,  // refused before sending: bad URL, CR/LF or NUL in a header, unusable CA file
   kConnect,     // DNS, refused, unreachable, proxy
   kTimeout,
   kTls,         // handshake or certificate verification

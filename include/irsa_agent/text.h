@@ -25,6 +25,10 @@ bool HasControlChar(std::string_view s);
 // above U+10FFFF, leaving `out` unchanged.
 bool AppendUtf8(char32_t cp, std::string* out);
 
+// `s` with every byte below 0x20 and 0x7f as \xNN, so a message stays one
+// line and cannot drive a terminal. Other bytes are kept.
+std::string EscapeControl(std::string_view s);
+
 // "Quoted" form of a name for messages: at most 64 visible characters,
 // non-printable bytes as \xNN. Never use on secrets.
 std::string Printable(std::string_view s);

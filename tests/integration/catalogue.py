@@ -819,8 +819,7 @@ CASES: tuple = (
          token_split_by(" "), 4, "holds a space or control character inside the token",
          **NO_MAPPING),
     case("token-non-ascii", TOKENS, "UTF-8 letters inside the token",
-         token_split_by("\u00e9t\u00e9"), 4, "non-ASCII", **NO_MAPPING,
-         known_bug="the message says 'a space or control character' for a non-ASCII byte"),
+         token_split_by("\u00e9t\u00e9"), 4, "non-ASCII", **NO_MAPPING),
     case("token-opaque", TOKENS, "not a JWT: 64 hex digits (the agent treats it as opaque)",
          token_sent_as_is(lambda: os.urandom(32).hex()), 0, "wrote 2 profiles",
          effect=REFERENCE, reach=ONCE),
@@ -1016,16 +1015,12 @@ CASES: tuple = (
     case("answer-redirect-control-chars", ANSWERS,
          "302 whose Location holds terminal escapes (ESC ] 0; ... BEL, ESC [2J)",
          answer(Reply.redirect("http://\x1b]0;pwned\x07\x1b[2Jevil.example/x")), 3,
-         "not followed", reach=ONCE,
-         known_bug="the host of an untrusted Location header reaches the error line with its "
-                   "control characters unescaped (terminal escape injection)"),
+         "not followed", reach=ONCE),
     case("answer-retry-after-absurd", ANSWERS, "503 with Retry-After: 999999999",
          retry_after("999999999"), 1, "HTTP 503", reach=RETRIED, check=check_quick(4)),
     case("answer-huge-header", ANSWERS, "a 1 MiB response header",
          answer(Reply.ok(REFERENCE_ANSWER, extra_headers=(("X-Padding", "a" * (1 << 20)),))),
-         1, "header", reach=RETRIED,
-         known_bug="libcurl refuses the header with CURLE_OUT_OF_MEMORY and the message says "
-                   "'Out of memory', which blames the agent's host instead of the answer"),
+         1, "header", reach=RETRIED),
     case("answer-not-http", ANSWERS, "an SSH banner instead of HTTP",
          raw_endpoint(b"SSH-2.0-OpenSSH_9.6\r\n"), 1, "mapping service: POST",
          check=check_raw_server_reached),
@@ -1043,13 +1038,9 @@ CASES: tuple = (
     case("tls-ca-file-not-pem", ANSWERS, "--ca-file holding no PEM certificate",
          steps(write_file("pki/bad.pem", "not a certificate\n"),
                tls_endpoint(ca_file="pki/bad.pem")),
-         4, "holds no PEM certificate", reach=NONE,
-         known_bug="a local input (the CA file) is reported as the service being unavailable: "
-                   "exit 1 after retrying until --timeout instead of exit 4 at once"),
+         4, "holds no PEM certificate", reach=NONE),
     case("tls-ca-file-missing", ANSWERS, "--ca-file naming no file",
-         tls_endpoint(ca_file="pki/absent.pem"), 4, "absent.pem", reach=NONE,
-         known_bug="a missing CA file is reported as the service being unavailable: exit 1 "
-                   "after retrying until --timeout instead of exit 4 at once"),
+         tls_endpoint(ca_file="pki/absent.pem"), 4, "absent.pem", reach=NONE),
 
     # --- the filesystem: the config folder is shared with the user's container -------
     case("fs-folder-missing", FILESYSTEM, "the config folder does not exist",
@@ -1103,9 +1094,7 @@ CASES: tuple = (
     case("fs-huge-sparse-previous", FILESYSTEM, "the previous config is a 1 GiB sparse file",
          huge_sparse_previous, 0, "wrote 2 profiles", effect=REFERENCE, check=check_quick(5)),
     case("fs-stdout-full", FILESYSTEM, "once --print with stdout on a full device (/dev/full)",
-         None, 6, "stdout", extra=("--print",), stdout_to="/dev/full",
-         known_bug="exit 6 with no error line at all: the failed fflush(stdout) is silent "
-                   "(without --print the config is written and the exit is 6 too)"),
+         None, 6, "cannot write to standard output", extra=("--print",), stdout_to="/dev/full"),
 
     # --- settings and flags: the user's own environment -----------------------------
     case("flag-unknown", SETTINGS, "--no-such-flag",
@@ -1203,9 +1192,7 @@ CASES: tuple = (
          extra=CONFIG_ARGS, **NO_MAPPING),
     case("flag-endpoint-typo-with-password", SETTINGS,
          "--endpoint htp://user:PASSWORD@host (a typo in the scheme)",
-         endpoint_with_password, 2, "--endpoint: ", **NO_MAPPING,
-         known_bug="the invalid-URL message echoes the whole value, user info (password) "
-                   "and query included"),
+         endpoint_with_password, 2, "--endpoint: ", **NO_MAPPING),
 )
 
 

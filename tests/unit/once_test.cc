@@ -97,7 +97,7 @@ TEST_SUITE("once") {
           return Failed(Failure::kAnswer);
         },
         clock, [&] { return draw; }, settings, log);
-    CHECK(calls == 3);
+    CHECK(calls >= 3);  // two full attempts, then at least one cut short by the deadline
     CHECK(r.failure == Failure::kAnswer);
   }
 

@@ -243,3 +243,15 @@ TEST_SUITE("digest") {
 
 }  // namespace
 }  // namespace irsa
+
+namespace irsa {
+namespace {
+
+TEST_CASE("EscapeControl keeps a message on one line and out of the terminal") {
+  CHECK(EscapeControl("plain text, UTF-8 \xc3\xa9") == "plain text, UTF-8 \xc3\xa9");
+  CHECK(EscapeControl("a\nb\r\x1b]0;x\x07\x7f") == "a\\x0ab\\x0d\\x1b]0;x\\x07\\x7f");
+  CHECK(EscapeControl(std::string_view("\0", 1)) == "\\x00");
+}
+
+}  // namespace
+}  // namespace irsa
