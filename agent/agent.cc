@@ -16,6 +16,13 @@ namespace {
 // pods started together (a Ray or Spark cluster) must not stay in step.
 constexpr double kJitterFraction = 0.1;
 
+// Run mode starts its backoff one doubling later than `once` (first retry in
+// [min, 4 * min] rather than [min, 2 * min]): hundreds of sidecars that fail
+// together (a Ray or Spark cluster starting during an outage) then spread
+// their first retries over three seconds instead of one. bench/herd.py
+// measures it.
+constexpr int kRunBackoffOffset = 1;
+
 double PositiveOr(double value, double fallback) {
   return std::isfinite(value) && value > 0 ? value : fallback;
 }
@@ -99,7 +106,8 @@ void Agent::SyncFinished(double now, Failure failure, std::optional<double> retr
     if (failures_ < std::numeric_limits<int>::max()) ++failures_;
     delay = IsRefusal(failure)
                 ? Jitter(timing_.max_backoff, kJitterFraction, draw)
-                : BackoffDelay(attempt, timing_.min_backoff, timing_.max_backoff, draw);
+                : BackoffDelay(attempt + kRunBackoffOffset, timing_.min_backoff,
+                               timing_.max_backoff, draw);
     // The service knows its own load: a longer Retry-After wins, but a huge
     // one must not park the agent beyond max_backoff. NaN and <= 0 are ignored.
     if (retry_after && *retry_after > 0) {

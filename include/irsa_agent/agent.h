@@ -15,7 +15,7 @@ struct AgentTiming {
   double max_backoff = 300;        // cap of the backoff, and the wait after a refusal
   double refresh_interval = 900;   // resync after success, jittered +-10 %
   double poll_interval = 60;       // re-read inputs even without events
-  double debounce = 0.01;          // quiet time after a watch event before re-reading
+  double debounce = 0.005;         // quiet time after a watch event before re-reading
   double debounce_max = 0.1;       // a burst never delays the re-read longer than this
 };
 
@@ -74,7 +74,8 @@ class Agent {
 
   // A sync ended. Success (kNone): backoff resets, next sync after the
   // jittered refresh interval. kTransient, kAnswer, kPublish: next after
-  // BackoffDelay(attempt), or Retry-After when longer (capped at max_backoff).
+  // BackoffDelay(attempt + 1) (one doubling later than `once`: the first retry
+  // waits [min, 4 * min], which spreads a herd), or Retry-After when longer (capped at max_backoff).
   // kPermanent, kInput: next after max_backoff, jittered +-10 %, so a refused
   // credential is retried slowly, never hot. After any failure a Retry-After
   // longer than the drawn delay wins, capped at max_backoff; <= 0 is ignored.

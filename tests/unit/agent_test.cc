@@ -91,9 +91,9 @@ TEST_SUITE("agent") {
     double now = 0;
     for (int attempt = 0; attempt <= 10; ++attempt) {
       CAPTURE(attempt);
-      const double cap = std::min(300.0, std::pow(2.0, attempt + 1));
+      const double cap = std::min(300.0, std::pow(2.0, attempt + 2));
       const double delay = FinishAndGetDelay(&agent, now, Failure::kTransient);
-      CHECK(delay == doctest::Approx(BackoffDelay(attempt, 1, 300, kTop)));
+      CHECK(delay == doctest::Approx(BackoffDelay(attempt + 1, 1, 300, kTop)));
       CHECK(delay <= cap);
       CHECK(delay > cap * 0.998);
       CHECK(agent.consecutive_failures() == attempt + 1);
@@ -145,8 +145,9 @@ TEST_SUITE("agent") {
       if (agent.Due(last_event).check_inputs) ++checks;
     }
     CHECK(checks == 0);
-    CHECK(agent.NextWake() == doctest::Approx(last_event + 0.01));
-    CHECK_FALSE(agent.Due(last_event + 0.009).check_inputs);
+    const double debounce = AgentTiming{}.debounce;
+    CHECK(agent.NextWake() == doctest::Approx(last_event + debounce));
+    CHECK_FALSE(agent.Due(last_event + debounce - 0.001).check_inputs);
     const double wake = agent.NextWake();
     CHECK(agent.Due(wake).check_inputs);
     agent.InputsChecked(wake, false);
@@ -197,7 +198,7 @@ TEST_SUITE("agent") {
         {Failure::kTransient, kNaN, 0, 1},
         {Failure::kTransient, -5, 0, 1},
         {Failure::kTransient, 0, 0, 1},
-        {Failure::kTransient, 1.5, 0.999, 1.999},
+        {Failure::kTransient, 1.5, 0.999, 3.997},  // run mode's first window is [1, 4]
         {Failure::kAnswer, 60, 0, 60},
         {Failure::kPublish, 60, 0, 60},
         {Failure::kPermanent, std::nullopt, 0, 270},
@@ -223,8 +224,8 @@ TEST_SUITE("agent") {
       double low, high;  // the delay after each of several failures in a row
     };
     const Case cases[] = {
-        {Failure::kPermanent, 270, 330}, {Failure::kInput, 270, 330}, {Failure::kTransient, 1, 2},
-        {Failure::kAnswer, 1, 2},        {Failure::kPublish, 1, 2},
+        {Failure::kPermanent, 270, 330}, {Failure::kInput, 270, 330}, {Failure::kTransient, 1, 4},
+        {Failure::kAnswer, 1, 4},        {Failure::kPublish, 1, 4},
     };
     for (const Case& c : cases) {
       CAPTURE(FailureName(c.failure));
@@ -347,7 +348,7 @@ TEST_SUITE("agent") {
     CHECK(agent.consecutive_failures() == 0);
     REQUIRE(agent.Due(now).sync);
     const double delay = FinishAndGetDelay(&agent, now, Failure::kTransient);
-    CHECK(delay <= 2);  // attempt 0 again
+    CHECK(delay <= 4);  // attempt 0 again: run mode's first window is [1, 4]
     CHECK(agent.consecutive_failures() == 1);
   }
 
@@ -384,8 +385,8 @@ TEST_SUITE("agent") {
     StartAndRunFirstSync(&agent);
     CHECK(agent.NextWake() == 60);
     agent.WatchEvent(2);
-    CHECK(agent.NextWake() == doctest::Approx(2.01));
-    for (int i = 1; i <= 30; ++i) agent.WatchEvent(2 + 0.005 * i);  // one burst
+    CHECK(agent.NextWake() == doctest::Approx(2 + AgentTiming{}.debounce));
+    for (int i = 1; i <= 30; ++i) agent.WatchEvent(2 + 0.004 * i);  // one burst
     CHECK(agent.NextWake() == doctest::Approx(2.1));
   }
 
@@ -399,7 +400,7 @@ TEST_SUITE("agent") {
       double delay;  // with a draw of 0.5
     };
     const Case cases[] = {
-        {Failure::kTransient, 1.5}, {Failure::kPermanent, 300}, {Failure::kNone, 900}};
+        {Failure::kTransient, 2.5}, {Failure::kPermanent, 300}, {Failure::kNone, 900}};
     for (const Case& c : cases) {
       CAPTURE(FailureName(c.failure));
       Draws draws;
