@@ -47,22 +47,8 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log)
   }
   probe.run_id = requester.pod.run_id;
   probe.credential_source = requester.credential.source;
-  HttpRequest request;
-  request.method = "POST";
-  request.url = settings.endpoint;
-  request.headers.emplace_back("Content-Type", "application/json");
-  request.headers.emplace_back("Accept", "text/plain, text/html");
-  if (requester.credential.kind == Credential::Kind::kBearer) {
-    request.headers.emplace_back("Authorization", "Bearer " + requester.credential.secret);
-  } else {
-    request.headers.emplace_back("X-Domino-Api-Key", requester.credential.secret);
-  }
+  HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
   WipeString(&requester.credential.secret);
-  request.body = MappingRequestBody(requester.pod.run_id, requester.pod.workload_type);
-  request.total_timeout = settings.request_timeout;
-  request.connect_timeout = std::min(5.0, settings.request_timeout);
-  if (!settings.ca_file.empty()) request.ca_file = settings.ReadPath(settings.ca_file);
-  request.max_response_bytes = kMaxAnswerBytes;
   HttpResponse response;
   probe.answered = shells.http->Send(request, &response, &probe.failure, &probe.error);
   for (auto& [name, value] : request.headers) WipeString(&value);

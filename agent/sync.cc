@@ -53,6 +53,26 @@ std::string MappingRequestBody(const std::string& run_id, const std::string& wor
   return body.dump();
 }
 
+HttpRequest MappingRequest(const Settings& settings, const Requester& requester,
+                           double request_timeout) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = settings.endpoint;
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.headers.emplace_back("Accept", "text/plain, text/html");
+  if (requester.credential.kind == Credential::Kind::kBearer) {
+    request.headers.emplace_back("Authorization", "Bearer " + requester.credential.secret);
+  } else {
+    request.headers.emplace_back("X-Domino-Api-Key", requester.credential.secret);
+  }
+  request.body = MappingRequestBody(requester.pod.run_id, requester.pod.workload_type);
+  request.total_timeout = request_timeout;
+  request.connect_timeout = std::min(kMaxConnectTimeout, request_timeout);
+  if (!settings.ca_file.empty()) request.ca_file = settings.ReadPath(settings.ca_file);
+  request.max_response_bytes = kMaxAnswerBytes;
+  return request;
+}
+
 Failure ClassifyStatus(long status) {
   if (status == 200) return Failure::kNone;
   if (status == 404 || status == 408 || status == 429 || status >= 500) return Failure::kTransient;
@@ -98,21 +118,7 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
     return false;
   }
 
-  HttpRequest request;
-  request.method = "POST";
-  request.url = settings_.endpoint;
-  request.headers.emplace_back("Content-Type", "application/json");
-  request.headers.emplace_back("Accept", "text/plain, text/html");
-  if (requester.credential.kind == Credential::Kind::kBearer) {
-    request.headers.emplace_back("Authorization", "Bearer " + requester.credential.secret);
-  } else {
-    request.headers.emplace_back("X-Domino-Api-Key", requester.credential.secret);
-  }
-  request.body = MappingRequestBody(requester.pod.run_id, requester.pod.workload_type);
-  request.total_timeout = budgeted.request_timeout;
-  request.connect_timeout = std::min(kMaxConnectTimeout, request.total_timeout);
-  if (!settings_.ca_file.empty()) request.ca_file = settings_.ReadPath(settings_.ca_file);
-  request.max_response_bytes = kMaxAnswerBytes;
+  HttpRequest request = MappingRequest(settings_, requester, budgeted.request_timeout);
   request.cancelled = cancelled_;
 
   HttpResponse response;

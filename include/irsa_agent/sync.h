@@ -32,6 +32,15 @@ inline constexpr size_t kMaxAnswerBytes = 1 << 20;
 // The JSON body of the mapping call: {"run_id": ...[, "irsa_workload_type": ...]}.
 std::string MappingRequestBody(const std::string& run_id, const std::string& workload_type);
 
+struct Requester;
+
+// The mapping call exactly as CONTRACT.md section 3 describes it: POST to the
+// endpoint, JSON body, the credential as Authorization: Bearer or
+// X-Domino-Api-Key, the CA file (root-path applied), the 1 MiB answer limit,
+// and time-outs of at most `request_timeout` (connect at most 5 s of it).
+HttpRequest MappingRequest(const Settings& settings, const Requester& requester,
+                           double request_timeout);
+
 // Classifies an HTTP status of the mapping call: 200 -> kNone, 404/408/429/5xx
 // -> kTransient, other 4xx (401, 403, 400) and 3xx -> kPermanent.
 Failure ClassifyStatus(long status);
