@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -10,14 +12,6 @@
 
 namespace irsa {
 namespace {
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(IRSA_TESTDATA_DIR) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 constexpr char kTokenPath[] = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 

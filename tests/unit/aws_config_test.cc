@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,14 +11,6 @@
 
 namespace irsa {
 namespace {
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(IRSA_TESTDATA_DIR) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // One line per section and entry: "LINE [header]" or "LINE {key}={value}".
 std::string Dump(const std::vector<ConfigSection>& sections) {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,25 +16,6 @@ namespace irsa {
 namespace {
 
 using namespace std::string_view_literals;
-
-// base64url without padding (RFC 4648 section 5).
-std::string Base64Url(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    acc = (acc << 8) | static_cast<uint8_t>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3F]);
-  return out;
-}
 
 const std::string kHeader = Base64Url(R"({"alg":"RS256","kid":"k1"})");
 constexpr std::string_view kSignature = "c2lnbmF0dXJlLWJ5dGVz";

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,14 +13,6 @@
 
 namespace irsa {
 namespace {
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(IRSA_TESTDATA_DIR) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 constexpr char kStableTokenPath[] = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
 constexpr char kComment[] =

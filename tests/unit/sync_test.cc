@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -12,14 +14,6 @@
 
 namespace irsa {
 namespace {
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(IRSA_TESTDATA_DIR) + "/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 constexpr char kToken[] = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA";
 constexpr char kLabels[] =

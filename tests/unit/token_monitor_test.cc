@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "unit/test_util.h"
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -26,25 +28,6 @@ constexpr const char* kIatText = "2027-01-15T08:00:00.000Z";
 constexpr const char* kExpText = "2027-01-16T08:00:00.000Z";
 constexpr const char* kNearExpiry =
     "web identity token is past 90% of its lifetime and has not been rotated";
-
-// base64url without padding (RFC 4648 section 5).
-std::string Base64Url(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    acc = (acc << 8) | static_cast<uint8_t>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3F]);
-  return out;
-}
 
 std::string Token(std::string_view payload_json, std::string_view signature = "c2lnbmF0dXJl") {
   return Base64Url(R"({"alg":"RS256","kid":"k1"})") + "." + Base64Url(payload_json) + "." +
