@@ -2,6 +2,9 @@
 # can swap what they point at in one place (cmake/static.cmake).
 find_package(PkgConfig REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# FindOpenSSL reads this before searching: the static build links libssl.a and
+# libcrypto.a (cmake/static.cmake checks that it got them).
+set(OPENSSL_USE_STATIC_LIBS ${IRSA_AGENT_STATIC})
 find_package(OpenSSL 3 REQUIRED)
 
 add_library(irsa_deps_json INTERFACE)
