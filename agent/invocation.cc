@@ -192,8 +192,10 @@ bool CollectAgentEnv(const Environment& env, GivenMap* given, std::string* err) 
   for (const auto& [name, value] : env) {
     if (!std::string_view(name).starts_with(kAgentEnvPrefix) || name == kConfigEnv) continue;
     const auto& rows = SettingRows();
-    const auto row = std::find_if(rows.begin(), rows.end(),
-                                  [&name](const SettingRow& r) { return AgentEnvName(r) == name; });
+    // An init-capture: clang before 16 cannot capture a structured binding.
+    const auto row = std::find_if(rows.begin(), rows.end(), [&wanted = name](const SettingRow& r) {
+      return AgentEnvName(r) == wanted;
+    });
     if (row == rows.end()) {
       *err = "unknown environment variable " + Printable(name);
       return false;

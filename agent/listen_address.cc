@@ -26,6 +26,11 @@ bool ParseListenAddress(std::string_view text, bool allow_any, std::string* host
     *err = "listen: port must be a number from 1 to 65535";
     return false;
   }
+  // inet_pton() reads a C string: a NUL would hide the bytes after it.
+  if (h.find('\0') != std::string::npos) {
+    *err = "listen: host must be an IP address or localhost";
+    return false;
+  }
   if (h == "localhost") h = "127.0.0.1";
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
     h = h.substr(1, h.size() - 2);

@@ -103,7 +103,7 @@ std::string FormatJson(double time, LogLevel level, std::string_view message,
     // A field must never overwrite "msg" or an earlier field: prefix '_' until
     // the key is unused (at most one round per key already present).
     std::string key(field.key);
-    while (object.contains(key)) key.insert(0, "_");
+    while (object.contains(key)) key = "_" + key;
     object[key] = field.value;
   }
   // error_handler_t::replace: invalid UTF-8 becomes U+FFFD instead of throwing.

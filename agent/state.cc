@@ -1,6 +1,9 @@
 #include "irsa_agent/state.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 #include "irsa_agent/answer.h"
 #include "irsa_agent/digest.h"
@@ -22,11 +25,20 @@ bool GetString(const json& j, const char* key, std::string* out) {
   return true;
 }
 
+// An integral T takes only a whole number it can hold: converting a float or
+// an out-of-range number to it would be undefined or silently wrap.
 template <typename T>
 bool GetNumber(const json& j, const char* key, std::optional<T>* out) {
   if (!j.contains(key) || j[key].is_null()) return true;
-  if (!j[key].is_number()) return false;
-  *out = j[key].get<T>();
+  const json& value = j[key];
+  if (!value.is_number()) return false;
+  if constexpr (std::is_integral_v<T>) {
+    if (!value.is_number_integer()) return false;
+    const bool fits = value.is_number_unsigned() ? std::in_range<T>(value.get<uint64_t>())
+                                                 : std::in_range<T>(value.get<int64_t>());
+    if (!fits) return false;
+  }
+  *out = value.get<T>();
   return true;
 }
 

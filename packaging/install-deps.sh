@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config file
   libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libinih-dev doctest-dev
   openssl ca-certificates
+  # the test suite: sanitizers and libFuzzer, valgrind, systemd-analyze, dpkg/cpack
+  clang libclang-rt-14-dev valgrind systemd dpkg-dev curl
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,7 +21,7 @@ if ((${#missing[@]})); then
 fi
 
 # The integration tests drive the real AWS SDKs and moto from the default python3.
-if ! python3 -c 'import boto3, botocore, moto, cryptography' 2>/dev/null; then
+if ! python3 -c 'import boto3, botocore, moto, cryptography, yaml' 2>/dev/null; then
   echo "install-deps: python3 lacks boto3/botocore/moto/cryptography" >&2
   if ! python3 -m pip install --quiet boto3 awscli 'moto[server]' cryptography; then
     echo "install-deps: cannot install the Python test dependencies" >&2
