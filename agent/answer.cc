@@ -36,18 +36,6 @@ struct Drop {
   std::string text;
 };
 
-// "profile" followed by one or more spaces or tabs, then the name (the header
-// is trimmed already, so the name has no trailing blanks).
-bool ProfileName(std::string_view header, std::string* name) {
-  constexpr std::string_view kWord = "profile";
-  if (!header.starts_with(kWord)) return false;
-  const std::string_view rest = header.substr(kWord.size());
-  const size_t name_start = rest.find_first_not_of(" \t");
-  if (name_start == 0 || name_start == std::string_view::npos) return false;
-  *name = std::string(rest.substr(name_start));
-  return true;
-}
-
 bool HasKey(const ConfigSection& section, std::string_view key) {
   return std::any_of(section.entries.begin(), section.entries.end(),
                      [key](const ConfigEntry& e) { return e.key == key; });
@@ -139,7 +127,7 @@ std::vector<Profile> CollectProfiles(const std::vector<ConfigSection>& sections,
   std::vector<Profile> all;
   for (const ConfigSection& section : sections) {
     Profile p;
-    if (!ProfileName(section.header, &p.name)) {
+    if (!ProfileNameOfHeader(section.header, &p.name)) {
       drops->push_back(
           {section.line, "[" + Printable(section.header) + "]: not a profile section"});
       continue;

@@ -127,4 +127,14 @@ bool ParseAwsConfig(std::string_view text, std::string_view what, std::vector<Co
   return true;
 }
 
+bool ProfileNameOfHeader(std::string_view header, std::string* name) {
+  constexpr std::string_view kWord = "profile";
+  if (!header.starts_with(kWord)) return false;
+  const std::string_view rest = header.substr(kWord.size());
+  const size_t start = rest.find_first_not_of(" \t");
+  if (start == 0 || start == std::string_view::npos) return false;
+  *name = std::string(rest.substr(start));
+  return true;
+}
+
 }  // namespace irsa

@@ -10,15 +10,7 @@
 #include "irsa_agent/text.h"
 
 namespace irsa {
-namespace {
-
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void PrintError(std::string_view message) {
   const std::string line = "irsa-agent: error: " + EscapeControl(message) + "\n";
@@ -61,7 +53,7 @@ int OnceCommand(const Invocation& invocation, Shells& shells) {
     std::fwrite(result.rendered.data(), 1, result.rendered.size(), stdout);
   } else if (result.changed) {
     const std::string names =
-        result.profiles.empty() ? "" : " (" + JoinNames(result.profiles) + ")";
+        result.profiles.empty() ? "" : " (" + JoinComma(result.profiles) + ")";
     std::printf("wrote %zu profiles to %s%s\n", result.profiles.size(),
                 settings.aws_config_file.c_str(), names.c_str());
   } else {

@@ -6,6 +6,7 @@
 
 #include "irsa_agent/arn.h"
 #include "irsa_agent/doctor.h"
+#include "irsa_agent/text.h"
 
 namespace irsa {
 namespace {
@@ -13,12 +14,6 @@ namespace {
 constexpr std::string_view kRewriteFix =
     "botocore refuses every profile when one line is bad: rewrite the file with `irsa-agent "
     "once` and never edit it by hand";
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
 
 // "Java v2 and older JS v3" for a name some SDK families reject; empty when all accept it.
 std::string Rejecters(std::string_view name) {
@@ -29,7 +24,7 @@ std::string Rejecters(std::string_view name) {
   if (!support.java_v2) who.push_back("Java v2 (+ = ,)");
   if (!support.js_v3_old) who.push_back("older JS v3 (. @ + /)");
   if (who.empty()) who.push_back("SDKs that allow only A-Z a-z 0-9 _ -");
-  return Join(who);
+  return JoinComma(who);
 }
 
 // config.current: whether the file holds what the service maps now.
@@ -47,8 +42,8 @@ void CompareWithMapping(const std::vector<std::string>& written, const ConfigFac
   if (missing.empty() && extra.empty()) return;
   check->status = CheckStatus::kWarn;
   check->fact += "; out of date with the mapping service";
-  if (!missing.empty()) check->facts.push_back({"missing", Join(missing)});
-  if (!extra.empty()) check->facts.push_back({"no_longer_mapped", Join(extra)});
+  if (!missing.empty()) check->facts.push_back({"missing", JoinComma(missing)});
+  if (!extra.empty()) check->facts.push_back({"no_longer_mapped", JoinComma(extra)});
   check->fix = "run `irsa-agent once`, or check with `irsa-agent status` that the agent runs";
 }
 
@@ -66,7 +61,7 @@ Check CheckNames(const std::vector<ProfilePair>& pairs) {
     return check;
   }
   check.status = CheckStatus::kWarn;
-  check.fact = "not every SDK accepts " + Join(hostile);
+  check.fact = "not every SDK accepts " + JoinComma(hostile);
   check.fix =
       "rename the IAM role (and its mapping) to letters, digits, _ and - only, or use "
       "these profiles from botocore, the AWS CLI or Go v2 only";
@@ -105,7 +100,7 @@ Check CheckTokenPaths(const Settings& settings, const std::vector<ProfilePair>& 
     }
     if (check.status != CheckStatus::kPass) return check;
   }
-  check.fact = Join(std::vector<std::string>(seen.begin(), seen.end())) +
+  check.fact = JoinComma(std::vector<std::string>(seen.begin(), seen.end())) +
                ": a stable path that resolves to a readable file";
   return check;
 }
@@ -139,7 +134,7 @@ std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& fact
   }
   std::vector<std::string> names;
   for (const ProfilePair& pair : parsed.pairs) names.push_back(pair.name);
-  file.facts.push_back({"profiles", names.empty() ? "(none)" : Join(names)});
+  file.facts.push_back({"profiles", names.empty() ? "(none)" : JoinComma(names)});
   for (const std::string& why : parsed.dropped) file.facts.push_back({"broken", why});
   if (!parsed.dropped.empty()) {
     file.fact = std::to_string(parsed.dropped.size()) + " profile(s) broken in " + config.path +

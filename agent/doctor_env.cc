@@ -4,6 +4,7 @@
 
 #include "irsa_agent/doctor.h"
 #include "irsa_agent/sts.h"
+#include "irsa_agent/text.h"
 
 namespace irsa {
 namespace {
@@ -11,12 +12,6 @@ namespace {
 std::string Get(const Environment& env, const std::string& name) {
   const auto it = env.find(name);
   return it == env.end() ? "" : it->second;
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
 }
 
 bool Contains(const std::vector<std::string>& items, std::string_view item) {
@@ -122,7 +117,7 @@ Check StaticKeysEnv(const Environment& env) {
   }
   return {"env.static-keys",
           CheckStatus::kWarn,
-          Join(present) +
+          JoinComma(present) +
               " set (values not shown): SDKs use these keys before AWS_PROFILE; only "
               "code that names a profile explicitly gets the role",
           {},

@@ -11,12 +11,6 @@
 namespace irsa {
 namespace {
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 std::string Seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3f s", s);
@@ -58,10 +52,10 @@ Check JudgeAnswer(const std::string& where, const std::string& body) {
   std::vector<std::string> names;
   for (const ProfilePair& pair : answer.pairs) names.push_back(pair.name);
   check.facts.push_back({"bytes", std::to_string(body.size())});
-  check.facts.push_back({"profiles", names.empty() ? "(none)" : Join(names)});
+  check.facts.push_back({"profiles", names.empty() ? "(none)" : JoinComma(names)});
   for (const std::string& why : answer.dropped) check.facts.push_back({"left_out", why});
   check.fact = where + ": " + std::to_string(names.size()) + " roles" +
-               (names.empty() ? "" : " (" + Join(names) + ")");
+               (names.empty() ? "" : " (" + JoinComma(names) + ")");
   if (!answer.dropped.empty()) {
     check.status = CheckStatus::kWarn;
     check.fact += "; " + std::to_string(answer.dropped.size()) + " left out";

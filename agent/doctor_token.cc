@@ -32,12 +32,6 @@ std::string DescribeLayout(const std::string& path, const PathLayout& layout) {
 
 std::string Time(int64_t t) { return FormatTimestamp(static_cast<double>(t)); }
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 // One thing wrong with the claims; the check reports the worst first.
 struct Problem {
   CheckStatus status;
@@ -73,7 +67,7 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
   }
   if (std::find(claims.aud.begin(), claims.aud.end(), kStsAudience) == claims.aud.end()) {
     problems.push_back({CheckStatus::kFail,
-                        "aud is [" + Join(claims.aud) + "], not sts.amazonaws.com",
+                        "aud is [" + JoinComma(claims.aud) + "], not sts.amazonaws.com",
                         "set audience: sts.amazonaws.com in the pod's serviceAccountToken "
                         "projection"});
   }
@@ -153,7 +147,7 @@ Check CheckTokenClaims(const FileRead& token, int64_t now) {
     check.fix = "the file must hold the projected service-account JWT, nothing else";
     return check;
   }
-  check.facts = {{"iss", claims.iss}, {"sub", claims.sub}, {"aud", Join(claims.aud)}};
+  check.facts = {{"iss", claims.iss}, {"sub", claims.sub}, {"aud", JoinComma(claims.aud)}};
   if (claims.iat) check.facts.push_back({"iat", Time(*claims.iat)});
   if (claims.exp) {
     check.facts.push_back({"exp", Time(*claims.exp)});

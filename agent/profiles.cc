@@ -21,13 +21,7 @@ bool AvailableName(std::string_view header, std::string* name) {
     *name = "default";
     return true;
   }
-  constexpr std::string_view kWord = "profile";
-  if (!header.starts_with(kWord)) return false;
-  const std::string_view rest = header.substr(kWord.size());
-  const size_t start = rest.find_first_not_of(" \t");
-  if (start == 0 || start == std::string_view::npos) return false;
-  *name = std::string(rest.substr(start));
-  return true;
+  return ProfileNameOfHeader(header, name);
 }
 
 Row RowFor(const std::string& name, const ProfileListing& listing) {

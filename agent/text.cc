@@ -138,6 +138,15 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
 std::string EscapeControl(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -32,7 +32,12 @@ struct ConfigSection {
 // to the line's last `]`, trimmed and not empty, with nothing after it; an
 // entry splits at the first `=`; a comment may be indented; `*out` is only
 // written on success.
-bool ParseAwsConfig(std::string_view text, std::string_view what,
-                    std::vector<ConfigSection>* out, std::string* err);
+bool ParseAwsConfig(std::string_view text, std::string_view what, std::vector<ConfigSection>* out,
+                    std::string* err);
+
+// The NAME of a `[profile NAME]` header (the text between the brackets,
+// trimmed): "profile", then one or more spaces or tabs, then the name.
+// Returns false for any other section (`default`, `sso-session x`, ...).
+bool ProfileNameOfHeader(std::string_view header, std::string* name);
 
 }  // namespace irsa

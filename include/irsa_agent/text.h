@@ -25,6 +25,9 @@ bool HasControlChar(std::string_view s);
 // above U+10FFFF, leaving `out` unchanged.
 bool AppendUtf8(char32_t cp, std::string* out);
 
+// "a, b, c".
+std::string JoinComma(const std::vector<std::string>& items);
+
 // `s` with every byte below 0x20 and 0x7f as \xNN, so a message stays one
 // line and cannot drive a terminal. Other bytes are kept.
 std::string EscapeControl(std::string_view s);

@@ -158,3 +158,22 @@ TEST_SUITE("aws_config") {
 
 }  // namespace
 }  // namespace irsa
+
+namespace irsa {
+namespace {
+
+TEST_CASE("ProfileNameOfHeader") {
+  std::string name;
+  CHECK(ProfileNameOfHeader("profile a", &name));
+  CHECK(name == "a");
+  CHECK(ProfileNameOfHeader("profile \t b c", &name));
+  CHECK(name == "b c");
+  CHECK_FALSE(ProfileNameOfHeader("default", &name));
+  CHECK_FALSE(ProfileNameOfHeader("profilex", &name));
+  CHECK_FALSE(ProfileNameOfHeader("profile", &name));
+  CHECK_FALSE(ProfileNameOfHeader("profile  ", &name));
+  CHECK_FALSE(ProfileNameOfHeader("sso-session s", &name));
+}
+
+}  // namespace
+}  // namespace irsa

@@ -255,3 +255,15 @@ TEST_CASE("EscapeControl keeps a message on one line and out of the terminal") {
 
 }  // namespace
 }  // namespace irsa
+
+namespace irsa {
+namespace {
+
+TEST_CASE("JoinComma") {
+  CHECK(JoinComma({}) == "");
+  CHECK(JoinComma({"a"}) == "a");
+  CHECK(JoinComma({"a", "b", "c"}) == "a, b, c");
+}
+
+}  // namespace
+}  // namespace irsa
