@@ -54,11 +54,13 @@ std::string Normalize(std::string_view s) {
   return out;
 }
 
-// Every element's text, one per line: what an error must not quote.
-void CollectText(const irsa::XmlElement& e, std::string* out) {
-  *out += e.text;
-  out->push_back('\n');
-  for (const irsa::XmlElement& child : e.children) CollectText(child, out);
+// Every element's text, one per line, into `texts`: what an error must not
+// quote. Element names go to `names`: a message may name an element (the
+// unexpected root), and a name is never a credential.
+void Collect(const irsa::XmlElement& e, std::string* texts, std::string* names) {
+  *texts += e.text + "\n";
+  *names += e.name + "\n";
+  for (const irsa::XmlElement& child : e.children) Collect(child, texts, names);
 }
 
 bool IsTrimmed(std::string_view s) { return !s.empty() && irsa::TrimWhitespace(s) == s; }
@@ -100,8 +102,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string xml_err;
     if (irsa::ParseXml(body, &root, &xml_err)) {
       std::string texts;
-      CollectText(root, &texts);
-      Check(!irsa::fuzz::QuotesInput(Normalize(err), Normalize(texts), 8, kVocabulary),
+      std::string names;
+      Collect(root, &texts, &names);
+      const std::string vocabulary = std::string(kVocabulary) + "\n" + Normalize(names);
+      Check(!irsa::fuzz::QuotesInput(Normalize(err), Normalize(texts), 8, vocabulary),
             "an error never quotes element text");
     }
     return 0;
