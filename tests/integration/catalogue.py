@@ -35,18 +35,7 @@ from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AtomicDir, answer_for
                      domino_labels, format_labels, make_jwt, make_pki)
 from stand_in_service import Reply
 
-ENDPOINT_PATH = "/map_iam_roles_to_pod_sa"
-
-# The config an earlier run wrote: every failing case must leave it as it is.
-PREVIOUS_CONFIG = (
-    b"# Written by irsa-agent. Do not edit.\n"
-    b"[profile old-role]\n"
-    b"source_profile = src_old-role\n"
-    b"role_arn = arn:aws:iam::524112250363:role/old-role\n"
-    b"\n"
-    b"[profile src_old-role]\n"
-    b"web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
-    b"role_arn = arn:aws:iam::946429944765:role/old-role\n")
+from harness import ENDPOINT_PATH, PREVIOUS_CONFIG  # noqa: E402
 
 # Accounts of every valid pair in this file (the reference answer's too):
 # profile X assumes TARGET_ACCOUNT's role X from src_X, which assumes

@@ -51,6 +51,20 @@ REFERENCE_ANSWER = (
     "role_arn=arn:aws:iam::946429944765:role/acme-list-bucket-role"
 )
 REFERENCE_PROFILES = ("acme-update-bucket-role", "acme-list-bucket-role")
+
+# The path of the later generation's mapping call.
+ENDPOINT_PATH = "/map_iam_roles_to_pod_sa"
+
+# A config an earlier run wrote: a failing run must leave it exactly as it is.
+PREVIOUS_CONFIG = (
+    b"# Written by irsa-agent. Do not edit.\n"
+    b"[profile old-role]\n"
+    b"source_profile = src_old-role\n"
+    b"role_arn = arn:aws:iam::524112250363:role/old-role\n"
+    b"\n"
+    b"[profile src_old-role]\n"
+    b"web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
+    b"role_arn = arn:aws:iam::946429944765:role/old-role\n")
 SERVICE_TOKEN_PATH = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 
 

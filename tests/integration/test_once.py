@@ -26,18 +26,7 @@ from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, SERVICE_TOKEN_PATH,  
                      profiles_of, write_labels)
 from stand_in_service import Reply  # noqa: E402
 
-ENDPOINT_PATH = "/map_iam_roles_to_pod_sa"
-
-# A config an earlier run wrote; failures must leave it exactly as it is.
-PREVIOUS_CONFIG = (
-    b"# Written by irsa-agent. Do not edit.\n"
-    b"[profile old-role]\n"
-    b"source_profile = src_old-role\n"
-    b"role_arn = arn:aws:iam::524112250363:role/old-role\n"
-    b"\n"
-    b"[profile src_old-role]\n"
-    b"web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
-    b"role_arn = arn:aws:iam::946429944765:role/old-role\n")
+from harness import ENDPOINT_PATH, PREVIOUS_CONFIG  # noqa: E402
 
 # Fast retries so time-out tests stay short.
 FAST = {"min-backoff": "0.05", "max-backoff": "0.2", "timeout": "10", "request-timeout": "5"}

@@ -31,26 +31,14 @@ import shutil
 import ssl
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import unittest
 import uuid
 
-# The reference service's answer for a user in two organisations (CONTRACT.md section 3).
-ANSWER = (
-    "[profile acme-update-bucket-role]\n"
-    "source_profile = src_acme-update-bucket-role\n"
-    "role_arn=arn:aws:iam::524112250363:role/acme-update-bucket-role\n"
-    "[profile src_acme-update-bucket-role]\n"
-    "web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
-    "role_arn=arn:aws:iam::946429944765:role/acme-update-bucket-role\n"
-    "[profile acme-list-bucket-role]\n"
-    "source_profile = src_acme-list-bucket-role\n"
-    "role_arn=arn:aws:iam::524112250363:role/acme-list-bucket-role\n"
-    "[profile src_acme-list-bucket-role]\n"
-    "web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
-    "role_arn=arn:aws:iam::946429944765:role/acme-list-bucket-role"
-)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import REFERENCE_ANSWER as ANSWER  # noqa: E402  (CONTRACT.md section 3)
 # profile -> (role_arn, source_profile) the written config must hold.
 EXPECTED_PROFILES = {
     "profile acme-update-bucket-role":

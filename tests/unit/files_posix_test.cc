@@ -2,6 +2,8 @@
 // tmpfs mounts for a read-only folder and a full disk (the tests run as root,
 // where permission bits do not stop writes).
 #include <doctest/doctest.h>
+
+#include "unit/test_util.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -20,28 +22,6 @@
 
 namespace irsa {
 namespace {
-
-// A fresh folder, removed (after its mounts are gone) at the end.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/irsa-files-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // A mount that is undone at the end; failing to mount fails the test.
 class ScopedMount {

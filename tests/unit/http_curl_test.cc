@@ -1,6 +1,8 @@
 // Tests for the libcurl HttpClient against a real server on 127.0.0.1
 // (tests/fakes/loopback_server.h), with certificates made in the test.
 #include <doctest/doctest.h>
+
+#include "unit/test_util.h"
 #include <stdlib.h>
 
 #include <chrono>
@@ -51,30 +53,6 @@ class ScopedEnv {
 struct NoProxyEnv {
   ScopedEnv a{"http_proxy", nullptr}, b{"HTTP_PROXY", nullptr}, c{"https_proxy", nullptr},
       d{"HTTPS_PROXY", nullptr}, e{"all_proxy", nullptr}, f{"ALL_PROXY", nullptr};
-};
-
-// A fresh folder for CA files, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/irsa-http-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string Write(const std::string& name, const std::string& content) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream(file) << content;
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 double Now() {

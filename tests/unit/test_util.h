@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -38,5 +41,33 @@ inline std::string ReadTestdata(const std::string& name) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A fresh folder under /tmp, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/irsa-test-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  // Writes `content` to NAME in the folder; returns its path.
+  std::string Write(const std::string& name, const std::string& content) const {
+    const std::string file = *this / name;
+    std::ofstream(file) << content;
+    return file;
+  }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace irsa

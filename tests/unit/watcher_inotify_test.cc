@@ -4,6 +4,8 @@
 // wait below is a bounded poll that normally returns at once.
 
 #include <doctest/doctest.h>
+
+#include "unit/test_util.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -27,26 +29,6 @@ namespace irsa {
 namespace {
 
 constexpr int kWaitMs = 1000;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = std::filesystem::temp_directory_path() / "irsa-watcher-XXXXXX";
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 void WriteFile(const std::string& path, const std::string& content) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
