@@ -7,9 +7,13 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]        (targets: names without _fuzz)
 #
 # Environment: IRSA_FUZZ_BUILD_DIR (default build-fuzz), IRSA_FUZZ_PARALLEL
-# (targets at once, default: the number of CPUs, at most 2). Generated inputs
-# go to $IRSA_FUZZ_BUILD_DIR/corpus/<target>, crash inputs to
-# $IRSA_FUZZ_BUILD_DIR/artifacts/; the repository's seeds are only read.
+# (targets at once, default: the number of CPUs, at most 2), IRSA_FUZZ_SEED
+# (a fixed libFuzzer seed, as CTest's smoke run uses: each target then starts
+# from the repository's seeds only, so a run on a slower machine tries a
+# prefix of the same inputs and any finding reproduces with the same seed).
+# Generated inputs go to $IRSA_FUZZ_BUILD_DIR/corpus/<target> (corpus-seeded/
+# with a fixed seed), crash inputs to $IRSA_FUZZ_BUILD_DIR/artifacts/; the
+# repository's seeds are only read.
 set -euo pipefail
 
 seconds=${1:-30}
@@ -23,6 +27,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IRSA_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cpus=$(nproc)
 parallel=${IRSA_FUZZ_PARALLEL:-$((cpus < 2 ? cpus : 2))}
+seed=${IRSA_FUZZ_SEED:-}
+if [[ -n $seed ]] && ! [[ $seed =~ ^[1-9][0-9]{0,8}$ ]]; then
+  echo "fuzz: IRSA_FUZZ_SEED must be a number from 1 to 999999999, not '$seed'" >&2
+  exit 2
+fi
+corpora=$build/corpus
+[[ -n $seed ]] && corpora=$build/corpus-seeded
 
 all_targets=(labels invocation settings_ini answer published_config jwt retry_after arn state
   listen_address sts)
@@ -57,12 +68,14 @@ dict_for() {
 # Runs one target; its log goes to $build/logs/<target>.log.
 run_one() {
   local name=$1
-  local work=$build/corpus/$name seeds=$root/fuzz/corpus/$name dict
+  local work=$corpora/$name seeds=$root/fuzz/corpus/$name dict
   dict=$(dict_for "$name")
+  [[ -n $seed ]] && rm -rf "$work"
   mkdir -p "$work" "$build/artifacts" "$build/logs"
   local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-")
   [[ -n $dict ]] && args+=(-dict="$root/fuzz/dict/$dict.dict")
+  [[ -n $seed ]] && args+=(-seed="$seed")
   local status=0
   "$build/fuzz/${name}_fuzz" "${args[@]}" "$work" "$seeds" >"$build/logs/$name.log" 2>&1 ||
     status=$?
@@ -87,7 +100,7 @@ for name in "${targets[@]}"; do
   ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log")
   rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log")
-  corpus=$(find "$build/corpus/$name" -type f | wc -l)
+  corpus=$(find "$corpora/$name" -type f | wc -l)
   result=ok
   if ((status != 0)); then
     result="FAILED (exit $status, see $log)"
@@ -96,7 +109,7 @@ for name in "${targets[@]}"; do
   printf '%-18s %8s %10s %8s %6s %7s %7s  %s\n' "$name" "$seconds" "${execs:-?}" "${rate:-?}" \
     "${cov:-?}" "${ft:-?}" "$corpus" "$result"
 done
-echo "fuzz: $((($(date +%s) - start))) s of fuzzing, $parallel target(s) at a time"
+echo "fuzz: $((($(date +%s) - start))) s of fuzzing, $parallel target(s) at a time${seed:+, seed $seed}"
 
 if ((failed)); then
   for name in "${targets[@]}"; do
@@ -107,5 +120,6 @@ if ((failed)); then
     fi
   done
   echo "fuzz: FAILED; reproduce with: $build/fuzz/<target>_fuzz $build/artifacts/<file>" >&2
+  echo "fuzz: a crash input belongs in fuzz/corpus/<target>/ as a regression seed" >&2
   exit 1
 fi

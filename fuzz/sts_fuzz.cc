@@ -55,11 +55,12 @@ std::string Normalize(std::string_view s) {
 }
 
 // Every element's text, one per line, into `texts`: what an error must not
-// quote. Element names go to `names`: a message may name an element (the
-// unexpected root), and a name is never a credential.
+// quote. Element names go to `names` as the messages show them (`<name>`): a
+// message may name an element (the unexpected root), and a name is never a
+// credential, even when an element's text happens to contain it.
 void Collect(const irsa::XmlElement& e, std::string* texts, std::string* names) {
   *texts += e.text + "\n";
-  *names += e.name + "\n";
+  *names += "<" + irsa::Printable(e.name) + ">\n";
   for (const irsa::XmlElement& child : e.children) Collect(child, texts, names);
 }
 
@@ -104,7 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string texts;
       std::string names;
       Collect(root, &texts, &names);
-      const std::string vocabulary = std::string(kVocabulary) + "\n" + Normalize(names);
+      // kVocabulary ends with the unexpected-root message, completed here.
+      const std::string vocabulary =
+          Normalize(std::string(kVocabulary) + irsa::Printable(root.name) + ">\n" + names);
       Check(!irsa::fuzz::QuotesInput(Normalize(err), Normalize(texts), 8, vocabulary),
             "an error never quotes element text");
     }
