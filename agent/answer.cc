@@ -136,7 +136,7 @@ std::vector<Profile> CollectProfiles(const std::vector<ConfigSection>& sections,
     p.is_target = HasKey(section, "source_profile");
     all.push_back(std::move(p));
   }
-  std::map<std::string, int> copies;
+  std::map<std::string_view, int> copies;
   for (const Profile& p : all) ++copies[p.name];
   std::vector<Profile> unique;
   for (const Profile& p : all) {
@@ -150,15 +150,25 @@ std::vector<Profile> CollectProfiles(const std::vector<ConfigSection>& sections,
   return unique;
 }
 
+// The profiles without source_profile (sources, or broken targets) by name:
+// names are unique after CollectProfiles.
+using SourceIndex = std::map<std::string_view, Profile*>;
+
+SourceIndex IndexSources(std::vector<Profile>* profiles) {
+  SourceIndex index;
+  for (Profile& p : *profiles) {
+    if (!p.is_target) index.emplace(p.name, &p);
+  }
+  return index;
+}
+
 // A target with its pair validated: the source is claimed first, so a target
 // dropped for its own fault does not make its source look orphaned.
-void JudgeTarget(const Profile& target, const Rules& rules, std::vector<Profile>* profiles,
+void JudgeTarget(const Profile& target, const Rules& rules, const SourceIndex& sources,
                  MappingAnswer* out, std::vector<Drop>* drops) {
   const std::string source_name = std::string(kSourcePrefix) + target.name;
-  Profile* source = nullptr;
-  for (Profile& p : *profiles) {
-    if (!p.is_target && p.name == source_name) source = &p;
-  }
+  const auto found = sources.find(source_name);
+  Profile* source = found == sources.end() ? nullptr : found->second;
   if (source != nullptr) source->used = true;
 
   const int line = target.section->line;
@@ -201,8 +211,9 @@ bool ParsePairs(std::string_view body, const Rules& rules, MappingAnswer* out, s
   std::vector<Drop> drops;
   std::vector<Profile> profiles = CollectProfiles(sections, &drops);
   // JudgeTarget marks sources (never targets) as used; the vector keeps its size.
+  const SourceIndex sources = IndexSources(&profiles);
   for (const Profile& p : profiles) {
-    if (p.is_target) JudgeTarget(p, rules, &profiles, &answer, &drops);
+    if (p.is_target) JudgeTarget(p, rules, sources, &answer, &drops);
   }
   for (const Profile& p : profiles) {
     if (!p.is_target && !p.used) drops.push_back(JudgeUnclaimed(p));
@@ -218,6 +229,13 @@ bool ParsePairs(std::string_view body, const Rules& rules, MappingAnswer* out, s
 
 bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* err) {
   return ParsePairs(body, kAnswerRules, out, err);
+}
+
+bool IsPublishable(const MappingAnswer& answer, std::string* why) {
+  if (!answer.pairs.empty() || answer.dropped.empty()) return true;
+  *why = "no valid profile pair (" + Count(answer.dropped.size(), "profile") +
+         " left out, the first: " + answer.dropped.front() + ")";
+  return false;
 }
 
 bool ParsePublishedConfig(std::string_view text, MappingAnswer* out, std::string* err) {

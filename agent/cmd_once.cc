@@ -54,11 +54,11 @@ int OnceCommand(const Invocation& invocation, Shells& shells) {
   } else if (result.changed) {
     const std::string names =
         result.profiles.empty() ? "" : " (" + JoinComma(result.profiles) + ")";
-    std::printf("wrote %zu profiles to %s%s\n", result.profiles.size(),
+    std::printf("wrote %s to %s%s\n", Count(result.profiles.size(), "profile").c_str(),
                 settings.aws_config_file.c_str(), names.c_str());
   } else {
-    std::printf("%s unchanged (%zu profiles)\n", settings.aws_config_file.c_str(),
-                result.profiles.size());
+    std::printf("%s unchanged (%s)\n", settings.aws_config_file.c_str(),
+                Count(result.profiles.size(), "profile").c_str());
   }
   return FinishStdout(kExitOk, kExitPublish);
 }

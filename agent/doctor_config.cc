@@ -137,8 +137,8 @@ std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& fact
   file.facts.push_back({"profiles", names.empty() ? "(none)" : JoinComma(names)});
   for (const std::string& why : parsed.dropped) file.facts.push_back({"broken", why});
   if (!parsed.dropped.empty()) {
-    file.fact = std::to_string(parsed.dropped.size()) + " profile(s) broken in " + config.path +
-                ": " + parsed.dropped.front();
+    file.fact = Count(parsed.dropped.size(), "profile") + " broken in " + config.path + ": " +
+                parsed.dropped.front();
     std::vector<Check> checks = {file, CheckNames(parsed.pairs)};
     if (!parsed.pairs.empty()) checks.push_back(CheckTokenPaths(settings, parsed.pairs, facts));
     return checks;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "irsa_agent/answer.h"
 #include "irsa_agent/arn.h"
 #include "irsa_agent/doctor.h"
 #include "irsa_agent/identity.h"
@@ -49,12 +50,19 @@ Check JudgeAnswer(const std::string& where, const std::string& body) {
     check.fix = "the mapping service must answer the AWS config text (CONTRACT.md section 3)";
     return check;
   }
+  if (!IsPublishable(answer, &err)) {
+    check.status = CheckStatus::kFail;
+    check.fact = where + ": " + err + "; the agent keeps the previous config";
+    check.fix = "fix the role mapping of the pairs left out (see left_out)";
+    for (const std::string& why : answer.dropped) check.facts.push_back({"left_out", why});
+    return check;
+  }
   std::vector<std::string> names;
   for (const ProfilePair& pair : answer.pairs) names.push_back(pair.name);
   check.facts.push_back({"bytes", std::to_string(body.size())});
   check.facts.push_back({"profiles", names.empty() ? "(none)" : JoinComma(names)});
   for (const std::string& why : answer.dropped) check.facts.push_back({"left_out", why});
-  check.fact = where + ": " + std::to_string(names.size()) + " roles" +
+  check.fact = where + ": " + Count(names.size(), "role") +
                (names.empty() ? "" : " (" + JoinComma(names) + ")");
   if (!answer.dropped.empty()) {
     check.status = CheckStatus::kWarn;

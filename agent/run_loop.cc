@@ -198,8 +198,8 @@ class RunLoop {
                 {{"profiles", std::to_string(result.profiles.size())},
                  {"seconds", std::to_string(now - started)}});
       // READY=1 after the first success, and to end a SIGHUP reload.
-      std::string status = "STATUS=" + std::to_string(result.profiles.size()) + " profiles in " +
-                           settings_.aws_config_file;
+      std::string status =
+          "STATUS=" + Count(result.profiles.size(), "profile") + " in " + settings_.aws_config_file;
       if (!ready_sent_ || reloading_) status = "READY=1\n" + status;
       shells_.notifier.Send(status);
       ready_sent_ = true;

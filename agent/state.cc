@@ -7,6 +7,7 @@
 
 #include "irsa_agent/answer.h"
 #include "irsa_agent/digest.h"
+#include "irsa_agent/text.h"
 
 namespace irsa {
 namespace {
@@ -112,8 +113,9 @@ bool ParseState(std::string_view text, AgentState* out, std::string* err) {
 
 Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config) {
   if (!state.last_success_at) {
-    const std::string why = state.last_error.empty() ? "no successful sync yet"
-                                                     : "no successful sync yet: " + state.last_error;
+    const std::string why = state.last_error.empty()
+                                ? "no successful sync yet"
+                                : "no successful sync yet: " + state.last_error;
     return {false, why};
   }
   if (!config) return {false, "config file " + state.config_file + " is missing"};
@@ -123,10 +125,10 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
     return {false, "config file " + state.config_file + " does not parse: " + err};
   }
   if (!published.dropped.empty()) {
-    return {false, "config file " + state.config_file + " has an invalid profile: " +
-                       published.dropped.front()};
+    return {false, "config file " + state.config_file +
+                       " has an invalid profile: " + published.dropped.front()};
   }
-  std::string reason = std::to_string(published.pairs.size()) + " profiles in " + state.config_file;
+  std::string reason = Count(published.pairs.size(), "profile") + " in " + state.config_file;
   if (Sha256Hex(*config) != state.config_hash) reason += " (changed since the agent wrote it)";
   if (!state.last_error.empty()) reason += "; last sync failed: " + state.last_error;
   return {true, reason};

@@ -1,6 +1,7 @@
 #include "irsa_agent/sync.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 
 #include "irsa_agent/answer.h"
@@ -15,6 +16,10 @@ namespace irsa {
 namespace {
 
 constexpr double kMaxConnectTimeout = 5;
+
+// Warnings about pairs left out, per sync: a hostile 1 MiB answer could list
+// tens of thousands. The rest are counted in one more line.
+constexpr size_t kMaxDropWarnings = 10;
 
 std::string StatusMessage(long status, const Requester& requester, const HttpResponse& response) {
   const std::string code = "HTTP " + std::to_string(status);
@@ -159,8 +164,17 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
     result.message = "mapping answer rejected: " + err;
     return result;
   }
-  for (const std::string& why : answer.dropped) {
-    log_.Warn("profile left out", {{"why", why}});
+  if (!IsPublishable(answer, &err)) {
+    result.failure = Failure::kAnswer;
+    result.message = "mapping answer rejected: " + err;
+    return result;
+  }
+  for (size_t i = 0; i < answer.dropped.size() && i < kMaxDropWarnings; ++i) {
+    log_.Warn("profile left out", {{"why", answer.dropped[i]}});
+  }
+  if (answer.dropped.size() > kMaxDropWarnings) {
+    log_.Warn("more profiles left out",
+              {{"count", std::to_string(answer.dropped.size() - kMaxDropWarnings)}});
   }
   result.dropped = std::move(answer.dropped);
   for (const ProfilePair& pair : answer.pairs) result.profiles.push_back(pair.name);

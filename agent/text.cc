@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace irsa {
 namespace {
@@ -145,6 +146,10 @@ std::string JoinComma(const std::vector<std::string>& items) {
     out += item;
   }
   return out;
+}
+
+std::string Count(size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
 }
 
 std::string EscapeControl(std::string_view s) {

@@ -12,9 +12,9 @@ namespace irsa {
 
 // One role the user may assume: profile `name` chains from `src_<name>`.
 struct ProfilePair {
-  std::string name;     // the IAM role name users write in their code
-  RoleArn target_role;  // role_arn of `name`, in the account that owns the data
-  RoleArn proxy_role;   // role_arn of `src_<name>`, assumed with web identity
+  std::string name;        // the IAM role name users write in their code
+  RoleArn target_role;     // role_arn of `name`, in the account that owns the data
+  RoleArn proxy_role;      // role_arn of `src_<name>`, assumed with web identity
   std::string token_file;  // web_identity_token_file as read; never rendered
   std::string region;      // region of `name` as read (published configs only)
 };
@@ -35,6 +35,12 @@ struct MappingAnswer {
 // `[profile ...]`, unknown or repeated keys, control characters, duplicate
 // profiles (every copy is dropped), orphans and self-references are dropped.
 bool ParseMappingAnswer(std::string_view body, MappingAnswer* out, std::string* err);
+
+// Whether the agent may publish `answer`. An answer that lists profiles but
+// holds no valid pair is broken, not "no roles" (an answer with no profile at
+// all is that), so the previous config must stay: false, with `*why` giving
+// the count and the first pair left out.
+bool IsPublishable(const MappingAnswer& answer, std::string* why);
 
 // Reads back a config this agent published: the same rules as
 // ParseMappingAnswer, plus an optional `region` key in every profile; syntax

@@ -868,7 +868,7 @@ CASES: tuple = (
     case("answer-token-path-ignored", ANSWERS,
          "web_identity_token_file = /etc/shadow (the agent writes its own path)",
          answer(answer_for([pair("good-role")], token_path="/etc/shadow")), 0,
-         "wrote 1 profiles", effect=GOOD_ONLY, forbidden=(b"/etc/shadow",)),
+         "wrote 1 profile ", effect=GOOD_ONLY, forbidden=(b"/etc/shadow",)),
     case("answer-default-section", ANSWERS, "a [default] section with access keys",
          with_good_pair("[default]\naws_access_key_id = AKIAEXAMPLE\n"
                         "aws_secret_access_key = wJalrEXAMPLEKEY"),
@@ -959,8 +959,12 @@ CASES: tuple = (
                         arn(PROXY_ACCOUNT, "empty-role")),
          0, "empty-role: role_arn: empty value", effect=GOOD_ONLY, dropped=True),
     case("answer-only-bad-pairs", ANSWERS, "every pair invalid (a 200 with no usable role)",
-         answer(bad_pair("bad-role", target_arn="arn:aws:s3:::b")), 0,
-         "bad-role: role_arn: service must be iam", effect=pairs(), dropped=True),
+         answer(bad_pair("bad-role", target_arn="arn:aws:s3:::b")), 5,
+         "mapping answer rejected: no valid profile pair (1 profile left out, the first: "
+         "bad-role: role_arn: service must be iam, not 's3')", reach=RETRIED),
+    case("answer-no-profile-at-all", ANSWERS, "a 200 with comments only (no role mapped)",
+         answer("# no role is mapped to this user\n"), 0, "wrote 0 profiles",
+         effect=pairs()),
     case("answer-nul-byte", ANSWERS, "a NUL byte in the answer",
          answer(GOOD_PAIR + "\n# \0"), 5, "mapping answer rejected: answer:7: NUL byte",
          reach=RETRIED),

@@ -340,7 +340,7 @@ class DoctorTest(AgentTestCase):
             f.write("[profile half-done]\nsource_profile = src_half-done\n"
                     "role_arn = arn:aws:iam::524112250363:role/half-done\n")
         result = self.doctor()
-        self.assert_check(result, "config.file", "fail", "1 profile(s) broken",
+        self.assert_check(result, "config.file", "fail", "1 profile broken",
                           "half-done: no [profile src_half-done]")
         self.assert_only_failures(result, "config.file")
 

@@ -248,7 +248,7 @@ class ControlTest(RunTestCase):
         self.wait_for_config(5)
         self.assertTrue(wait_until(lambda: self.status().returncode == 0, 2))
         after = self.status()
-        self.assertRegex(after.stdout, r"^ready: 1 profiles in .*/aws/config")
+        self.assertRegex(after.stdout, r"^ready: 1 profile in .*/aws/config")
         doc = json.loads(self.status("--json").stdout)
         for key in ("last_success_at", "last_error", "profile_count", "token_expires_at",
                     "config_hash"):

@@ -2,13 +2,13 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <array>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -403,6 +403,51 @@ TEST_SUITE("answer") {
       CHECK(err == want);
       CHECK(answer.dropped == std::vector<std::string>{"untouched"});
     }
+  }
+
+  TEST_CASE("an answer is publishable unless it lists profiles and no valid pair") {
+    struct Publishable {
+      const char* name;
+      std::string body;
+      bool publishable;
+      const char* why;
+    };
+    const std::vector<Publishable> cases = {
+        {"no roles at all", "", true, ""},
+        {"only comments", "# nothing mapped\n", true, ""},
+        {"a valid pair and a broken one", Pair("a") + Target("b"), true, ""},
+        {"every pair broken", Target("b") + Source("c"), false,
+         "no valid profile pair (2 profiles left out, the first: b: no [profile src_b])"},
+        {"one section that is not a profile", "[default]\nregion = x\n", false,
+         "no valid profile pair (1 profile left out, the first: [default]: not a profile "
+         "section)"},
+    };
+    for (const Publishable& c : cases) {
+      INFO(c.name);
+      MappingAnswer answer;
+      std::string err;
+      REQUIRE(ParseMappingAnswer(c.body, &answer, &err));
+      std::string why;
+      CHECK(IsPublishable(answer, &why) == c.publishable);
+      CHECK(why == c.why);
+    }
+  }
+
+  TEST_CASE("twenty thousand pairs listed targets first all pair up") {
+    // About 3 MB, beyond the service's cap: each target finds its source by
+    // name wherever it is (bench/answer_worst_case times this shape).
+    std::string targets;
+    std::string sources;
+    for (int i = 0; i < 20000; ++i) {
+      targets += Target("r" + std::to_string(i));
+      sources += Source("r" + std::to_string(i));
+    }
+    MappingAnswer answer;
+    std::string err;
+    REQUIRE(ParseMappingAnswer(targets + sources, &answer, &err));
+    CHECK(answer.pairs.size() == 20000);
+    CHECK(answer.dropped.empty());
+    CHECK(answer.pairs.back().name == "r19999");
   }
 }
 

@@ -2,8 +2,6 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +9,7 @@
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
 #include "irsa_agent/digest.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -46,7 +45,8 @@ TEST_SUITE("sync") {
     const SyncResult r = syncer.Sync(true);
     REQUIRE(r.failure == Failure::kNone);
     CHECK(r.changed);
-    CHECK(r.profiles == std::vector<std::string>{"acme-update-bucket-role", "acme-list-bucket-role"});
+    CHECK(r.profiles ==
+          std::vector<std::string>{"acme-update-bucket-role", "acme-list-bucket-role"});
     CHECK(r.dropped.empty());
     CHECK(files.content[settings.aws_config_file] == ReadTestdata("reference-rendered.conf"));
     CHECK(files.modes[settings.aws_config_file] == 0644);
@@ -108,12 +108,14 @@ TEST_SUITE("sync") {
       const char* message;
     };
     const std::vector<Case> cases = {
-        {"no labels, no run id", [](SyncFixture& f) { f.files.content.erase(f.settings.pod_info_path); },
+        {"no labels, no run id",
+         [](SyncFixture& f) { f.files.content.erase(f.settings.pod_info_path); },
          "no run id: labels file /var/run/podinfo/labels does not exist and run-id is not set"},
         {"malformed labels",
          [](SyncFixture& f) { f.files.content[f.settings.pod_info_path] = "a=\"b"; },
          "/var/run/podinfo/labels:1: unterminated quoted value"},
-        {"empty token", [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = " \n"; },
+        {"empty token",
+         [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = " \n"; },
          "Domino token file /var/lib/domino/home/.api/token is empty"},
         {"newline inside token",
          [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = "abc\r\nX-Evil: 1"; },
@@ -145,7 +147,8 @@ TEST_SUITE("sync") {
     FakeExchange redirect = FakeExchange::Status(302);
     redirect.response.location = "https://evil.example:8443/steal?x=1";
     const std::vector<Case> cases = {
-        {FakeExchange::Status(404, "No Pod Found with the run id x for the user"), Failure::kTransient,
+        {FakeExchange::Status(404, "No Pod Found with the run id x for the user"),
+         Failure::kTransient,
          "mapping service: HTTP 404: no pod found for run id 6527182438a6346046006654 (not running "
          "yet, or the credential belongs to another user)"},
         {FakeExchange::Status(401), Failure::kPermanent,
@@ -154,7 +157,8 @@ TEST_SUITE("sync") {
         {FakeExchange::Status(403), Failure::kPermanent,
          "mapping service: HTTP 403: the Domino credential (token file "
          "/var/lib/domino/home/.api/token) was refused"},
-        {FakeExchange::Status(400, "<html>bad</html>"), Failure::kPermanent, "mapping service: HTTP 400"},
+        {FakeExchange::Status(400, "<html>bad</html>"), Failure::kPermanent,
+         "mapping service: HTTP 400"},
         {FakeExchange::Status(500, "<html>AccessDenied</html>"), Failure::kTransient,
          "mapping service: HTTP 500"},
         {FakeExchange::Status(503), Failure::kTransient, "mapping service: HTTP 503"},
@@ -162,12 +166,16 @@ TEST_SUITE("sync") {
         {redirect, Failure::kPermanent,
          "mapping service: HTTP 302: redirect to evil.example:8443 not followed (the credential is "
          "never sent across a redirect)"},
-        {FakeExchange::Fail(HttpFailure::kTimeout, "POST http://x/: timed out"), Failure::kTransient,
-         "mapping service: POST http://x/: timed out"},
+        {FakeExchange::Fail(HttpFailure::kTimeout, "POST http://x/: timed out"),
+         Failure::kTransient, "mapping service: POST http://x/: timed out"},
         {FakeExchange::Fail(HttpFailure::kTooLarge, "too big"), Failure::kAnswer,
          "mapping service: answer larger than 1048576 bytes refused"},
         {FakeExchange::Status(200, "<html><body>oops</body></html>"), Failure::kAnswer,
          "mapping answer rejected: answer:1: not a section header, entry or comment"},
+        {FakeExchange::Status(200, "[profile a]\nsource_profile = src_a\nrole_arn = x\n"),
+         Failure::kAnswer,
+         "mapping answer rejected: no valid profile pair (1 profile left out, the first: a: no "
+         "[profile src_a])"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.message);
@@ -180,6 +188,26 @@ TEST_SUITE("sync") {
       CHECK(f.files.content[f.settings.aws_config_file] == "previous");
       CHECK(f.Output(r).find(kToken) == std::string::npos);
     }
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "pairs left out are logged, at most ten lines and a count") {
+    std::string body = ReadTestdata("reference-answer.conf");
+    for (int i = 0; i < 25; ++i) body += "[profile orphan" + std::to_string(i) + "]\nx = y\n";
+    http.script.push_back(FakeExchange::Status(200, body));
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.profiles.size() == 2);
+    CHECK(r.dropped.size() == 25);
+    int left_out = 0;
+    int more = 0;
+    for (const std::string& line : sink.lines) {
+      left_out += line.find("profile left out") != std::string::npos ? 1 : 0;
+      more += line.find("more profiles left out count=15") != std::string::npos ? 1 : 0;
+    }
+    CHECK(left_out == 10);
+    CHECK(more == 1);
+    CHECK(sink.All().find("orphan9:") != std::string::npos);
+    CHECK(sink.All().find("orphan10:") == std::string::npos);
   }
 
   TEST_CASE_FIXTURE(SyncFixture, "Retry-After is passed on") {
@@ -242,8 +270,10 @@ TEST_SUITE("sync") {
 
   TEST_CASE("status classification") {
     CHECK(ClassifyStatus(200) == Failure::kNone);
-    for (long s : {404L, 408L, 429L, 500L, 502L, 503L, 504L}) CHECK(ClassifyStatus(s) == Failure::kTransient);
-    for (long s : {201L, 301L, 302L, 400L, 401L, 403L, 405L}) CHECK(ClassifyStatus(s) == Failure::kPermanent);
+    for (long s : {404L, 408L, 429L, 500L, 502L, 503L, 504L})
+      CHECK(ClassifyStatus(s) == Failure::kTransient);
+    for (long s : {201L, 301L, 302L, 400L, 401L, 403L, 405L})
+      CHECK(ClassifyStatus(s) == Failure::kPermanent);
   }
 }
 

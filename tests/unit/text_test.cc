@@ -265,5 +265,11 @@ TEST_CASE("JoinComma") {
   CHECK(JoinComma({"a", "b", "c"}) == "a, b, c");
 }
 
+TEST_CASE("Count") {
+  CHECK(Count(0, "profile") == "0 profiles");
+  CHECK(Count(1, "profile") == "1 profile");
+  CHECK(Count(2, "role") == "2 roles");
+}
+
 }  // namespace
 }  // namespace irsa
