@@ -104,10 +104,9 @@ void Agent::SyncFinished(double now, Failure failure, std::optional<double> retr
   } else {
     const int attempt = failures_;
     if (failures_ < std::numeric_limits<int>::max()) ++failures_;
-    delay = IsRefusal(failure)
-                ? Jitter(timing_.max_backoff, kJitterFraction, draw)
-                : BackoffDelay(attempt + kRunBackoffOffset, timing_.min_backoff,
-                               timing_.max_backoff, draw);
+    delay = IsRefusal(failure) ? Jitter(timing_.max_backoff, kJitterFraction, draw)
+                               : BackoffDelay(attempt + kRunBackoffOffset, timing_.min_backoff,
+                                              timing_.max_backoff, draw);
     // The service knows its own load: a longer Retry-After wins, but a huge
     // one must not park the agent beyond max_backoff. NaN and <= 0 are ignored.
     if (retry_after && *retry_after > 0) {

@@ -98,8 +98,8 @@ bool ParseTarget(const std::string& text, Target* target, std::string* err) {
     *err = "out of memory parsing the request URL";
     return false;
   }
-  if (const CURLUcode rc = curl_url_set(target->url.get(), CURLUPART_URL, text.c_str(),
-                                            CURLU_NON_SUPPORT_SCHEME);
+  if (const CURLUcode rc =
+          curl_url_set(target->url.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
       rc != CURLUE_OK) {
     *err = curl_url_strerror(rc);
     return false;

@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <map>
 
-#include "irsa_agent/settings.h"
 #include "irsa_agent/listener.h"
+#include "irsa_agent/settings.h"
 #include "irsa_agent/text.h"
 #include "settings_table.h"
 

@@ -7,8 +7,8 @@ packages=(
   build-essential cmake pkg-config file
   libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libinih-dev doctest-dev
   openssl ca-certificates
-  # the test suite: sanitizers and libFuzzer, valgrind, systemd-analyze, dpkg/cpack
-  clang libclang-rt-14-dev valgrind systemd dpkg-dev curl
+  # the test suite: sanitizers and libFuzzer, the format check, valgrind, systemd-analyze, dpkg/cpack
+  clang libclang-rt-14-dev clang-format valgrind systemd dpkg-dev curl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -11,12 +11,12 @@
 namespace irsa {
 
 struct AgentTiming {
-  double min_backoff = 1;          // first retry waits [min, 2*min]
-  double max_backoff = 300;        // cap of the backoff, and the wait after a refusal
-  double refresh_interval = 900;   // resync after success, jittered +-10 %
-  double poll_interval = 60;       // re-read inputs even without events
-  double debounce = 0.005;         // quiet time after a watch event before re-reading
-  double debounce_max = 0.1;       // a burst never delays the re-read longer than this
+  double min_backoff = 1;         // first retry waits [min, 2*min]
+  double max_backoff = 300;       // cap of the backoff, and the wait after a refusal
+  double refresh_interval = 900;  // resync after success, jittered +-10 %
+  double poll_interval = 60;      // re-read inputs even without events
+  double debounce = 0.005;        // quiet time after a watch event before re-reading
+  double debounce_max = 0.1;      // a burst never delays the re-read longer than this
 };
 
 // Syncs brought forward by a request (SyncRequested, or InputsChecked with a
@@ -75,8 +75,8 @@ class Agent {
   // A sync ended. Success (kNone): backoff resets, next sync after the
   // jittered refresh interval. kTransient, kAnswer, kPublish: next after
   // BackoffDelay(attempt + 1) (one doubling later than `once`: the first retry
-  // waits [min, 4 * min], which spreads a herd), or Retry-After when longer (capped at max_backoff).
-  // kPermanent, kInput: next after max_backoff, jittered +-10 %, so a refused
+  // waits [min, 4 * min], which spreads a herd), or Retry-After when longer (capped at
+  // max_backoff). kPermanent, kInput: next after max_backoff, jittered +-10 %, so a refused
   // credential is retried slowly, never hot. After any failure a Retry-After
   // longer than the drawn delay wins, capped at max_backoff; <= 0 is ignored.
   // A request made while the sync ran makes the next one due at once (subject
@@ -107,9 +107,9 @@ class Agent {
   std::optional<double> check_at_;     // debounced input check
   std::optional<double> burst_start_;  // first event of the current burst
   bool running_ = false;
-  bool sync_pending_ = false;          // requested while running: run right after
-  int failures_ = 0;                   // consecutive failed syncs (the backoff attempt)
-  std::optional<double> last_start_;   // when the latest sync was handed out
+  bool sync_pending_ = false;         // requested while running: run right after
+  int failures_ = 0;                  // consecutive failed syncs (the backoff attempt)
+  std::optional<double> last_start_;  // when the latest sync was handed out
 };
 
 }  // namespace irsa

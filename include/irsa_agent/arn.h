@@ -8,10 +8,11 @@ namespace irsa {
 
 // arn:<partition>:iam::<12 digits>:role/<optional path/><name>
 struct RoleArn {
-  std::string partition;  // aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
-  std::string account;    // 12 digits
-  std::string path;       // "/" or "/a/b/", at most 512 characters
-  std::string name;       // [A-Za-z0-9_+=,.@-]{1,64}
+  std::string
+      partition;  // aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
+  std::string account;  // 12 digits
+  std::string path;     // "/" or "/a/b/", at most 512 characters
+  std::string name;     // [A-Za-z0-9_+=,.@-]{1,64}
 
   // The canonical text form; ParseRoleArn(ToString()) gives back the same value.
   std::string ToString() const;

@@ -8,8 +8,8 @@ namespace irsa {
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual double Monotonic() = 0;           // seconds since an arbitrary start
-  virtual double Wall() = 0;                // unix seconds
+  virtual double Monotonic() = 0;  // seconds since an arbitrary start
+  virtual double Wall() = 0;       // unix seconds
   virtual void SleepFor(double seconds) = 0;
 };
 

@@ -30,8 +30,8 @@ class Files {
   // written). `mode` is at most 0777. One failure comes after the commit
   // point: when only the final folder fsync fails, returns false with
   // `*changed` true (the new content is in place but may not survive a crash).
-  virtual bool Publish(const std::string& path, std::string_view bytes, int mode,
-                       bool* changed, std::string* err) = 0;
+  virtual bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,
+                       std::string* err) = 0;
 };
 
 std::unique_ptr<Files> NewPosixFiles();

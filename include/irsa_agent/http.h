@@ -38,9 +38,9 @@ enum class HttpFailure {
   kBadRequest,  // refused before sending: bad URL, CR/LF or NUL in a header, unusable CA file
   kConnect,     // DNS, refused, unreachable, proxy
   kTimeout,
-  kTls,         // handshake or certificate verification
-  kTooLarge,    // body over max_response_bytes (not read to the end)
-  kProtocol,    // malformed answer, connection closed mid-answer
+  kTls,       // handshake or certificate verification
+  kTooLarge,  // body over max_response_bytes (not read to the end)
+  kProtocol,  // malformed answer, connection closed mid-answer
 };
 
 class HttpClient {
@@ -49,8 +49,8 @@ class HttpClient {
   // Sends `request`. Returns true when an HTTP status was received (any
   // status; redirects are not followed). Returns false with `*failure` and a
   // one-line `*err` naming the host and what went wrong (never a header value).
-  virtual bool Send(const HttpRequest& request, HttpResponse* response,
-                    HttpFailure* failure, std::string* err) = 0;
+  virtual bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
+                    std::string* err) = 0;
 };
 
 // libcurl, TLS verification always on (TLS 1.2+), proxies from the usual

@@ -12,7 +12,7 @@ namespace irsa {
 struct ListenRequest {
   int connection = -1;  // pass back to Respond()
   std::string method;
-  std::string path;     // without the query string
+  std::string path;  // without the query string
 };
 
 class Listener {

@@ -37,10 +37,18 @@ class Logger {
     Log(level, message, std::span<const LogField>(fields.begin(), fields.size()));
   }
   void Log(LogLevel level, std::string_view message, std::span<const LogField> fields);
-  void Debug(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kDebug, m, f); }
-  void Info(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kInfo, m, f); }
-  void Warn(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kWarning, m, f); }
-  void Error(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kError, m, f); }
+  void Debug(std::string_view m, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kDebug, m, f);
+  }
+  void Info(std::string_view m, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kInfo, m, f);
+  }
+  void Warn(std::string_view m, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kWarning, m, f);
+  }
+  void Error(std::string_view m, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kError, m, f);
+  }
 
   // Secrets shorter than 8 bytes are ignored (too likely to match by chance).
   void AddSecret(std::string_view secret);
@@ -64,8 +72,8 @@ std::string FormatTimestamp(double t);
 // Formats one line (no newline). Text: "TIME LEVEL message key=value ...",
 // values quoted when they hold spaces, quotes or control characters. JSON: one
 // object {"time","level","msg",fields...}.
-std::string FormatLogLine(LogFormat format, double time, LogLevel level,
-                          std::string_view message, std::initializer_list<LogField> fields);
+std::string FormatLogLine(LogFormat format, double time, LogLevel level, std::string_view message,
+                          std::initializer_list<LogField> fields);
 
 std::string_view LogLevelName(LogLevel level);  // "debug", "info", "warning", "error"
 

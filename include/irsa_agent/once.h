@@ -15,7 +15,7 @@ namespace irsa {
 // Waits BackoffDelay(...) between attempts, or Retry-After when larger (capped
 // by max-backoff). `uniform01` draws from [0, 1). Returns the last result.
 SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock& clock,
-                           const std::function<double()>& uniform01,
-                           const Settings& settings, Logger& log);
+                           const std::function<double()>& uniform01, const Settings& settings,
+                           Logger& log);
 
 }  // namespace irsa

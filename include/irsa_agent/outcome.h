@@ -19,7 +19,8 @@ std::string_view FailureName(Failure failure);  // "transient", "permanent", ...
 // Process exit codes; the README documents each.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUnavailable = 1,  // the service stayed unavailable until `timeout`; status: not ready; doctor: a check failed
+  kExitUnavailable = 1,  // the service stayed unavailable until `timeout`; status: not ready;
+                         // doctor: a check failed
   kExitUsage = 2,        // bad flags, settings or INI file
   kExitRefused = 3,      // the service refused the credential or request (401, 403, 4xx)
   kExitInput = 4,        // a local input is missing or malformed

@@ -72,8 +72,8 @@ using Environment = std::map<std::string, std::string>;
 
 // The INI file to read, from --config / IRSA_AGENT_CONFIG; empty for none.
 // Returns false with `*err` for a --config without a value.
-bool FindConfigFile(const std::vector<std::string>& args, const Environment& env,
-                    std::string* path, std::string* err);
+bool FindConfigFile(const std::vector<std::string>& args, const Environment& env, std::string* path,
+                    std::string* err);
 
 // Parses `args` (without argv[0]): an optional command (default `once`), then
 // flags `--NAME VALUE` or `--NAME=VALUE`. `config_text` is the INI file's

@@ -13,16 +13,16 @@ namespace irsa {
 struct AgentState {
   std::string version;
   int64_t pid = 0;
-  double started_at = 0;                 // unix seconds
+  double started_at = 0;  // unix seconds
   std::optional<double> last_attempt_at;
   std::optional<double> last_success_at;
-  std::string last_error;                // empty when the last sync succeeded
-  std::string last_error_kind;           // FailureName()
+  std::string last_error;       // empty when the last sync succeeded
+  std::string last_error_kind;  // FailureName()
   std::optional<double> last_error_at;
   int consecutive_failures = 0;
   std::string config_file;
-  std::string config_hash;               // SHA-256 hex of the last published bytes
-  std::vector<std::string> profiles;     // target profile names
+  std::string config_hash;            // SHA-256 hex of the last published bytes
+  std::vector<std::string> profiles;  // target profile names
   std::optional<int64_t> token_expires_at;
 };
 

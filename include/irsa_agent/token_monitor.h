@@ -15,7 +15,7 @@ namespace irsa {
 
 struct TokenNote {
   LogLevel level;
-  std::string message;           // never holds token bytes
+  std::string message;                                      // never holds token bytes
   std::vector<std::pair<std::string, std::string>> fields;  // iss, sub, aud, iat, exp, ...
 };
 

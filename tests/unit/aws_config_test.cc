@@ -2,12 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

@@ -3,8 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -14,6 +12,7 @@
 
 #include "irsa_agent/doctor.h"
 #include "irsa_agent/settings.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 

@@ -2,8 +2,6 @@
 // tmpfs mounts for a read-only folder and a full disk (the tests run as root,
 // where permission bits do not stop writes).
 #include <doctest/doctest.h>
-
-#include "unit/test_util.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -19,6 +17,7 @@
 #include <string>
 
 #include "irsa_agent/files.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

@@ -1,8 +1,6 @@
 // Tests for the libcurl HttpClient against a real server on 127.0.0.1
 // (tests/fakes/loopback_server.h), with certificates made in the test.
 #include <doctest/doctest.h>
-
-#include "unit/test_util.h"
 #include <stdlib.h>
 
 #include <chrono>
@@ -16,6 +14,7 @@
 #include "fakes/test_pki.h"
 #include "irsa_agent/http.h"
 #include "irsa_agent/version.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

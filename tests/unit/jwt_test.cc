@@ -4,13 +4,13 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

@@ -2,14 +2,13 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "irsa_agent/aws_config.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

@@ -4,8 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include "unit/test_util.h"
-
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "irsa_agent/text.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {

@@ -4,8 +4,6 @@
 // wait below is a bounded poll that normally returns at once.
 
 #include <doctest/doctest.h>
-
-#include "unit/test_util.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -24,6 +22,7 @@
 #include "fakes/capture_sink.h"
 #include "irsa_agent/log.h"
 #include "irsa_agent/watcher.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
