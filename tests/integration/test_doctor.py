@@ -31,7 +31,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import shutil
 import threading
 import time
@@ -41,11 +40,11 @@ from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AgentTestCase,  # noqa: E402
-                     AtomicDir, answer_for, domino_labels, free_port, make_api_key, make_jwt,
+from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AtomicDir,  # noqa: E402
+                     answer_for, domino_labels, free_port, make_api_key, make_jwt,
                      write_labels)
 from stand_in_service import Reply  # noqa: E402
-from test_e2e_sdk import MotoServer  # noqa: E402
+from test_e2e_sdk import MotoTestCase  # noqa: E402
 
 ENDPOINT_PATH = "/map_iam_roles_to_pod_sa"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B7"
@@ -145,20 +144,7 @@ class FakeSts:
         return (request.headers["Authorization"], received)
 
 
-class DoctorTest(AgentTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.moto_dir = tempfile.mkdtemp(prefix="irsa-moto-")
-        cls.moto = MotoServer(cls.moto_dir)
-        cls.moto.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-        shutil.rmtree(cls.moto_dir, ignore_errors=True)
-        super().tearDownClass()
+class DoctorTest(MotoTestCase):
 
     def setUp(self):
         super().setUp()

@@ -203,7 +203,8 @@ def create_aws_resources(moto: MotoServer) -> None:
     s3.put_object(Bucket=BUCKET, Key=OBJECT_KEY, Body=OBJECT_BODY)
 
 
-class EndToEndSdkTest(AgentTestCase):
+class MotoTestCase(AgentTestCase):
+    """An AgentTestCase with one moto server for the whole class (`cls.moto`)."""
 
     @classmethod
     def setUpClass(cls):
@@ -212,16 +213,27 @@ class EndToEndSdkTest(AgentTestCase):
         cls.moto = MotoServer(cls.moto_dir)
         cls.moto.start()
         try:
-            create_aws_resources(cls.moto)
+            cls.prepare_moto()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def prepare_moto(cls):
+        """Creates what the class's tests need in moto; nothing by default."""
 
     @classmethod
     def tearDownClass(cls):
         cls.moto.stop()
         shutil.rmtree(cls.moto_dir, ignore_errors=True)
         super().tearDownClass()
+
+
+class EndToEndSdkTest(MotoTestCase):
+
+    @classmethod
+    def prepare_moto(cls):
+        create_aws_resources(cls.moto)
 
     def setUp(self):
         super().setUp()
