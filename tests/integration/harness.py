@@ -485,6 +485,24 @@ class AgentTestCase(unittest.TestCase):
             self.secret_holders.add(holder)
         return value
 
+    def write_domino_token(self, token: str, *parts: str) -> str:
+        """Writes the Domino token file at path(*parts), ending in the newline
+        users' files have (it must never reach a header), registers the token
+        as a secret held by that file, and returns the file's path."""
+        path = self.path(*parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(token + "\n")
+        self.add_secret("Domino token", token, holder=path)
+        return path
+
+    def write_web_identity_token(self, folder: AtomicDir, token: str) -> str:
+        """Writes `token` into `folder` as the kubelet does, registers it as a
+        secret held by the token file, and returns that file's path."""
+        folder.write({"token": token})
+        self.add_secret("web identity token", token, holder=folder.file("token"))
+        return folder.file("token")
+
     def start_service(self, *args, **kwargs):
         """A StandInService started for this test and stopped after it."""
         from stand_in_service import StandInService

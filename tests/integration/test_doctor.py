@@ -153,11 +153,7 @@ class DoctorTest(MotoTestCase):
                                         domino_labels(self.run_id))
         self.domino_token = make_jwt(iss="https://domino.example/auth", sub=os.urandom(8).hex(),
                                      aud="domino-play")
-        self.domino_token_file = self.path("home", ".api", "token")
-        os.makedirs(os.path.dirname(self.domino_token_file))
-        with open(self.domino_token_file, "w") as f:
-            f.write(self.domino_token + "\n")
-        self.add_secret("Domino token", self.domino_token, holder=self.domino_token_file)
+        self.domino_token_file = self.write_domino_token(self.domino_token, "home", ".api", "token")
         self.serviceaccount = AtomicDir(self.path("serviceaccount"))
         self.set_token(make_jwt(iss=ISSUER, sub=SUBJECT))
         self.config = self.path("aws", "config")
@@ -169,8 +165,7 @@ class DoctorTest(MotoTestCase):
     def set_token(self, token: str) -> None:
         """Writes the web identity token like the kubelet and registers it."""
         self.token = token
-        self.serviceaccount.write({"token": token})
-        self.add_secret("web identity token", token, holder=self.serviceaccount.file("token"))
+        self.write_web_identity_token(self.serviceaccount, token)
 
     def flags(self, **overrides) -> list:
         flags = {"endpoint": self.service.url(ENDPOINT_PATH), "aws-config-file": self.config,

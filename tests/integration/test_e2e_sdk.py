@@ -242,16 +242,11 @@ class EndToEndSdkTest(MotoTestCase):
         labels = write_labels(podinfo, domino_labels(run_id, workload_type="edge-workload"))
         domino_token = make_jwt(iss="https://domino.example/auth/realms/DominoRealm",
                                 sub=os.urandom(16).hex(), aud="domino-play")
-        token_file = self.path("domino-token")
-        with open(token_file, "w") as f:
-            f.write(domino_token + "\n")
-        self.add_secret("Domino token", domino_token, holder=token_file)
+        token_file = self.write_domino_token(domino_token, "domino-token")
 
         self.serviceaccount = AtomicDir(self.path("serviceaccount"))
         self.web_identity_token = make_jwt(iss=f"https://{OIDC_ISSUER}", sub=SERVICE_ACCOUNT)
-        self.serviceaccount.write({"token": self.web_identity_token})
-        self.add_secret("web identity token", self.web_identity_token,
-                        holder=self.serviceaccount.file("token"))
+        self.write_web_identity_token(self.serviceaccount, self.web_identity_token)
 
         service = self.start_service(answer_for([(n, target_arn(n), proxy_arn(n))
                                                  for n in ROLES]))

@@ -42,17 +42,11 @@ class OnceTest(AgentTestCase):
 
         self.domino_token = make_jwt(iss="https://domino.example/auth/realms/DominoRealm",
                                      sub=os.urandom(16).hex(), aud="domino-play")
-        self.token_file = self.path("home", ".api", "token")
-        os.makedirs(os.path.dirname(self.token_file))
-        with open(self.token_file, "w") as f:
-            f.write(self.domino_token + "\n")  # the file's newline must not reach the header
-        self.add_secret("Domino token", self.domino_token, holder=self.token_file)
+        self.token_file = self.write_domino_token(self.domino_token, "home", ".api", "token")
 
         self.serviceaccount = AtomicDir(self.path("serviceaccount"))
         self.web_identity_token = make_jwt()
-        self.serviceaccount.write({"token": self.web_identity_token})
-        self.add_secret("web identity token", self.web_identity_token,
-                        holder=self.serviceaccount.file("token"))
+        self.write_web_identity_token(self.serviceaccount, self.web_identity_token)
 
         self.aws_dir = self.path("aws")
         os.makedirs(self.aws_dir)

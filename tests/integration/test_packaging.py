@@ -418,11 +418,8 @@ class SystemdUnitTest(AgentTestCase):
                          "the INI's config must be in the unit's RuntimeDirectory")
         self.assertFalse(os.path.exists(ini["pod-info-path"]))
 
-        token_file = self.path("domino-token")
         domino_token = make_jwt(aud="domino-play")
-        with open(token_file, "w") as f:
-            f.write(domino_token + "\n")
-        self.add_secret("Domino token", domino_token, holder=token_file)
+        token_file = self.write_domino_token(domino_token, "domino-token")
         web_identity = self.path("web-identity-token")
         with open(web_identity, "w") as f:
             f.write(make_jwt())
@@ -498,16 +495,10 @@ class RunAgentCase(AgentTestCase):
         self.labels_file = write_labels(AtomicDir(self.path("podinfo")),
                                         domino_labels(self.run_id))
         self.domino_token = make_jwt(aud="domino-play")
-        self.token_file = self.path("domino-token")
-        with open(self.token_file, "w") as f:
-            f.write(self.domino_token + "\n")
-        self.add_secret("Domino token", self.domino_token, holder=self.token_file)
-        serviceaccount = AtomicDir(self.path("serviceaccount"))
+        self.token_file = self.write_domino_token(self.domino_token, "domino-token")
         self.web_identity_token = make_jwt()
-        serviceaccount.write({"token": self.web_identity_token})
-        self.web_identity_file = serviceaccount.file("token")
-        self.add_secret("web identity token", self.web_identity_token,
-                        holder=self.web_identity_file)
+        self.web_identity_file = self.write_web_identity_token(
+            AtomicDir(self.path("serviceaccount")), self.web_identity_token)
         os.makedirs(self.path("aws"))
         self.config = self.path("aws", "config")
         self.service = self.start_service(REFERENCE_ANSWER, expected_bearer=self.domino_token,

@@ -79,10 +79,8 @@ class RunTestCase(AgentTestCase):
         self.config = os.path.join(self.config_dir, "config")
         self.web_token = self.rotate_token()
         harness.write_labels(self.labels_dir, harness.domino_labels(RUN_ID))
-        self.domino_token = self.add_secret("Domino token", make_jwt(sub="domino-user"),
-                                            self.path("domino-token"))
-        with open(self.path("domino-token"), "w") as f:
-            f.write(self.domino_token + "\n")
+        self.domino_token = make_jwt(sub="domino-user")
+        self.write_domino_token(self.domino_token, "domino-token")
         self.service = self.start_service()
         self.service.set_answer(answer_for(pairs("role-a")))
 
