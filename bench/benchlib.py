@@ -166,6 +166,17 @@ def clean_env() -> dict:
     return harness.clean_environment()
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Ends `proc` if it still runs: SIGTERM, then SIGKILL after 5 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 # --- statistics and output ------------------------------------------------------
 
 def median(values: Sequence[float]) -> float:

@@ -79,17 +79,6 @@ def top_mappings(pid: int, count: int = 6) -> list:
     return sorted(totals.items(), key=lambda kv: -kv[1])[:count]
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 5 s."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binaries", nargs="*", help="irsa-agent binaries (default $IRSA_AGENT_BIN)")
@@ -163,7 +152,7 @@ def main() -> int:
         return 0
     finally:
         for _, _, proc in agents:
-            stop(proc)
+            benchlib.stop(proc)
         service.stop()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -190,13 +190,8 @@ def main() -> int:
             "ms": figures, "extra_calls": extra_calls, "target_met": met})
         return 0
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        if proc is not None:
+            benchlib.stop(proc)
         service.stop()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -81,16 +81,22 @@ def answer_for(pairs: Sequence[tuple], token_path: str = SERVICE_TOKEN_PATH) -> 
 
 # --- the binary -----------------------------------------------------------------
 
-def agent_binary() -> str:
-    """The path in $IRSA_AGENT_BIN; raises AssertionError when it is unset or
-    not an executable file, so the whole test file fails, never skips."""
-    path = os.environ.get("IRSA_AGENT_BIN", "")
+def binary_from_env(variable: str, hint: str) -> str:
+    """The absolute path in $`variable`; raises AssertionError (saying `hint`
+    when it is unset) when it is unset or not an executable file, so the
+    whole test file fails, never skips."""
+    path = os.environ.get(variable, "")
     if not path:
-        raise AssertionError("IRSA_AGENT_BIN is not set: point it at the built irsa-agent "
-                             "(e.g. IRSA_AGENT_BIN=build/irsa-agent)")
+        raise AssertionError(f"{variable} is not set: {hint}")
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise AssertionError(f"IRSA_AGENT_BIN={path} is not an executable file")
+        raise AssertionError(f"{variable}={path} is not an executable file")
     return os.path.abspath(path)
+
+
+def agent_binary() -> str:
+    """The binary under test, from $IRSA_AGENT_BIN."""
+    return binary_from_env("IRSA_AGENT_BIN", "point it at the built irsa-agent "
+                           "(e.g. IRSA_AGENT_BIN=build/irsa-agent)")
 
 
 # Variables the agent reads (its own, the reference deployment's, the AWS

@@ -39,6 +39,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import REFERENCE_ANSWER as ANSWER  # noqa: E402  (CONTRACT.md section 3)
+from harness import binary_from_env  # noqa: E402
 # profile -> (role_arn, source_profile) the written config must hold.
 EXPECTED_PROFILES = {
     "profile acme-update-bucket-role":
@@ -67,15 +68,9 @@ RUN_LIMIT_SECONDS = 30
 
 
 def static_binary() -> str:
-    """$IRSA_AGENT_STATIC_BIN; raises AssertionError (never skips) when it is
-    unset or not an executable file."""
-    path = os.environ.get("IRSA_AGENT_STATIC_BIN", "")
-    if not path:
-        raise AssertionError("IRSA_AGENT_STATIC_BIN is not set: point it at the static binary "
-                             "(packaging/build-static.sh builds build-static/irsa-agent)")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise AssertionError(f"IRSA_AGENT_STATIC_BIN={path} is not an executable file")
-    return os.path.abspath(path)
+    """The static binary, from $IRSA_AGENT_STATIC_BIN."""
+    return binary_from_env("IRSA_AGENT_STATIC_BIN", "point it at the static binary "
+                           "(packaging/build-static.sh builds build-static/irsa-agent)")
 
 
 def elf_segment_types(path: str) -> set:
