@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "core/answer.h"
+#include "core/render.h"
+#include "core/text.h"
 #include "fuzz_check.h"
-#include "irsa_agent/answer.h"
-#include "irsa_agent/render.h"
-#include "irsa_agent/text.h"
 
 namespace irsa::fuzz {
 

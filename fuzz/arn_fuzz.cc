@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/arn.h"
 #include "fuzz_check.h"
-#include "irsa_agent/arn.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using irsa::fuzz::Check;

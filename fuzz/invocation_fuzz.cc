@@ -16,10 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "core/invocation.h"
+#include "core/settings.h"
+#include "core/settings_table.h"
+#include "core/text.h"
 #include "fuzz_check.h"
-#include "irsa_agent/settings.h"
-#include "irsa_agent/text.h"
-#include "settings_table.h"
 
 namespace {
 

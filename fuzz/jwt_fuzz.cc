@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/jwt.h"
 #include "fuzz_check.h"
-#include "irsa_agent/jwt.h"
 
 namespace {
 

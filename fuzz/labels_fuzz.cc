@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
+#include "core/labels.h"
+#include "core/text.h"
 #include "fuzz_check.h"
-#include "irsa_agent/labels.h"
-#include "irsa_agent/text.h"
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/listen_address.h"
 #include "fuzz_check.h"
 #include "irsa_agent/listener.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "answer_check.h"
-#include "irsa_agent/state.h"
+#include "core/state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using irsa::fuzz::Check;

@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "core/retry_after.h"
 #include "fuzz_check.h"
-#include "irsa_agent/retry_after.h"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "core/settings_table.h"
+#include "core/text.h"
 #include "fuzz_check.h"
-#include "irsa_agent/text.h"
-#include "settings_table.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/state.h"
 #include "fuzz_check.h"
-#include "irsa_agent/state.h"
 
 namespace {
 

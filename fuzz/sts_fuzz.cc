@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <string>
 
+#include "aws/sts.h"
+#include "aws/sts_xml.h"
+#include "core/text.h"
 #include "fuzz_check.h"
-#include "irsa_agent/sts.h"
-#include "irsa_agent/text.h"
-#include "sts_xml.h"
 
 namespace {
 

@@ -27,12 +27,6 @@ class Listener {
   virtual void Respond(int connection, int status, std::string_view json_body) = 0;
 };
 
-// "HOST:PORT" with HOST an IPv4 address, "[IPv6]" or "localhost". Returns
-// false with `*err` when the address is malformed, or not loopback and
-// `allow_any` is false.
-bool ParseListenAddress(std::string_view text, bool allow_any, std::string* host, int* port,
-                        std::string* err);
-
 // Binds and listens. Returns nullptr with `*err` on failure.
 std::unique_ptr<Listener> NewTcpListener(std::string_view address, bool allow_any,
                                          std::string* err);

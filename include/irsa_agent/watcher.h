@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "irsa_agent/log.h"
+#include "core/log.h"
 
 namespace irsa {
 

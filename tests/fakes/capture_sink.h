@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "irsa_agent/log.h"
+#include "core/log.h"
 
 namespace irsa {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <random>
 
-#include "irsa_agent/agent.h"
+#include "core/agent.h"
 
 namespace irsa {
 namespace {

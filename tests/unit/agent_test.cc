@@ -1,6 +1,6 @@
 // Tests for agent.h: the run-mode state machine, driven with plain numbers for
 // time and a scripted source of random draws. Nothing here sleeps.
-#include "irsa_agent/agent.h"
+#include "core/agent.h"
 
 #include <doctest/doctest.h>
 
@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "irsa_agent/backoff.h"
+#include "core/backoff.h"
 
 namespace irsa {
 namespace {

@@ -1,4 +1,4 @@
-#include "irsa_agent/answer.h"
+#include "core/answer.h"
 
 #include <doctest/doctest.h>
 

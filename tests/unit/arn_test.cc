@@ -1,5 +1,5 @@
 // Tests for arn.h: role ARN grammar, role names and profile-name support.
-#include "irsa_agent/arn.h"
+#include "core/arn.h"
 
 #include <doctest/doctest.h>
 

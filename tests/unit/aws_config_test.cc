@@ -1,4 +1,4 @@
-#include "irsa_agent/aws_config.h"
+#include "core/aws_config.h"
 
 #include <doctest/doctest.h>
 

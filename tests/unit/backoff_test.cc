@@ -1,5 +1,5 @@
 // Tests for backoff.h.
-#include "irsa_agent/backoff.h"
+#include "core/backoff.h"
 
 #include <doctest/doctest.h>
 

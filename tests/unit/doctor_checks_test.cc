@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "irsa_agent/doctor.h"
+#include "doctor/doctor.h"
 #include "unit/doctor_test_util.h"
 
 namespace irsa {

@@ -2,7 +2,7 @@
 // of who is asking (settings, run id, Domino credential) and of the web
 // identity token; ProbePathLayout on a real folder. Part 2 is
 // doctor_checks_test.cc.
-#include "irsa_agent/doctor.h"
+#include "doctor/doctor.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "irsa_agent/path_probe.h"
 #include "unit/doctor_test_util.h"
 
 namespace irsa {

@@ -10,8 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "irsa_agent/doctor.h"
-#include "irsa_agent/settings.h"
+#include "core/invocation.h"
+#include "core/settings.h"
+#include "doctor/doctor.h"
 #include "unit/test_util.h"
 
 namespace irsa {

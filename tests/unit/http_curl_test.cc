@@ -13,8 +13,8 @@
 #include "fakes/loopback_server.h"
 #include "fakes/test_pki.h"
 #include "irsa_agent/http.h"
-#include "irsa_agent/version.h"
 #include "unit/test_util.h"
+#include "version.h"
 
 namespace irsa {
 namespace {

@@ -1,12 +1,14 @@
 // ParseInvocation and FindConfigFile: commands, options, the five sources of a
 // setting, cross-checks, and secrets in errors. The INI file's own grammar is
 // in settings_ini_test.cc.
+#include "core/invocation.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "irsa_agent/settings.h"
+#include "core/settings.h"
 
 namespace irsa {
 namespace {

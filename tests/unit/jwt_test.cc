@@ -1,6 +1,6 @@
 // Tests for jwt.h. Tokens are built here from JSON, so no real credential
 // appears in the tree; failure messages print claim names, never tokens.
-#include "irsa_agent/jwt.h"
+#include "core/jwt.h"
 
 #include <doctest/doctest.h>
 

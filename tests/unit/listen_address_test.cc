@@ -1,4 +1,6 @@
 // Tests for ParseListenAddress (listener.h): the listen setting's HOST:PORT.
+#include "core/listen_address.h"
+
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "irsa_agent/log.h"
+#include "core/log.h"
 
 #include <doctest/doctest.h>
 

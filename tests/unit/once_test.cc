@@ -1,4 +1,4 @@
-#include "irsa_agent/once.h"
+#include "core/once.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for profiles.h: the listing of a published config, text and JSON.
-#include "irsa_agent/profiles.h"
+#include "core/profiles.h"
 
 #include <doctest/doctest.h>
 

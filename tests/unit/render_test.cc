@@ -1,4 +1,4 @@
-#include "irsa_agent/render.h"
+#include "core/render.h"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "irsa_agent/aws_config.h"
+#include "core/aws_config.h"
 #include "unit/test_util.h"
 
 namespace irsa {

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "irsa_agent/settings.h"
+#include "core/invocation.h"
+#include "core/settings.h"
 
 namespace irsa {
 namespace {

@@ -1,12 +1,14 @@
 // Settings values, display, --help and ReadPath. The merging of sources is in
 // invocation_test.cc.
-#include "irsa_agent/settings.h"
+#include "core/settings.h"
 
 #include <doctest/doctest.h>
 
 #include <set>
 #include <string>
 #include <vector>
+
+#include "core/invocation.h"
 
 namespace irsa {
 namespace {

@@ -1,5 +1,5 @@
 // Tests for sigv4.h against AWS's published signatures and against botocore.
-#include "irsa_agent/sigv4.h"
+#include "aws/sigv4.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for state.h: the run agent's state file as `status` reads it.
-#include "irsa_agent/state.h"
+#include "core/state.h"
 
 #include <doctest/doctest.h>
 

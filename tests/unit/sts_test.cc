@@ -1,6 +1,6 @@
 // Tests for sts.h: answer parsing, endpoints, form bodies, trust policy
 // advice, and the two calls over a scripted HttpClient.
-#include "irsa_agent/sts.h"
+#include "aws/sts.h"
 
 #include <doctest/doctest.h>
 
@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "aws/sigv4.h"
 #include "fakes/fake_http.h"
-#include "irsa_agent/sigv4.h"
 
 namespace irsa {
 namespace {

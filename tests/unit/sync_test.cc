@@ -1,14 +1,14 @@
-#include "irsa_agent/sync.h"
+#include "core/sync.h"
 
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "core/digest.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
-#include "irsa_agent/digest.h"
 #include "unit/test_util.h"
 
 namespace irsa {

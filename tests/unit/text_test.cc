@@ -1,5 +1,5 @@
 // Tests for text.h and digest.h.
-#include "irsa_agent/text.h"
+#include "core/text.h"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "irsa_agent/digest.h"
+#include "core/digest.h"
 
 namespace irsa {
 namespace {

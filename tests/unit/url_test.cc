@@ -1,4 +1,4 @@
-#include "irsa_agent/url.h"
+#include "core/url.h"
 
 #include <doctest/doctest.h>
 

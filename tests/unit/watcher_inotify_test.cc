@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.h"
 #include "fakes/capture_sink.h"
-#include "irsa_agent/log.h"
 #include "irsa_agent/watcher.h"
 #include "unit/test_util.h"
 

@@ -1,0 +1,108 @@
+// StsClient: the two STS calls over the HttpClient interface. The request
+// body of AssumeRoleWithWebIdentity holds the web identity token and the
+// signed AssumeRole request the session token: both are wiped after sending,
+// and the answer body (which holds new credentials) once it is parsed.
+#include <algorithm>
+
+#include "aws/sigv4.h"
+#include "aws/sts.h"
+#include "core/secret.h"
+
+namespace irsa {
+namespace {
+
+constexpr std::string_view kStsVersion = "2011-06-15";
+constexpr std::string_view kFormType = "application/x-www-form-urlencoded; charset=utf-8";
+// The shortest session STS allows: the doctor only needs to know it works.
+constexpr std::string_view kDurationSeconds = "900";
+constexpr size_t kMaxStsAnswerBytes = 64 * 1024;
+
+}  // namespace
+
+StsClient::StsClient(HttpClient& http, StsEndpoint endpoint, double timeout, std::string ca_file)
+    : http_(http),
+      endpoint_(std::move(endpoint)),
+      timeout_(timeout),
+      ca_file_(std::move(ca_file)) {}
+
+bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* out,
+                     std::string* err) {
+  request->method = "POST";
+  request->url = endpoint_.url;
+  request->total_timeout = timeout_;
+  request->connect_timeout = std::min(5.0, timeout_);
+  request->ca_file = ca_file_;
+  request->max_response_bytes = kMaxStsAnswerBytes;
+  HttpResponse response;
+  HttpFailure failure = HttpFailure::kNone;
+  std::string http_err;
+  const bool answered = http_.Send(*request, &response, &failure, &http_err);
+  WipeString(&request->body);
+  for (auto& [name, value] : request->headers) WipeString(&value);
+  if (!answered) {
+    WipeString(&response.body);
+    *err = "STS " + endpoint_.host + ": " + http_err;
+    return false;
+  }
+  std::string parse_err;
+  const bool parsed = ParseStsAnswer(action, response.body, out, &parse_err);
+  WipeString(&response.body);
+  const std::string status =
+      "STS " + endpoint_.host + " answered HTTP " + std::to_string(response.status);
+  if (!parsed) {
+    *err = status + ": " + parse_err;
+    return false;
+  }
+  if (out->ok && response.status != 200) {
+    out->credentials.Clear();
+    out->ok = false;
+    *err = status + " with credentials; ignored";
+    return false;
+  }
+  return true;
+}
+
+bool StsClient::AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view session_name,
+                                          std::string_view web_identity_token, StsAnswer* out,
+                                          std::string* err) {
+  const std::string arn = role.ToString();
+  HttpRequest request;
+  request.headers = {{"Content-Type", std::string(kFormType)}};
+  request.body = FormEncode({{"Action", "AssumeRoleWithWebIdentity"},
+                             {"Version", kStsVersion},
+                             {"RoleArn", arn},
+                             {"RoleSessionName", session_name},
+                             {"DurationSeconds", kDurationSeconds},
+                             {"WebIdentityToken", web_identity_token}});
+  return Call("AssumeRoleWithWebIdentity", &request, out, err);
+}
+
+bool StsClient::AssumeRole(const RoleArn& role, std::string_view session_name,
+                           const TemporaryCredentials& credentials, std::string_view amz_date,
+                           StsAnswer* out, std::string* err) {
+  const std::string arn = role.ToString();
+  SigV4Request to_sign;
+  to_sign.method = "POST";
+  to_sign.host = endpoint_.host;
+  to_sign.path = endpoint_.path;
+  to_sign.headers = {{"Content-Type", std::string(kFormType)}};
+  to_sign.payload = FormEncode({{"Action", "AssumeRole"},
+                                {"Version", kStsVersion},
+                                {"RoleArn", arn},
+                                {"RoleSessionName", session_name},
+                                {"DurationSeconds", kDurationSeconds}});
+  const SigV4Credentials keys{credentials.access_key_id, credentials.secret_access_key,
+                              credentials.session_token};
+  std::vector<std::pair<std::string, std::string>> signature;
+  if (!SignV4(to_sign, keys, {endpoint_.region, "sts", std::string(amz_date)}, &signature, err)) {
+    return false;
+  }
+  HttpRequest request;
+  request.headers.reserve(2 + signature.size());
+  request.headers = {{"Host", endpoint_.host}, {"Content-Type", std::string(kFormType)}};
+  for (auto& header : signature) request.headers.push_back(std::move(header));
+  request.body = std::move(to_sign.payload);
+  return Call("AssumeRole", &request, out, err);
+}
+
+}  // namespace irsa

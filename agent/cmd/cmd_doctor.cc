@@ -1,0 +1,217 @@
+// `irsa-agent doctor [--json] [--sts]`: gathers the facts with the shells
+// (files, the mapping call, STS) and hands them to the pure checks in
+// doctor*.cc. Every buffer that held the web identity token, the Domino
+// credential or a temporary credential is wiped once the checks are done,
+// and the output passes the logger's redaction as a last line of defence.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "aws/sigv4.h"
+#include "aws/sts.h"
+#include "cmd/commands.h"
+#include "core/identity.h"
+#include "core/outcome.h"
+#include "core/profiles.h"
+#include "core/secret.h"
+#include "core/sync.h"
+#include "core/text.h"
+#include "doctor/doctor.h"
+#include "irsa_agent/path_probe.h"
+
+namespace irsa {
+namespace {
+
+FileRead ReadFile(Files& files, const std::string& path, size_t max_bytes) {
+  FileRead read;
+  read.path = path;
+  read.status = files.Read(path, max_bytes, &read.content, &read.error);
+  if (read.status != ReadStatus::kOk) WipeString(&read.content);
+  return read;
+}
+
+// The mapping call, built as Syncer builds it (sync.cc), but made once and
+// with every detail of the exchange kept for the report.
+MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log) {
+  MappingProbe probe;
+  if (!settings.mapping_file.empty()) {
+    probe.from_file = true;
+    probe.file = ReadFile(*shells.files, settings.ReadPath(settings.mapping_file), kMaxAnswerBytes);
+    return probe;
+  }
+  Requester requester;
+  Failure failure = Failure::kNone;
+  if (!ResolveRequester(settings, *shells.files, *shells.http, log, &requester, &failure,
+                        &probe.requester_error)) {
+    return probe;
+  }
+  probe.run_id = requester.pod.run_id;
+  probe.credential_source = requester.credential.source;
+  HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
+  WipeString(&requester.credential.secret);
+  HttpResponse response;
+  probe.answered = shells.http->Send(request, &response, &probe.failure, &probe.error);
+  for (auto& [name, value] : request.headers) WipeString(&value);
+  if (probe.answered) {
+    probe.status = response.status;
+    probe.seconds = response.seconds;
+    probe.body = std::move(response.body);
+  }
+  return probe;
+}
+
+// The role names the mapping answered, when it answered a readable config.
+bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
+  const bool have_body = probe.from_file ? probe.file.status == ReadStatus::kOk
+                                         : probe.answered && probe.status == 200;
+  MappingAnswer answer;
+  std::string err;
+  if (!have_body ||
+      !ParseMappingAnswer(probe.from_file ? probe.file.content : probe.body, &answer, &err)) {
+    return false;
+  }
+  *pairs = std::move(answer.pairs);
+  return true;
+}
+
+StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answer,
+                   const StsEndpoint& endpoint) {
+  StsProbe probe;
+  probe.asked = true;
+  probe.endpoint = endpoint.url;
+  probe.answered = answered;
+  probe.error = err;
+  probe.ok = answered && answer.ok;
+  probe.assumed_role_arn = answer.assumed_role_arn;
+  probe.expiration = answer.credentials.expiration;
+  probe.code = answer.error_code;
+  probe.message = answer.error_message;
+  return probe;
+}
+
+// sts.web-identity and, when it worked, sts.assume-role for every pair.
+void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
+              const FileRead& token, const std::string& session_id, Shells& shells,
+              std::vector<Check>* checks) {
+  const std::string_view jwt = TrimWhitespace(token.content);
+  JwtClaims claims;
+  std::string err;
+  const bool have_claims = token.status == ReadStatus::kOk && DecodeJwtClaims(jwt, &claims, &err);
+  const std::string session = DoctorSessionName(session_id);
+  std::string unreachable;  // the URL of an STS endpoint that gave no usable answer
+  if (pairs.empty()) {
+    checks->push_back({"sts.web-identity",
+                       CheckStatus::kWarn,
+                       "no profile pair to try (see mapping.answer and config.file)",
+                       {},
+                       "fix the checks above first"});
+  }
+  for (const ProfilePair& pair : pairs) {
+    StsEndpoint endpoint;
+    StsProbe web;
+    const std::string region = settings.region.empty() ? pair.region : settings.region;
+    if (!ResolveStsEndpoint(settings.sts_endpoint, region, pair.proxy_role.partition, &endpoint,
+                            &web.error)) {
+      checks->push_back(CheckWebIdentity(pair, web, have_claims ? &claims : nullptr));
+      continue;
+    }
+    if (!have_claims) {
+      web.error = "no readable, well-formed web identity token (see token.claims)";
+      checks->push_back(CheckWebIdentity(pair, web, nullptr));
+      continue;
+    }
+    // An STS endpoint that failed once would fail the next pair too: report
+    // it once instead of waiting up to request-timeout for every pair.
+    if (!unreachable.empty() && unreachable == endpoint.url) {
+      web.error = "STS " + endpoint.host + " failed for an earlier profile (see above)";
+      checks->push_back(CheckWebIdentity(pair, web, &claims));
+      continue;
+    }
+    StsClient client(*shells.http, endpoint, settings.request_timeout, "");
+    StsAnswer answer;
+    err.clear();
+    const bool answered =
+        client.AssumeRoleWithWebIdentity(pair.proxy_role, session, jwt, &answer, &err);
+    web = Summarize(answered, err, answer, endpoint);
+    checks->push_back(CheckWebIdentity(pair, web, &claims));
+    if (!answered) unreachable = endpoint.url;
+    if (!web.ok) continue;
+    StsAnswer chained;
+    err.clear();
+    const std::string now = AmzDate(static_cast<int64_t>(shells.clock->Wall()));
+    const bool chained_answered =
+        client.AssumeRole(pair.target_role, session, answer.credentials, now, &chained, &err);
+    answer.credentials.Clear();
+    checks->push_back(CheckAssumeRole(pair, Summarize(chained_answered, err, chained, endpoint)));
+  }
+}
+
+}  // namespace
+
+int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
+  const Settings& settings = invocation.settings;
+  Files& files = *shells.files;
+  Logger log = MakeLogger(settings, shells);
+  const int64_t now = static_cast<int64_t>(shells.clock->Wall());
+  std::vector<Check> checks = {CheckSettings(settings, invocation.config_file)};
+
+  const FileRead labels =
+      ReadFile(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
+  checks.push_back(CheckRunId(settings, labels));
+  FileRead domino = ReadFile(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
+  log.AddSecret(TrimWhitespace(domino.content));
+  checks.push_back(CheckDominoCredential(settings, domino, now));
+  WipeString(&domino.content);
+
+  const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
+  FileRead token = ReadFile(files, token_path, kMaxTokenBytes);
+  log.AddSecret(TrimWhitespace(token.content));
+  checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
+  checks.push_back(CheckTokenClaims(token, now));
+
+  const MappingProbe mapping = ProbeMapping(settings, shells, log);
+  for (Check& c : CheckMapping(settings, mapping)) checks.push_back(std::move(c));
+  std::vector<ProfilePair> mapped;
+  ConfigFacts config;
+  config.have_mapping = MappedNames(mapping, &mapped);
+  for (const ProfilePair& pair : mapped) config.mapped_names.push_back(pair.name);
+
+  // The published file is read where it is written (root-path is for inputs).
+  config.config = ReadFile(files, settings.aws_config_file, kMaxAnswerBytes);
+  ProfileListing listing;
+  std::string err;
+  const bool have_config = config.config.status == ReadStatus::kOk &&
+                           ListProfiles(config.config.content, &listing, &err);
+  for (const ProfilePair& pair : listing.pairs) {
+    if (config.token_paths.count(pair.token_file) != 0) continue;
+    FileRead probe = ReadFile(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
+    WipeString(&probe.content);
+    config.token_paths[pair.token_file] = probe.status;
+  }
+  for (Check& c : CheckConfig(settings, config)) checks.push_back(std::move(c));
+  for (Check& c : CheckEnvironment(settings, env, listing.available, have_config)) {
+    checks.push_back(std::move(c));
+  }
+
+  if (invocation.sts) {
+    const std::vector<ProfilePair>& pairs = listing.pairs.empty() ? mapped : listing.pairs;
+    const std::string id = !mapping.run_id.empty()    ? mapping.run_id
+                           : !settings.run_id.empty() ? settings.run_id
+                                                      : std::to_string(::getpid());
+    CheckSts(settings, pairs, token, id, shells, &checks);
+  }
+  WipeString(&token.content);
+
+  for (const Check& c : checks) {
+    log.Debug("doctor check",
+              {{"name", c.name}, {"status", std::string(CheckStatusName(c.status))}});
+  }
+  const std::string out =
+      log.Redact(invocation.json ? RenderDoctorJson(checks) : RenderDoctorText(checks));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return FinishStdout(DoctorExitCode(checks), kExitUnavailable);
+}
+
+}  // namespace irsa

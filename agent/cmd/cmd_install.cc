@@ -1,0 +1,82 @@
+// `irsa-agent install DIR`, and the copy `run --install-to DIR` makes at start:
+// the sidecar puts its own (static) binary into a volume the user's container
+// mounts, so the user can re-run `irsa-agent once` there without installing
+// anything.
+
+#include <cstdio>
+
+#include "cmd/commands.h"
+#include "core/outcome.h"
+
+namespace irsa {
+namespace {
+
+// The kernel's link to the running executable. Opening it reaches the inode
+// that was executed even if the path it came from has since been replaced.
+constexpr const char* kSelfExe = "/proc/self/exe";
+
+// The agent is a few MiB (static, stripped) or some tens with debug info; a
+// larger file is not us.
+constexpr size_t kMaxSelfBytes = 64 * 1024 * 1024;
+
+constexpr int kExecutableMode = 0755;
+
+// DIR + "/irsa-agent", without doubling a trailing slash.
+std::string TargetPath(const std::string& dir) {
+  std::string path = dir;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.empty() || path.back() != '/') path.push_back('/');
+  return path + "irsa-agent";
+}
+
+}  // namespace
+
+InstallStatus InstallSelf(Files& files, const std::string& dir, std::string* path,
+                          std::string* err) {
+  *path = TargetPath(dir);
+  std::string self;
+  std::string read_err;
+  switch (files.Read(kSelfExe, kMaxSelfBytes, &self, &read_err)) {
+    case ReadStatus::kOk:
+      break;
+    case ReadStatus::kMissing:
+      *err = std::string("cannot read the running executable: ") + kSelfExe +
+             " does not exist (is /proc mounted?)";
+      return InstallStatus::kCannotRead;
+    case ReadStatus::kTooLarge:
+      *err = std::string("cannot read the running executable: ") + kSelfExe + " is over 64 MiB";
+      return InstallStatus::kCannotRead;
+    case ReadStatus::kError:
+      *err = "cannot read the running executable: " + read_err;
+      return InstallStatus::kCannotRead;
+  }
+  bool changed = false;
+  std::string write_err;
+  if (!files.Publish(*path, self, kExecutableMode, &changed, &write_err)) {
+    *err = "cannot install " + *path + ": " + write_err;
+    return InstallStatus::kCannotWrite;
+  }
+  return changed ? InstallStatus::kInstalled : InstallStatus::kUnchanged;
+}
+
+int InstallCommand(const Invocation& invocation, Shells& shells) {
+  std::string path;
+  std::string err;
+  switch (InstallSelf(*shells.files, invocation.install_dir, &path, &err)) {
+    case InstallStatus::kInstalled:
+      std::printf("installed %s\n", path.c_str());
+      break;
+    case InstallStatus::kUnchanged:
+      std::printf("%s unchanged\n", path.c_str());
+      break;
+    case InstallStatus::kCannotRead:
+      PrintError(err);
+      return kExitInput;
+    case InstallStatus::kCannotWrite:
+      PrintError(err);
+      return kExitPublish;
+  }
+  return FinishStdout(kExitOk, kExitPublish);
+}
+
+}  // namespace irsa

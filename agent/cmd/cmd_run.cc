@@ -1,0 +1,65 @@
+#include "cmd/commands.h"
+#include "cmd/run_loop.h"
+#include "core/outcome.h"
+#include "irsa_agent/listener.h"
+#include "irsa_agent/notify.h"
+#include "irsa_agent/signals.h"
+#include "irsa_agent/watcher.h"
+
+namespace irsa {
+namespace {
+
+std::string EnvValue(const Environment& env, const std::string& name) {
+  auto it = env.find(name);
+  return it == env.end() ? "" : it->second;
+}
+
+// `--install-to`: a convenience for the user's container, so a failure is
+// logged and the agent carries on; the config file is what matters.
+void InstallForReruns(const std::string& dir, Files& files, Logger& log) {
+  std::string path;
+  std::string err;
+  switch (InstallSelf(files, dir, &path, &err)) {
+    case InstallStatus::kInstalled:
+      log.Info("installed this binary for manual re-runs", {{"path", path}});
+      break;
+    case InstallStatus::kUnchanged:
+      log.Debug("the installed binary is current", {{"path", path}});
+      break;
+    case InstallStatus::kCannotRead:
+    case InstallStatus::kCannotWrite:
+      log.Warn("cannot install this binary for manual re-runs; continuing", {{"error", err}});
+      break;
+  }
+}
+
+}  // namespace
+
+int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
+  const Settings& settings = invocation.settings;
+  Logger log = MakeLogger(settings, shells);
+  std::unique_ptr<Signals> signals = InstallSignalHandlers();
+  if (!signals) {
+    PrintError("cannot install signal handlers");
+    return kExitInternal;
+  }
+  std::unique_ptr<Listener> listener;
+  if (!settings.listen.empty()) {
+    std::string err;
+    listener = NewTcpListener(settings.listen, settings.listen_any, &err);
+    if (!listener) {
+      PrintError(err);
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<Watcher> watcher = NewInotifyWatcher(log);
+  std::unique_ptr<Notifier> notifier =
+      NewSystemdNotifier(EnvValue(env, "NOTIFY_SOCKET"), EnvValue(env, "WATCHDOG_USEC"),
+                         EnvValue(env, "WATCHDOG_PID"));
+  if (!settings.install_to.empty()) InstallForReruns(settings.install_to, *shells.files, log);
+  RunShells run_shells{*shells.clock, *shells.files, *shells.http,   *watcher,
+                       *signals,      *notifier,     listener.get(), UniformSource()};
+  return RunAgentLoop(settings, run_shells, log);
+}
+
+}  // namespace irsa

@@ -1,0 +1,62 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cmd/commands.h"
+#include "core/outcome.h"
+#include "core/state.h"
+#include "core/sync.h"
+
+namespace irsa {
+namespace {
+
+constexpr size_t kMaxStateBytes = 64 * 1024;
+
+int NotReady(const Invocation& invocation, const std::string& reason) {
+  if (invocation.json) {
+    const nlohmann::json out = {{"ready", false}, {"reason", reason}};
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("not ready: %s\n", reason.c_str());
+  }
+  return kExitUnavailable;
+}
+
+}  // namespace
+
+int StatusCommand(const Invocation& invocation, Shells& shells) {
+  const Settings& settings = invocation.settings;
+  const std::string path = StateFilePath(settings.state_dir, settings.aws_config_file);
+  std::string text;
+  std::string err;
+  switch (shells.files->Read(path, kMaxStateBytes, &text, &err)) {
+    case ReadStatus::kOk:
+      break;
+    case ReadStatus::kMissing:
+      return NotReady(invocation, "no state file " + path + " (the agent has not started)");
+    case ReadStatus::kTooLarge:
+      return NotReady(invocation, "state file " + path + " is too large");
+    case ReadStatus::kError:
+      return NotReady(invocation, err);
+  }
+  AgentState state;
+  if (!ParseState(text, &state, &err)) return NotReady(invocation, path + ": " + err);
+
+  std::optional<std::string> config;
+  std::string config_text;
+  if (shells.files->Read(state.config_file, kMaxAnswerBytes, &config_text, &err) ==
+      ReadStatus::kOk) {
+    config = std::move(config_text);
+  }
+  const Readiness readiness = AssessReadiness(state, config);
+  if (invocation.json) {
+    nlohmann::json out = nlohmann::json::parse(SerializeState(state), nullptr, false);
+    out["ready"] = readiness.ready;
+    out["reason"] = readiness.reason;
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("%s: %s\n", readiness.ready ? "ready" : "not ready", readiness.reason.c_str());
+  }
+  return readiness.ready ? kExitOk : kExitUnavailable;
+}
+
+}  // namespace irsa

@@ -1,0 +1,55 @@
+// The subcommands, each in its own cmd_*.cc. main.cc builds the shells and
+// calls one; each returns the process exit code.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "core/log.h"
+#include "core/settings.h"
+#include "irsa_agent/clock.h"
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+
+namespace irsa {
+
+// The real shells, owned by main and borrowed by every command.
+struct Shells {
+  std::unique_ptr<Clock> clock;
+  std::unique_ptr<LogSink> sink;
+  std::unique_ptr<Files> files;
+  std::unique_ptr<HttpClient> http;
+};
+
+// "irsa-agent: error: MESSAGE" on stderr, control characters escaped.
+void PrintError(std::string_view message);
+
+// Flushes stdout: `ok_code` when that works, else an error line and `fail_code`.
+int FinishStdout(int ok_code, int fail_code);
+
+// A Logger for `settings` writing to the shells' sink, with the api-key registered as a secret.
+Logger MakeLogger(const Settings& settings, Shells& shells);
+
+// Uniform draws from [0, 1), seeded from the OS.
+std::function<double()> UniformSource();
+
+int OnceCommand(const Invocation& invocation, Shells& shells);
+int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int StatusCommand(const Invocation& invocation, Shells& shells);
+int InstallCommand(const Invocation& invocation, Shells& shells);
+int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int ProfilesCommand(const Invocation& invocation, Shells& shells);
+
+// The outcome of InstallSelf; the two failures map to different exit codes.
+enum class InstallStatus { kInstalled, kUnchanged, kCannotRead, kCannotWrite };
+
+// Copies the running executable to DIR/irsa-agent with mode 0755, atomically
+// (Files::Publish). It reads /proc/self/exe, so a binary replaced on disk since
+// it started still copies itself. Sets `*path` to DIR/irsa-agent. kUnchanged
+// when that file already held these bytes with that mode. On kCannotRead or
+// kCannotWrite, `*err` is one line naming the path.
+InstallStatus InstallSelf(Files& files, const std::string& dir, std::string* path,
+                          std::string* err);
+
+}  // namespace irsa

@@ -1,0 +1,35 @@
+// `irsa-agent run`: one thread, one epoll loop. Turns OS events (watch events,
+// signals, listener requests, time) into calls on the Agent state machine and
+// does what it says is due.
+#pragma once
+
+#include <functional>
+
+#include "core/log.h"
+#include "core/settings.h"
+#include "irsa_agent/clock.h"
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+#include "irsa_agent/listener.h"
+#include "irsa_agent/notify.h"
+#include "irsa_agent/signals.h"
+#include "irsa_agent/watcher.h"
+
+namespace irsa {
+
+// The shells the loop borrows; `listener` may be null.
+struct RunShells {
+  Clock& clock;
+  Files& files;
+  HttpClient& http;
+  Watcher& watcher;
+  Signals& signals;
+  Notifier& notifier;
+  Listener* listener;
+  std::function<double()> uniform01;
+};
+
+// Runs until SIGTERM or SIGINT; returns the process exit code (0 then).
+int RunAgentLoop(const Settings& settings, RunShells& shells, Logger& log);
+
+}  // namespace irsa

@@ -1,0 +1,55 @@
+// Validated profile pairs -> AWS config bytes. Every name and ARN written here
+// passed arn.h's grammar ([A-Za-z0-9_+=,.@-] names, no whitespace, no
+// brackets), so no value can end a line, open a section or be read as a
+// continuation; the token path and region come from validated settings.
+#include "core/render.h"
+
+#include <string_view>
+
+namespace irsa {
+namespace {
+
+constexpr std::string_view kHeaderComment =
+    "# Written by irsa-agent from the IAM role mapping. Do not edit: it is rewritten.\n";
+
+void AppendEntry(std::string_view key, std::string_view value, std::string* out) {
+  out->append(key);
+  out->append(" = ");
+  out->append(value);
+  out->push_back('\n');
+}
+
+// Opens `[profile name]`. The caller appends its entries and EndSection().
+void BeginSection(std::string_view name, std::string* out) {
+  out->append("[profile ");
+  out->append(name);
+  out->append("]\n");
+}
+
+// Every profile gets the region, so Java v2 picks the regional STS endpoint.
+void EndSection(const RenderOptions& options, std::string* out) {
+  if (!options.region.empty()) AppendEntry("region", options.region, out);
+  out->push_back('\n');
+}
+
+}  // namespace
+
+std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOptions& options) {
+  std::string out(kHeaderComment);
+  for (const ProfilePair& pair : pairs) {
+    const std::string source_name = std::string(kSourcePrefix) + pair.name;
+
+    BeginSection(pair.name, &out);
+    AppendEntry("source_profile", source_name, &out);
+    AppendEntry("role_arn", pair.target_role.ToString(), &out);
+    EndSection(options, &out);
+
+    BeginSection(source_name, &out);
+    AppendEntry("web_identity_token_file", options.web_identity_token_file, &out);
+    AppendEntry("role_arn", pair.proxy_role.ToString(), &out);
+    EndSection(options, &out);
+  }
+  return out;
+}
+
+}  // namespace irsa

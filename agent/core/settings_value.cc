@@ -1,0 +1,252 @@
+// The grammar of each kind of setting value (settings_table.h): checking and
+// storing a value, and formatting it back.
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <initializer_list>
+
+#include "core/listen_address.h"
+#include "core/settings_table.h"
+#include "core/text.h"
+#include "core/url.h"
+#include "irsa_agent/listener.h"
+
+namespace irsa {
+namespace {
+
+using K = SettingKind;
+constexpr double kMaxSeconds = 86400;
+
+std::string Quoted(std::string_view text) { return "'" + Printable(text) + "'"; }
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
+           return lower(x) == lower(y);
+         });
+}
+
+// Decimal seconds: digits, optionally '.' and more digits. No sign, exponent,
+// "inf" or "nan", so the value is always finite.
+bool ParseSeconds(std::string_view text, double* out, std::string* why) {
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view frac = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  const auto all_digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), IsAsciiDigit);
+  };
+  double value = 0;
+  const bool grammar = !whole.empty() && all_digits(whole) &&
+                       (dot == std::string_view::npos || (!frac.empty() && all_digits(frac)));
+  if (!grammar) {
+    *why = Quoted(text) + " is not a number of seconds";
+    return false;
+  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) ||
+      value > kMaxSeconds) {
+    *why = Quoted(text) + " is out of range (above 0, at most 86400 seconds)";
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+// "0644" or "644": 3-4 octal digits, no bits beyond 0666 (no execute, setuid,
+// setgid or sticky), and owner read so the agent's user can read it back.
+bool ParseMode(std::string_view text, int* out, std::string* why) {
+  const bool grammar =
+      (text.size() == 3 || text.size() == 4) &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
+  if (!grammar) {
+    *why = Quoted(text) + " is not an octal file mode like 0644";
+    return false;
+  }
+  int mode = 0;
+  for (char c : text) mode = mode * 8 + (c - '0');
+  if ((mode & ~0666) != 0) {
+    *why = Quoted(text) + " has bits outside 0666 (no execute or special bits)";
+    return false;
+  }
+  if ((mode & 0400) == 0) {
+    *why = Quoted(text) + " lacks owner read (0400)";
+    return false;
+  }
+  *out = mode;
+  return true;
+}
+
+bool IsUrl(std::string_view text) {
+  std::string_view rest;
+  if (text.starts_with("https://")) {
+    rest = text.substr(8);
+  } else if (text.starts_with("http://")) {
+    rest = text.substr(7);
+  } else {
+    return false;
+  }
+  if (std::any_of(text.begin(), text.end(), [](char c) { return c == ' '; })) return false;
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  // The host is what remains before an optional :port ("[v6]:port" included).
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+    authority = authority.substr(0, colon);
+  }
+  return !authority.empty() && authority != "[]";
+}
+
+bool IsRunId(std::string_view text) {
+  return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+bool IsRegion(std::string_view text) {
+  return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '-';
+  });
+}
+
+bool ParseString(const SettingRow& row, std::string_view text, std::string* out, std::string* why) {
+  if (text.empty()) {
+    if (!row.may_be_empty) {
+      *why = "must not be empty";
+      return false;
+    }
+    out->clear();
+    return true;
+  }
+  bool ok = true;
+  switch (row.kind) {
+    case K::kPath:
+    case K::kSecret:
+      if (HasControlChar(text)) {
+        *why = "contains a control character";  // never the value: it may be a secret
+        return false;
+      }
+      break;
+    case K::kUrl:
+      ok = !HasControlChar(text) && IsUrl(text);
+      if (!ok) *why = Quoted(DisplayUrl(text)) + " is not an http:// or https:// URL with a host";
+      break;
+    case K::kRunId:
+      ok = IsRunId(text);
+      if (!ok) *why = Quoted(text) + " is not a run id (1 to 128 of A-Z a-z 0-9 _ . -)";
+      break;
+    case K::kRegion:
+      ok = IsRegion(text);
+      if (!ok) *why = Quoted(text) + " is not a region like us-east-1";
+      break;
+    case K::kListen: {
+      std::string host_ignored;
+      int port_ignored = 0;
+      std::string why_ignored;
+      ok = ParseListenAddress(text, /*allow_any=*/true, &host_ignored, &port_ignored, &why_ignored);
+      if (!ok) *why = Quoted(text) + " is not HOST:PORT (like 127.0.0.1:6003 or [::1]:6003)";
+      break;
+    }
+    default:
+      break;
+  }
+  if (ok) out->assign(text);
+  return ok;
+}
+
+// debug, info, warning (or warn), error; any case, as LOG_LEVEL has them upper-case.
+bool ParseLogLevel(std::string_view text, LogLevel* out, std::string* why) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
+    if (EqualsIgnoreCase(text, LogLevelName(level))) {
+      *out = level;
+      return true;
+    }
+  }
+  if (EqualsIgnoreCase(text, "warn")) {
+    *out = LogLevel::kWarning;
+    return true;
+  }
+  *why = Quoted(text) + " is not debug, info, warning or error";
+  return false;
+}
+
+bool ParseLogFormat(std::string_view text, LogFormat* out, std::string* why) {
+  if (EqualsIgnoreCase(text, "text") || EqualsIgnoreCase(text, "json")) {
+    *out = EqualsIgnoreCase(text, "json") ? LogFormat::kJson : LogFormat::kText;
+    return true;
+  }
+  *why = Quoted(text) + " is not text or json";
+  return false;
+}
+
+bool ParseBool(std::string_view text, bool* out, std::string* why) {
+  const auto any_of = [text](std::initializer_list<std::string_view> words) {
+    return std::any_of(words.begin(), words.end(),
+                       [text](std::string_view word) { return EqualsIgnoreCase(text, word); });
+  };
+  if (any_of({"true", "1", "yes"}) || any_of({"false", "0", "no"})) {
+    *out = any_of({"true", "1", "yes"});
+    return true;
+  }
+  *why = Quoted(text) + " is not true or false";
+  return false;
+}
+
+// The shortest fixed form of a value ParseSeconds accepted: at most 5 integer
+// digits, and below 1 up to 323 zeros and 17 digits (a denormal like
+// 0.000...0005), so 400 bytes always suffice.
+std::string FormatSeconds(double value) {
+  char buf[400];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+}  // namespace
+
+bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* settings,
+                       std::string* why) {
+  switch (row.kind) {
+    case K::kMode:
+      return ParseMode(text, &(settings->*std::get<int Settings::*>(row.field)), why);
+    case K::kSeconds:
+      return ParseSeconds(text, &(settings->*std::get<double Settings::*>(row.field)), why);
+    case K::kLogLevel:
+      return ParseLogLevel(text, &(settings->*std::get<LogLevel Settings::*>(row.field)), why);
+    case K::kLogFormat:
+      return ParseLogFormat(text, &(settings->*std::get<LogFormat Settings::*>(row.field)), why);
+    case K::kBool:
+      return ParseBool(text, &(settings->*std::get<bool Settings::*>(row.field)), why);
+    default:
+      return ParseString(row, text, &(settings->*std::get<std::string Settings::*>(row.field)),
+                         why);
+  }
+}
+
+std::string FormatSettingValue(const SettingRow& row, const Settings& settings) {
+  switch (row.kind) {
+    case K::kMode: {
+      char buf[16];
+      std::snprintf(buf, sizeof(buf), "%04o", settings.*std::get<int Settings::*>(row.field));
+      return buf;
+    }
+    case K::kSeconds:
+      return FormatSeconds(settings.*std::get<double Settings::*>(row.field));
+    case K::kLogLevel:
+      return std::string(LogLevelName(settings.*std::get<LogLevel Settings::*>(row.field)));
+    case K::kLogFormat:
+      return settings.*std::get<LogFormat Settings::*>(row.field) == LogFormat::kJson ? "json"
+                                                                                      : "text";
+    case K::kBool:
+      return settings.*std::get<bool Settings::*>(row.field) ? "true" : "false";
+    default:
+      return settings.*std::get<std::string Settings::*>(row.field);
+  }
+}
+
+}  // namespace irsa

@@ -1,0 +1,41 @@
+#include "core/url.h"
+
+namespace irsa {
+
+UrlParts SplitUrl(std::string_view url) {
+  UrlParts parts;
+  url = url.substr(0, url.find('#'));
+  if (const size_t q = url.find('?'); q != std::string_view::npos) {
+    parts.query = url.substr(q + 1);
+    url = url.substr(0, q);
+  }
+  if (const size_t s = url.find("://"); s != std::string_view::npos) {
+    parts.scheme = url.substr(0, s);
+    url.remove_prefix(s + 3);
+  }
+  const size_t slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  parts.path = slash == std::string_view::npos ? std::string_view() : url.substr(slash);
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    parts.userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+  }
+  parts.authority = authority;
+  return parts;
+}
+
+std::string DisplayUrl(std::string_view url) {
+  const UrlParts p = SplitUrl(url);
+  std::string out;
+  if (!p.scheme.empty()) out.append(p.scheme).append("://");
+  out.append(p.authority).append(p.path);
+  return out;
+}
+
+std::string JoinUrlPath(std::string_view base, std::string_view path) {
+  base = base.substr(0, base.find_first_of("?#"));
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return std::string(base) + std::string(path);
+}
+
+}  // namespace irsa

@@ -1,0 +1,131 @@
+// `irsa-agent doctor`: a list of checks, each pass, warn or fail, with the
+// fact behind it and, when it is not a pass, what to change. The check
+// functions are pure: cmd_doctor.cc reads the files, asks the services and
+// hands the results in; the functions only judge them. Nothing here ever puts
+// a token, an API key or a temporary credential into a Check.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/answer.h"
+#include "core/jwt.h"
+#include "core/settings.h"
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+#include "irsa_agent/path_probe.h"
+
+namespace irsa {
+
+enum class CheckStatus { kPass, kWarn, kFail };
+
+std::string_view CheckStatusName(CheckStatus status);  // "pass", "warn", "fail"
+
+struct CheckFact {
+  std::string key;
+  std::string value;  // may span lines (a trust policy statement)
+};
+
+struct Check {
+  std::string name;  // stable identifier: "token.claims"
+  CheckStatus status = CheckStatus::kPass;
+  std::string fact;              // one line: what was found
+  std::vector<CheckFact> facts;  // the details behind it, in order
+  std::string fix;               // warn and fail: what to change
+};
+
+// Text: one line per check ("fail  token.claims      the token expired ..."),
+// then its facts and its fix indented below it, then a summary line.
+std::string RenderDoctorText(const std::vector<Check>& checks);
+// {"ok": bool, "summary": {"pass","warn","fail"}, "checks": [{"name",
+// "status", "fact", "facts": {key: value}, "fix"}]}, one object, indented.
+std::string RenderDoctorJson(const std::vector<Check>& checks);
+// kExitOk when no check failed, else kExitUnavailable.
+int DoctorExitCode(const std::vector<Check>& checks);
+
+// "2d 3h", "23h 59m", "4m 10s", "9s" for a non-negative number of seconds.
+std::string FormatDuration(int64_t seconds);
+
+// --- what the shells gather ----------------------------------------------------
+
+// One file as the shell read it (Files::Read). `content` may hold a secret:
+// the checks only measure and decode it, never copy it into a Check.
+struct FileRead {
+  std::string path;
+  ReadStatus status = ReadStatus::kMissing;
+  std::string content;  // kOk
+  std::string error;    // kError: one line naming the path
+};
+
+// The mapping call (or the mapping file) as the shell made it.
+struct MappingProbe {
+  bool from_file = false;         // mapping-file is set: `file` was read instead
+  FileRead file;                  // from_file: the mapping file (its content is not secret)
+  std::string requester_error;    // not empty: the call was not made (no run id or credential)
+  std::string run_id;             // who asked
+  std::string credential_source;  // "token file /x", "api proxy ...", "api-key setting"
+  bool answered = false;          // an HTTP status came back
+  HttpFailure failure = HttpFailure::kNone;
+  std::string error;  // !answered: the HttpClient's one-line error
+  long status = 0;
+  double seconds = 0;
+  std::string body;  // the answer (an AWS config, or an error page)
+};
+
+// What STS said to one call (or why it was not asked).
+struct StsProbe {
+  bool asked = false;     // false: `error` says why not
+  bool answered = false;  // an STS answer was parsed
+  std::string error;      // !answered: why
+  std::string endpoint;   // the URL asked
+  bool ok = false;        // credentials were issued (never kept here)
+  std::string assumed_role_arn;
+  std::string expiration;
+  std::string code;     // STS error code
+  std::string message;  // STS error message
+};
+
+// --- the checks, in the order doctor runs them --------------------------------
+
+// Every setting with its value (secrets as present/absent and length) and origin.
+Check CheckSettings(const Settings& settings, const std::string& config_file);
+// The run id: from the labels file, else the run-id setting.
+Check CheckRunId(const Settings& settings, const FileRead& labels);
+// Where the Domino credential comes from. `now` is unix seconds.
+Check CheckDominoCredential(const Settings& settings, const FileRead& token, int64_t now);
+// The web identity token file: present, readable, projected volume or plain file.
+Check CheckTokenFile(const FileRead& token, const PathLayout& layout);
+// The web identity token's claims (iss, sub, aud, iat, exp, time left).
+Check CheckTokenClaims(const FileRead& token, int64_t now);
+// mapping.service (reachable, TLS, time) and mapping.answer (status, profiles).
+std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& probe);
+
+// The published config file and what its token paths resolve to
+// (path as written in the file -> what Files::Read gave for it).
+struct ConfigFacts {
+  FileRead config;
+  std::map<std::string, ReadStatus> token_paths;
+  // The pairs the mapping answered, when it did, to see if the file is current.
+  bool have_mapping = false;
+  std::vector<std::string> mapped_names;
+};
+// config.file, config.names (CONTRACT.md section 4), config.token-path.
+std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts);
+
+// env.web-identity, env.profile, env.config-file, env.static-keys and
+// sdk.chaining. `profiles` are the names in the published config (X and src_X);
+// `have_config` is false when it could not be read.
+std::vector<Check> CheckEnvironment(const Settings& settings, const Environment& env,
+                                    const std::vector<std::string>& profiles, bool have_config);
+
+// sts.web-identity for `pair` (src_X). On AccessDenied the fix carries the
+// trust policy statement built from `claims` (nullptr when the token could
+// not be decoded).
+Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const JwtClaims* claims);
+// sts.assume-role for `pair` (X, chained from src_X's credentials).
+Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe);
+
+}  // namespace irsa

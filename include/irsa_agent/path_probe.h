@@ -1,0 +1,22 @@
+// How a token path is laid out on disk, for the doctor: lstat and readlink,
+// never the content. The seam lets doctor tests describe any layout.
+#pragma once
+
+#include <string>
+
+namespace irsa {
+
+// How a token path is laid out on disk (lstat and readlink, never the content).
+struct PathLayout {
+  bool exists = false;           // stat() follows the links to something
+  bool is_symlink = false;       // the path itself is a symlink
+  std::string link_target;       // its readlink(), when it is one
+  bool data_is_symlink = false;  // <folder>/..data is a symlink
+  std::string data_target;       // its readlink(), when it is one
+  bool is_regular = false;       // what the path resolves to is a regular file
+};
+
+// Inspects `path` with lstat, readlink and stat (path_probe_posix.cc).
+PathLayout ProbePathLayout(const std::string& path);
+
+}  // namespace irsa
