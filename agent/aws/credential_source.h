@@ -1,0 +1,52 @@
+// The credential broker's seam between the cache (which decides when) and the
+// STS chain (which knows how): one profile's recipe in, its credentials out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/sts.h"
+#include "core/outcome.h"
+
+namespace irsa {
+
+// How one profile's credentials are obtained. For a proxy profile `src_X`
+// (first hop only) `source_role_arn` is empty and `role_arn` is the proxy
+// role, assumed with the web identity token. For a target profile `X`,
+// `source_role_arn` is the proxy role (first hop) and `role_arn` the target
+// role, assumed with AssumeRole signed by the first hop's credentials.
+struct CredentialRecipe {
+  std::string profile;
+  std::string role_arn;
+  std::string source_role_arn;
+  std::string session_name;     // RoleSessionName of both hops
+  std::string source_identity;  // AssumeRole SourceIdentity; empty for none
+  std::vector<std::pair<std::string, std::string>> tags;  // AssumeRole session tags
+
+  bool operator==(const CredentialRecipe&) const = default;
+};
+
+// The outcome of one Fetch.
+struct CredentialFetch {
+  Failure failure = Failure::kNone;   // kNone, kTransient (retry), kPermanent (refused), kInput
+  std::string message;                // one line, never a secret
+  bool throttled = false;             // STS said Throttling: back off harder
+  std::optional<double> retry_after;  // seconds, when the server said so
+  std::unique_ptr<TemporaryCredentials> credentials;  // set iff failure == kNone
+  int64_t expires_at = 0;                             // unix seconds of credentials->expiration
+};
+
+class CredentialSource {
+ public:
+  virtual ~CredentialSource() = default;
+  // Runs the chain for `recipe`. May block for up to the request time-outs:
+  // the broker calls it off the event-loop thread. Thread-compatible: one
+  // call at a time per object unless an implementation says otherwise.
+  virtual CredentialFetch Fetch(const CredentialRecipe& recipe) = 0;
+};
+
+}  // namespace irsa
