@@ -9,6 +9,8 @@ packages=(
   openssl ca-certificates
   # the test suite: sanitizers and libFuzzer, the format check, valgrind, systemd-analyze, dpkg/cpack
   clang libclang-rt-14-dev clang-format valgrind systemd dpkg-dev curl
+  # the image test: builds and runs the Dockerfile without a Docker engine
+  buildah
 )
 missing=()
 for p in "${packages[@]}"; do

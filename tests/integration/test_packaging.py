@@ -393,13 +393,22 @@ class SystemdUnitTest(AgentTestCase):
             self.assertEqual(self.service(key), [], key)
 
     def test_exposure_score_is_low(self):
+        """`systemd-analyze security` rates the shipped unit (1.1 "OK" when
+        measured); above 1.5 fails, so a later change (a socket, a writable
+        path, a capability) cannot weaken the sandbox quietly."""
         unit = unit_for_built_binary(self.tmp)
-        result = subprocess.run([self.analyze, "security", "--offline=true", "--no-pager", unit],
+        result = subprocess.run([self.analyze, "security", "--offline=yes", "--no-pager", unit],
                                 capture_output=True, text=True, timeout=60)
-        found = re.search(r"Overall exposure level for irsa-agent\.service: ([0-9.]+)",
-                          result.stdout + result.stderr)
-        self.assertIsNotNone(found, result.stdout + result.stderr)
-        self.assertLessEqual(float(found.group(1)), 1.5, result.stdout)
+        output = result.stdout + result.stderr
+        found = re.search(r"Overall exposure level for irsa-agent\.service: ([0-9.]+) (\w+)",
+                          output)
+        self.assertIsNotNone(found, output)
+        score, rating = float(found.group(1)), found.group(2)
+        print(f"\nsystemd-analyze security --offline=yes: irsa-agent.service exposure "
+              f"{score} {rating} (limit 1.5)", file=sys.stderr)
+        # The directives that cost points, to say what weakened it.
+        exposed = [line.strip() for line in result.stdout.splitlines() if line.startswith("✗")]
+        self.assertLessEqual(score, 1.5, "\n".join(exposed))
 
     def test_example_ini_drives_a_sync(self):
         """The example INI, with only the paths and endpoint a test can serve
