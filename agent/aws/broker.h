@@ -3,6 +3,16 @@
 // the loop reports requests, fetch results and mapping changes with `now`
 // (unix seconds), sends the responses it gets back, starts the fetches Due()
 // hands out, and wakes at NextWake(). Not thread-safe: the loop owns it.
+//
+// Wiring, all on the loop thread (`now` = Clock::Wall()):
+//   request GET /credentials/P from conn (uid):  r = HandleCredentialRequest(conn, P, uid, now);
+//                                                if (r) send r; else keep conn open
+//   FetchWorker fd readable:  for each Drain() result: send FetchDone(id, profile, fetch, now)
+//   successful mapping sync:  send SetProfiles(recipes, now)
+//   conn closed by the loop:  ConnectionClosed(conn)
+//   after all of the above and on wake-up:  d = Due(now); Submit each d.fetches; send
+//                                            d.responses; sleep at most NextWake() - now
+//   SIGTERM:  send Shutdown(); FetchWorker::Stop()
 #pragma once
 
 #include <cstddef>
