@@ -4,9 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -398,6 +400,53 @@ TEST_SUITE("credential_cache") {
     all += cache.Request("b", kT0 + 1).message;
     CHECK(all.find("no longer in the mapping") != std::string::npos);
     CheckNoSecret(all);
+  }
+  TEST_CASE("a busy profile costs at most 2 fetches per hour; random failures break no rule") {
+    // A profile asked for every `gap` seconds for ten hours; STS answers at
+    // once, failing (sometimes throttled) with probability `fail_rate`.
+    for (const double gap : {1.0, 37.0, 600.0}) {
+      for (const double fail_rate : {0.0, 0.3}) {
+        CAPTURE(gap);
+        CAPTURE(fail_rate);
+        std::mt19937_64 rng(42);
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        CredentialCache cache(CacheTiming{}, [&] { return unit(rng); });
+        cache.SetProfiles({Recipe("a")}, kT0);
+        std::vector<double> fetch_times;
+        double next_request = kT0;
+        double now = kT0;
+        while (now < kT0 + 36000) {
+          if (now >= next_request) {
+            const CacheAnswer a = cache.Request("a", now);
+            if (a.status == CacheStatus::kHit) {
+              // The 5-minute rule, whatever happened before.
+              REQUIRE(static_cast<double>(a.expires_at) - now >= 300);
+            }
+            next_request += gap;
+          }
+          for (const CacheFetchOrder& o : cache.TakeDueFetches(now)) {
+            REQUIRE(cache.fetches_in_flight() == 1);  // single flight
+            fetch_times.push_back(now);
+            const bool fail = unit(rng) < fail_rate;
+            cache.FetchDone(o.id, "a",
+                            fail ? Fail(Failure::kTransient, "x", unit(rng) < 0.5) : Ok(now + 3600),
+                            now);
+          }
+          now = std::min(next_request, std::max(cache.NextWake(), now + 0.001));
+        }
+        // Successful fetches only: each hour holds at most 2 (a refresh every
+        // 2250-2700 s), failures add backoff retries on top.
+        if (fail_rate == 0.0) {
+          for (double start = kT0; start < kT0 + 36000; start += 3600) {
+            const auto in_hour =
+                std::count_if(fetch_times.begin(), fetch_times.end(),
+                              [&](double t) { return t >= start && t < start + 3600; });
+            CHECK(in_hour <= 2);
+          }
+        }
+        CHECK(fetch_times.size() >= 10);  // refreshed all along: the profile stays in use
+      }
+    }
   }
 }
 
