@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,13 @@ class CredentialSource {
   // the broker calls it off the event-loop thread. Thread-compatible: one
   // call at a time per object unless an implementation says otherwise.
   virtual CredentialFetch Fetch(const CredentialRecipe& recipe) = 0;
+
+  // Optional. `cancelled` turns true when the caller abandons every fetch
+  // (shutdown): an implementation polls it during its exchanges (pass it as
+  // HttpRequest::cancelled) and returns promptly with any failure. Called at
+  // most once, before the first Fetch; `cancelled` may be called from the
+  // Fetch thread. The default ignores it (shutdown then waits for the fetch).
+  virtual void SetCancelled(std::function<bool()> cancelled) { (void)cancelled; }
 };
 
 }  // namespace irsa

@@ -1,0 +1,299 @@
+// The broker answers from the cache when it can and parks the request
+// otherwise; every parked request is bounded by a cap and a deadline, so a
+// flood of clients or a hung STS costs memory and time only up to a limit.
+#include "aws/broker.h"
+
+#include <algorithm>
+
+#include "aws/sts.h"
+#include "core/secret.h"
+
+namespace irsa {
+namespace {
+
+constexpr size_t kMaxProfileName = 128;
+constexpr std::string_view kRoute = "/credentials/";
+
+bool InProfileAlphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Bytes of `s` as the inside of a JSON string.
+size_t JsonEscapedSize(std::string_view s) {
+  size_t n = 0;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    n += (c == '"' || c == '\\') ? 2 : (u < 0x20 ? 6 : 1);
+  }
+  return n;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (u < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[u >> 4]);
+      out->push_back(kHex[u & 0xf]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+int StatusOf(CacheStatus status) {
+  switch (status) {
+    case CacheStatus::kHit:
+      return 200;
+    case CacheStatus::kUnknown:
+      return 404;
+    case CacheStatus::kWait:
+    case CacheStatus::kUnavailable:
+      break;
+  }
+  return 503;
+}
+
+}  // namespace
+
+BrokerResponse& BrokerResponse::operator=(BrokerResponse&& other) noexcept {
+  if (this != &other) {
+    WipeString(&body);
+    connection = other.connection;
+    status = other.status;
+    body = std::move(other.body);
+  }
+  return *this;
+}
+
+BrokerResponse::~BrokerResponse() { WipeString(&body); }
+
+bool IsValidBrokerProfileName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxProfileName &&
+         std::all_of(name.begin(), name.end(), InProfileAlphabet);
+}
+
+std::optional<std::string> CredentialProfileFromPath(std::string_view path) {
+  if (path.substr(0, kRoute.size()) != kRoute) return std::nullopt;
+  const std::string_view raw = path.substr(kRoute.size());
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const int hi = raw[i] == '%' && i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexValue(raw[i + 2]) : -1;
+    if (lo >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(raw[i]);  // a stray '%' stays and fails validation
+    }
+  }
+  return out;
+}
+
+std::string Rfc3339(int64_t t) {
+  const std::string d = AmzDate(t);  // "20261123T170000Z"
+  if (d.size() != 16) return d;
+  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
+         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
+}
+
+std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at) {
+  constexpr std::string_view kVersion = "{\"Version\": 1, \"AccessKeyId\": ";
+  constexpr std::string_view kSecret = ", \"SecretAccessKey\": ";
+  constexpr std::string_view kToken = ", \"SessionToken\": ";
+  constexpr std::string_view kExpiration = ", \"Expiration\": ";
+  const std::string expiration = Rfc3339(expires_at);
+  std::string out;
+  // One allocation of the final size: appending never reallocates, so no
+  // freed buffer keeps a partial copy of the secrets.
+  out.reserve(kVersion.size() + kSecret.size() + kToken.size() + kExpiration.size() + 1 +
+              JsonEscapedSize(credentials.access_key_id) +
+              JsonEscapedSize(credentials.secret_access_key) +
+              JsonEscapedSize(credentials.session_token) + JsonEscapedSize(expiration) + 8);
+  out.append(kVersion);
+  AppendJsonString(credentials.access_key_id, &out);
+  out.append(kSecret);
+  AppendJsonString(credentials.secret_access_key, &out);
+  out.append(kToken);
+  AppendJsonString(credentials.session_token, &out);
+  out.append(kExpiration);
+  AppendJsonString(expiration, &out);
+  out.push_back('}');
+  return out;
+}
+
+std::string ErrorJson(std::string_view message) {
+  std::string out = "{\"error\": ";
+  AppendJsonString(message, &out);
+  out.push_back('}');
+  return out;
+}
+
+CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits& limits,
+                                   std::function<double()> uniform01, Logger* log)
+    : cache_(timing, std::move(uniform01)), limits_(limits), log_(log) {}
+
+BrokerResponse CredentialBroker::Answer(int connection, const CacheAnswer& answer) const {
+  if (answer.status == CacheStatus::kHit) {
+    return BrokerResponse(connection, 200,
+                          CredentialProcessJson(*answer.credentials, answer.expires_at));
+  }
+  return BrokerResponse(connection, StatusOf(answer.status), ErrorJson(answer.message));
+}
+
+void CredentialBroker::LogDebug(std::string_view message, std::string_view profile, int connection,
+                                int64_t peer_uid, std::string_view result) const {
+  if (log_ == nullptr || !log_->Enabled(LogLevel::kDebug)) return;
+  log_->Debug(message, {{"profile", std::string(profile)},
+                        {"uid", peer_uid >= 0 ? std::to_string(peer_uid) : "unknown"},
+                        {"connection", std::to_string(connection)},
+                        {"result", std::string(result)}});
+}
+
+std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(int connection,
+                                                                        std::string_view profile,
+                                                                        int64_t peer_uid,
+                                                                        double now) {
+  if (!IsValidBrokerProfileName(profile)) {
+    ++counters_.bad_requests;
+    LogDebug("credential request", "(invalid)", connection, peer_uid, "invalid name");
+    return BrokerResponse(connection, 400,
+                          ErrorJson("profile name must be 1 to 128 characters of "
+                                    "A-Z a-z 0-9 _ + = , . @ -"));
+  }
+  const CacheAnswer answer = cache_.Request(profile, now);
+  if (answer.status != CacheStatus::kWait) {
+    LogDebug("credential request", profile, connection, peer_uid,
+             answer.status == CacheStatus::kHit ? "hit" : "error");
+    return Answer(connection, answer);
+  }
+  auto it = waiting_.find(profile);
+  const size_t for_profile = it == waiting_.end() ? 0 : it->second.size();
+  if (for_profile >= limits_.max_waiting_per_profile ||
+      total_waiting_ >= limits_.max_waiting_total) {
+    ++counters_.busy;
+    LogDebug("credential request", profile, connection, peer_uid, "busy");
+    return BrokerResponse(connection, 503,
+                          ErrorJson("the agent is busy: too many requests wait for credentials; "
+                                    "try again shortly"));
+  }
+  if (it == waiting_.end())
+    it = waiting_.emplace(std::string(profile), std::vector<Waiter>{}).first;
+  it->second.push_back(Waiter{connection, now + limits_.max_wait});
+  ++total_waiting_;
+  LogDebug("credential request", profile, connection, peer_uid, "wait");
+  return std::nullopt;
+}
+
+std::vector<BrokerResponse> CredentialBroker::Resolve(const CacheResolution& resolution) {
+  std::vector<BrokerResponse> out;
+  auto it = waiting_.find(resolution.profile);
+  if (it == waiting_.end()) return out;
+  for (const Waiter& w : it->second) out.push_back(Answer(w.connection, resolution.answer));
+  total_waiting_ -= it->second.size();
+  waiting_.erase(it);
+  return out;
+}
+
+std::vector<BrokerResponse> CredentialBroker::SetProfiles(
+    const std::vector<CredentialRecipe>& recipes, double now) {
+  std::vector<BrokerResponse> out;
+  for (const CacheResolution& r : cache_.SetProfiles(recipes, now)) {
+    for (BrokerResponse& resp : Resolve(r)) out.push_back(std::move(resp));
+  }
+  return out;
+}
+
+std::vector<BrokerResponse> CredentialBroker::FetchDone(uint64_t id, std::string_view profile,
+                                                        CredentialFetch fetch, double now) {
+  const Failure failure = fetch.failure;
+  const bool throttled = fetch.throttled;
+  // The message is copied before the cache consumes the fetch: never a secret.
+  const std::string message = fetch.message;
+  const size_t discarded = cache_.counters().fetches_discarded;
+  std::optional<CacheResolution> resolution = cache_.FetchDone(id, profile, std::move(fetch), now);
+  if (log_ != nullptr) {
+    if (cache_.counters().fetches_discarded != discarded) {
+      log_->Debug("credential fetch discarded: the profile changed meanwhile",
+                  {{"profile", std::string(profile)}});
+    } else if (failure == Failure::kNone) {
+      log_->Info("credentials fetched", {{"profile", std::string(profile)}});
+    } else {
+      log_->Warn("cannot get credentials", {{"profile", std::string(profile)},
+                                            {"kind", std::string(FailureName(failure))},
+                                            {"throttled", throttled ? "true" : "false"},
+                                            {"error", message}});
+    }
+  }
+  if (!resolution) return {};
+  return Resolve(*resolution);
+}
+
+BrokerDue CredentialBroker::Due(double now) {
+  BrokerDue due;
+  due.fetches = cache_.TakeDueFetches(now);
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    std::vector<Waiter>& list = it->second;
+    auto overdue = std::stable_partition(list.begin(), list.end(),
+                                         [now](const Waiter& w) { return w.deadline > now; });
+    for (auto w = overdue; w != list.end(); ++w) {
+      ++counters_.timed_out;
+      due.responses.emplace_back(
+          w->connection, 503,
+          ErrorJson("timed out waiting for credentials for profile \"" + it->first + "\""));
+    }
+    total_waiting_ -= static_cast<size_t>(list.end() - overdue);
+    list.erase(overdue, list.end());
+    it = list.empty() ? waiting_.erase(it) : std::next(it);
+  }
+  return due;
+}
+
+void CredentialBroker::ConnectionClosed(int connection) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    std::vector<Waiter>& list = it->second;
+    const auto gone = std::remove_if(list.begin(), list.end(), [connection](const Waiter& w) {
+      return w.connection == connection;
+    });
+    total_waiting_ -= static_cast<size_t>(list.end() - gone);
+    list.erase(gone, list.end());
+    it = list.empty() ? waiting_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<BrokerResponse> CredentialBroker::Shutdown() {
+  std::vector<BrokerResponse> out;
+  for (const auto& [profile, list] : waiting_) {
+    for (const Waiter& w : list) {
+      out.emplace_back(w.connection, 503, ErrorJson("the agent is stopping"));
+    }
+  }
+  waiting_.clear();
+  total_waiting_ = 0;
+  return out;
+}
+
+double CredentialBroker::NextWake() const {
+  double wake = cache_.NextWake();
+  for (const auto& [profile, list] : waiting_) {
+    for (const Waiter& w : list) wake = std::min(wake, w.deadline);
+  }
+  return wake;
+}
+
+}  // namespace irsa
