@@ -7,6 +7,13 @@
 #include <string>
 
 #include "core/answer.h"
+#include "core/digest.h"
+#include "core/profiles.h"
+#include "core/state.h"
+#include "core/sync.h"
+#include "fakes/capture_sink.h"
+#include "fakes/fake_files.h"
+#include "fakes/fake_http.h"
 
 namespace irsa {
 namespace {
@@ -99,6 +106,60 @@ TEST_SUITE("render_pod_identity") {
     CHECK(back.dropped[2] == "c: unknown key source_profile");
     CHECK_FALSE(ParsePodIdentityConfig("x = 1\n", &back, &err));
     CHECK_FALSE(IsPodIdentityConfig("# Written by irsa-agent from the IAM role mapping. Do not"));
+  }
+
+  TEST_CASE("Syncer: the base credentials pick the rendering") {
+    Settings settings;
+    settings.mapping_file = "/etc/irsa/mapping.conf";
+    settings.run_id = "run-42";
+    settings.region = "us-west-2";
+    settings.pod_identity_uri = "http://169.254.170.23/v1/credentials";
+    settings.pod_identity_token_file = "/var/run/secrets/pods.eks.amazonaws.com/token";
+    FakeFiles files;
+    files.content[settings.mapping_file] = kAnswer;
+    FakeHttp http;
+    CaptureSink sink;
+    Logger log{LogLevel::kInfo, LogFormat::kText, &sink, [] { return 1.8e9; }};
+    Syncer syncer{settings, files, http, log, [] { return 1.8e9; }};
+
+    SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.rendered == kExpected);
+    CHECK(files.content[settings.aws_config_file] == r.rendered);
+    CHECK(r.profiles == std::vector<std::string>{"acme-list-bucket-role", "data.reader@team"});
+    CHECK(sink.All().find("src_ profiles left out") != std::string::npos);
+    CHECK(http.requests.empty());  // chain style never asks the Pod Identity agent
+
+    // A web identity token wins under auto; web-identity forces IRSA too.
+    files.content[settings.web_identity_token_file] = "eyJ.token.sig";
+    r = syncer.Sync(false);
+    CHECK(r.rendered.find("source_profile = src_acme-list-bucket-role") != std::string::npos);
+    files.content.erase(settings.web_identity_token_file);
+    settings.base_credentials = "web-identity";
+    r = syncer.Sync(false);
+    CHECK(r.rendered.find("credential_source") == std::string::npos);
+  }
+
+  TEST_CASE("AssessReadiness and ListProfiles read a Pod Identity config") {
+    MappingAnswer answer;
+    std::string err;
+    REQUIRE(ParseMappingAnswer(kAnswer, &answer, &err));
+    const std::string text = RenderPodIdentityChain(answer.pairs, {"us-west-2", "s1"});
+    AgentState state;
+    state.last_success_at = 1.8e9;
+    state.config_file = "/var/run/.aws/config";
+    state.config_hash = Sha256Hex(text);
+    const Readiness ready = AssessReadiness(state, text);
+    CHECK(ready.ready);
+    CHECK(ready.reason == "2 profiles in /var/run/.aws/config");
+    ProfileListing listing;
+    REQUIRE(ListProfiles(text, &listing, &err));
+    CHECK(listing.pairs.size() == 2);
+    CHECK(listing.dropped.empty());
+    const std::string table = RenderProfilesText(listing);
+    CHECK(table.find("(EKS Pod Identity)") != std::string::npos);
+    const std::string json = RenderProfilesJson(listing, "/var/run/.aws/config");
+    CHECK(json.find("\"proxy_role_arn\": \"\"") != std::string::npos);
   }
 
   TEST_CASE("PodIdentitySessionName") {
