@@ -208,7 +208,28 @@ bool ReadToken(const PodIdentityEndpoint& endpoint, Files& files, std::string* t
   return true;
 }
 
+// What messages call a setting: the variable or flag it came from.
+std::string InputName(const Settings& settings, const char* setting, std::string_view fallback) {
+  const auto it = settings.origin.find(setting);
+  if (it == settings.origin.end() || it->second == "default") return std::string(fallback);
+  std::string_view origin = it->second;
+  for (std::string_view prefix : {"env ", "flag "}) {
+    if (origin.starts_with(prefix)) return std::string(origin.substr(prefix.size()));
+  }
+  return std::string(setting) + " (" + std::string(origin) + ")";
+}
+
 }  // namespace
+
+PodIdentityEndpoint PodIdentityEndpointFor(const Settings& settings) {
+  PodIdentityEndpoint endpoint;
+  endpoint.uri = settings.pod_identity_uri;
+  endpoint.token_file = settings.ReadPath(settings.pod_identity_token_file);
+  endpoint.uri_name = InputName(settings, "pod-identity-uri", kContainerUriEnv);
+  endpoint.token_file_name = InputName(settings, "pod-identity-token-file", kContainerTokenFileEnv);
+  endpoint.timeout = settings.request_timeout;
+  return endpoint;
+}
 
 bool CheckPodIdentityUri(std::string_view uri, std::string_view name, std::string* err) {
   const std::string prefix = std::string(name) + ": ";

@@ -16,6 +16,7 @@
 
 #include "aws/credential_source.h"
 #include "aws/sts.h"
+#include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
 
@@ -38,6 +39,12 @@ struct PodIdentityEndpoint {
   std::string ca_file;  // extra trust for an https URI; empty for none
   double timeout = 5;   // for the whole exchange (connect at most 2 s of it)
 };
+
+// The endpoint from settings pod-identity-uri and pod-identity-token-file
+// (root-path applied to the token file), named in messages by where each came
+// from: the variable (AWS_CONTAINER_CREDENTIALS_FULL_URI, ...), the flag, or
+// "NAME (file /x.ini:3)". Timeout: request-timeout.
+PodIdentityEndpoint PodIdentityEndpointFor(const Settings& settings);
 
 // Whether the SDKs would send a token to `uri`: `https` to any host, plain
 // `http` only to loopback (127.0.0.0/8, [::1]), 169.254.170.2, 169.254.170.23

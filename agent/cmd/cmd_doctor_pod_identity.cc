@@ -1,6 +1,4 @@
 // doctor's Pod Identity probes: the shells' side of doctor_pod_identity.h.
-#include <string_view>
-
 #include "aws/pod_identity.h"
 #include "aws/sts.h"
 #include "aws/sts_identity.h"
@@ -10,17 +8,6 @@
 
 namespace irsa {
 namespace {
-
-// What messages call a setting: the variable or flag it came from.
-std::string InputName(const Settings& settings, const char* setting, std::string_view fallback) {
-  const auto it = settings.origin.find(setting);
-  if (it == settings.origin.end() || it->second == "default") return std::string(fallback);
-  std::string_view origin = it->second;
-  for (std::string_view prefix : {"env ", "flag "}) {
-    if (origin.starts_with(prefix)) return std::string(origin.substr(prefix.size()));
-  }
-  return std::string(setting) + " (" + std::string(origin) + ")";
-}
 
 StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answer,
                    const StsEndpoint& endpoint) {
@@ -90,12 +77,7 @@ void ProbeSts(const Settings& settings, const std::vector<ProfilePair>& targets,
 void AddPodIdentityChecks(const Settings& settings, bool sts,
                           const std::vector<ProfilePair>& targets, Shells& shells,
                           std::vector<Check>* checks) {
-  PodIdentityEndpoint endpoint;
-  endpoint.uri = settings.pod_identity_uri;
-  endpoint.token_file = settings.ReadPath(settings.pod_identity_token_file);
-  endpoint.uri_name = InputName(settings, "pod-identity-uri", kContainerUriEnv);
-  endpoint.token_file_name = InputName(settings, "pod-identity-token-file", kContainerTokenFileEnv);
-  endpoint.timeout = settings.request_timeout;
+  const PodIdentityEndpoint endpoint = PodIdentityEndpointFor(settings);
   PodIdentityProbe probe;
   probe.uri = DisplayUrl(endpoint.uri);
   probe.token_file = endpoint.token_file;

@@ -212,6 +212,29 @@ TEST_SUITE("pod_identity") {
     CHECK(f.http.Header(0, "Authorization") == kToken);
   }
 
+  TEST_CASE("PodIdentityEndpointFor: from settings, named by where they came from") {
+    Settings settings;
+    settings.pod_identity_uri = std::string(kUri);
+    settings.pod_identity_token_file = "/t";
+    settings.root_path = "/root";
+    settings.request_timeout = 3;
+    PodIdentityEndpoint e = PodIdentityEndpointFor(settings);
+    CHECK(e.uri == kUri);
+    CHECK(e.token_file == "/root/t");
+    CHECK(e.uri_name == "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    CHECK(e.token_file_name == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    CHECK(e.timeout == 3);
+    settings.origin["pod-identity-uri"] = "flag --pod-identity-uri";
+    settings.origin["pod-identity-token-file"] = "file /etc/a.ini:4";
+    e = PodIdentityEndpointFor(settings);
+    CHECK(e.uri_name == "--pod-identity-uri");
+    CHECK(e.token_file_name == "pod-identity-token-file (file /etc/a.ini:4)");
+    FakeFiles files;
+    FakeHttp http;
+    CHECK(FetchPodIdentityCredentials(e, files, http).message ==
+          "pod-identity-token-file (file /etc/a.ini:4): /root/t does not exist");
+  }
+
   TEST_CASE("Fetch: the token file is read again on every fetch") {
     Fixture f;
     f.http.script.push_back(FakeExchange::Status(200, Answer()));
