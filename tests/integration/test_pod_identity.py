@@ -30,6 +30,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -41,6 +42,7 @@ from harness import (AtomicDir, FileState, answer_for, clean_environment,  # noq
                      domino_labels, free_port, make_jwt, parse_aws_config, profiles_of,
                      write_labels)
 from stand_in_pod_identity import Reply, StandInPodIdentity  # noqa: E402
+from test_run import RunningAgent  # noqa: E402
 from test_e2e_sdk import (ASSET_ACCOUNT, EKS_ACCOUNT, REGION, ROLES, MotoTestCase,  # noqa: E402
                           proxy_arn, target_arn)
 
@@ -265,10 +267,29 @@ class PodIdentityTest(MotoTestCase):
         for authorization, status in sent[2:]:
             self.assertEqual((authorization == self.token, status), (True, 200))
 
+    def test_run_publishes_and_is_ready_without_a_web_identity_token(self):
+        agent = RunningAgent(self, self.flags(sts_endpoint=None, log_level="debug"),
+                             env=self.pod_environment())
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.config) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(self.config), agent.log())
+        status = self.run_agent(["status", "--aws-config-file", self.config])
+        self.assertEqual(status.returncode, 0, status.describe())
+        self.assertIn("ready: 2 profiles", status.stdout)
+        code, _ = agent.stop()
+        self.assertEqual(code, 0)
+        log = agent.log()
+        self.assert_no_secrets(log, "agent log")
+        self.assertIn("src_ profiles left out", log)
+        self.assertNotIn("web identity token file is missing", log)
+        self.assertEqual(profiles_of(parse_aws_config(self.config))[ROLES[0]]["credential_source"],
+                         "EcsContainer")
+
     # --- doctor ---------------------------------------------------------------------
     def test_doctor_reports_base_account_role_and_trust(self):
         self.publish()
-        result = self.doctor("--sts")
+        result = self.doctor("--sts", log_level="debug")
         self.assert_check(result, "base.credentials", "pass", "pod-identity",
                           "AWS_CONTAINER_CREDENTIALS_FULL_URI")
         self.assert_check(result, "pod-identity.fetch", "pass", "account " + EKS_ACCOUNT)
