@@ -69,6 +69,14 @@ bool SplitHostPort(std::string_view authority, std::string_view* host) {
   return !host->empty() && *host != "[]";
 }
 
+// Between "://" and the first '/', '?' or '#': user info included.
+std::string_view RawAuthority(std::string_view uri) {
+  const size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  const std::string_view rest = uri.substr(scheme_end + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -245,7 +253,7 @@ bool CheckPodIdentityUri(std::string_view uri, std::string_view name, std::strin
   std::string_view host;
   if (parts.scheme != "http" && parts.scheme != "https") {
     *err = prefix + "'" + Printable(DisplayUrl(uri)) + "' is not an http:// or https:// URL";
-  } else if (!parts.userinfo.empty() || uri.find('@') != std::string_view::npos) {
+  } else if (RawAuthority(uri).find('@') != std::string_view::npos) {
     *err = prefix + "user info in the URL is not allowed";
   } else if (!SplitHostPort(parts.authority, &host)) {
     *err = prefix + "'" + Printable(DisplayUrl(uri)) + "' has no valid host[:port]";
@@ -366,6 +374,7 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
     WipeString(&token);
     out = Failed(ClassifyPodIdentityStatus(response.status),
                  where + ": " + status + (message.empty() ? "" : ": " + message));
+    out.throttled = response.status == 429;
     if (response.status >= 300 && response.status < 400) {
       out.message += " (redirect not followed: the token is never sent across one)";
     }

@@ -76,6 +76,8 @@ TEST_SUITE("pod_identity") {
         {"http://127.0.0.1.example.com/x", false},
         {"http://[fd00:ec2::24]/x", false},
         {"http://user:pw@127.0.0.1/x", false},
+        {"http://@127.0.0.1/x", false},
+        {"https://creds.example.com/v1/a@b", true},
         {"ftp://127.0.0.1/x", false},
         {"127.0.0.1/v1/credentials", false},
         {"http://127.0.0.1:/x", false},
@@ -391,6 +393,7 @@ TEST_SUITE("pod_identity") {
       CHECK(got.message.find('\n') == std::string::npos);
       CheckNoSecret(got.message);
       CHECK(f.http.requests.size() == (row.sent ? 1u : 0u));
+      CHECK(got.throttled == (row.name == "429"));
     }
   }
 }
