@@ -12,13 +12,17 @@
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "cmd/commands.h"
+#include "cmd/doctor_pod_identity_probe.h"
+#include "core/base_credentials.h"
 #include "core/identity.h"
 #include "core/outcome.h"
 #include "core/profiles.h"
+#include "core/render_pod_identity.h"
 #include "core/secret.h"
 #include "core/sync.h"
 #include "core/text.h"
 #include "doctor/doctor.h"
+#include "doctor/doctor_pod_identity.h"
 #include "irsa_agent/path_probe.h"
 
 namespace irsa {
@@ -165,11 +169,17 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   checks.push_back(CheckDominoCredential(settings, domino, now));
   WipeString(&domino.content);
 
+  // In an EKS Pod Identity pod the web identity token is not the base.
+  const BaseChoice base = ChooseBaseCredentials(settings, files);
+  const bool pod_identity = base.base == BaseCredentials::kPodIdentity;
+  checks.push_back(CheckBaseCredentials(base));
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
   FileRead token = ReadFile(files, token_path, kMaxTokenBytes);
   log.AddSecret(TrimWhitespace(token.content));
-  checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
-  checks.push_back(CheckTokenClaims(token, now));
+  if (!pod_identity) {
+    checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
+    checks.push_back(CheckTokenClaims(token, now));
+  }
 
   const MappingProbe mapping = ProbeMapping(settings, shells, log);
   for (Check& c : CheckMapping(settings, mapping)) checks.push_back(std::move(c));
@@ -190,12 +200,24 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
     WipeString(&probe.content);
     config.token_paths[pair.token_file] = probe.status;
   }
-  for (Check& c : CheckConfig(settings, config)) checks.push_back(std::move(c));
+  if (pod_identity) {
+    checks.push_back(
+        CheckPodIdentityConfig(config.config, config.have_mapping, config.mapped_names));
+  } else {
+    for (Check& c : CheckConfig(settings, config)) checks.push_back(std::move(c));
+  }
   for (Check& c : CheckEnvironment(settings, env, listing.available, have_config)) {
     checks.push_back(std::move(c));
   }
 
-  if (invocation.sts) {
+  if (pod_identity) {
+    MappingAnswer published;  // the targets, when the mapping did not answer
+    if (mapped.empty() && config.config.status == ReadStatus::kOk) {
+      ParsePodIdentityConfig(config.config.content, &published, &err);
+    }
+    AddPodIdentityChecks(settings, invocation.sts, mapped.empty() ? published.pairs : mapped,
+                         shells, &checks);
+  } else if (invocation.sts) {
     const std::vector<ProfilePair>& pairs = listing.pairs.empty() ? mapped : listing.pairs;
     const std::string id = !mapping.run_id.empty()    ? mapping.run_id
                            : !settings.run_id.empty() ? settings.run_id

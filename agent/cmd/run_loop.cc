@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/agent.h"
+#include "core/base_credentials.h"
 #include "core/digest.h"
 #include "core/identity.h"
 #include "core/state.h"
@@ -158,8 +159,16 @@ class RunLoop {
           status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
       if (path == inputs_.front()) {
         if (status == ReadStatus::kOk) log_.AddSecret(std::string(TrimWhitespace(content)));
-        ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
-                                               : std::nullopt);
+        // In an EKS Pod Identity pod no web identity token is expected.
+        const bool pod_identity =
+            status != ReadStatus::kOk &&
+            ChooseBaseCredentials({settings_.base_credentials, settings_.pod_identity_uri,
+                                   settings_.pod_identity_token_file, false, path})
+                    .base == BaseCredentials::kPodIdentity;
+        if (!pod_identity) {
+          ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
+                                                 : std::nullopt);
+        }
       }
       auto [it, inserted] = hashes_.try_emplace(path, hash);
       if (!inserted && it->second != hash) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/aws_config.h"
+#include "core/render_pod_identity.h"
 #include "core/text.h"
 
 namespace irsa {
@@ -27,8 +28,9 @@ bool AvailableName(std::string_view header, std::string* name) {
 Row RowFor(const std::string& name, const ProfileListing& listing) {
   for (const ProfilePair& pair : listing.pairs) {
     if (pair.name == name) {
+      // A Pod Identity pair has no proxy role: it chains from the pod's role.
       return {name, pair.target_role.account, pair.target_role.ToString(),
-              pair.proxy_role.ToString()};
+              pair.proxy_role.account.empty() ? "(EKS Pod Identity)" : pair.proxy_role.ToString()};
     }
     if (std::string(kSourcePrefix) + pair.name == name) {
       return {name, pair.proxy_role.account, pair.proxy_role.ToString(), "(web identity)"};
@@ -42,7 +44,9 @@ Row RowFor(const std::string& name, const ProfileListing& listing) {
 bool ListProfiles(std::string_view text, ProfileListing* out, std::string* err) {
   MappingAnswer answer;
   std::vector<ConfigSection> sections;
-  if (!ParsePublishedConfig(text, &answer, err) ||
+  const bool pod_identity = IsPodIdentityConfig(text);
+  if (!(pod_identity ? ParsePodIdentityConfig(text, &answer, err)
+                     : ParsePublishedConfig(text, &answer, err)) ||
       !ParseAwsConfig(text, "config", &sections, err)) {
     return false;
   }
@@ -83,11 +87,12 @@ std::string RenderProfilesText(const ProfileListing& listing) {
 std::string RenderProfilesJson(const ProfileListing& listing, const std::string& config_file) {
   nlohmann::ordered_json roles = nlohmann::ordered_json::array();
   for (const ProfilePair& pair : listing.pairs) {
+    const bool pod_identity = pair.proxy_role.account.empty();  // credential_source EcsContainer
     roles.push_back({{"profile", pair.name},
                      {"role_arn", pair.target_role.ToString()},
                      {"account", pair.target_role.account},
-                     {"source_profile", std::string(kSourcePrefix) + pair.name},
-                     {"proxy_role_arn", pair.proxy_role.ToString()},
+                     {"source_profile", pod_identity ? "" : std::string(kSourcePrefix) + pair.name},
+                     {"proxy_role_arn", pod_identity ? "" : pair.proxy_role.ToString()},
                      {"proxy_account", pair.proxy_role.account},
                      {"region", pair.region}});
   }

@@ -16,7 +16,8 @@ struct ProfileListing {
   std::vector<std::string> dropped;    // "NAME: why" for profiles in no complete pair
 };
 
-// Reads `text`, a config this agent published. Returns false with one line in
+// Reads `text`, a config this agent published (a Pod Identity config too:
+// its pairs have no proxy role and show "(EKS Pod Identity)"). Returns false with one line in
 // `*err` when the file as a whole is unreadable to botocore (see
 // ParsePublishedConfig); broken pairs are listed in `dropped` instead.
 bool ListProfiles(std::string_view text, ProfileListing* out, std::string* err);

@@ -69,6 +69,12 @@ constexpr SettingRow kRows[] = {
      "run: copy this binary into PATH for manual re-runs"},
     {"sts-endpoint", "", K::kUrl, true, "", "", &Settings::sts_endpoint,
      "STS URL for doctor --sts (empty: regional)"},
+    {"base-credentials", "", K::kBase, false, "auto", "", &Settings::base_credentials,
+     "chain from: auto, web-identity, pod-identity"},
+    {"pod-identity-uri", "AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kUrl, true, "", "",
+     &Settings::pod_identity_uri, "the EKS Pod Identity agent's credentials URL"},
+    {"pod-identity-token-file", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", K::kPath, true, "", "",
+     &Settings::pod_identity_token_file, "the EKS Pod Identity token"},
 };
 
 std::string_view KindName(SettingKind kind) {
@@ -95,6 +101,8 @@ std::string_view KindName(SettingKind kind) {
       return "format";
     case K::kBool:
       return "bool";
+    case K::kBase:
+      return "base";
   }
   return "?";
 }

@@ -47,6 +47,11 @@ struct Settings {
   bool listen_any = false;
   std::string install_to;  // run: copy the binary into this folder at start; empty: don't
   std::string sts_endpoint;
+  // Where the base credentials come from (core/base_credentials.h): "auto",
+  // "web-identity" or "pod-identity", and the Pod Identity agent's inputs.
+  std::string base_credentials = "auto";
+  std::string pod_identity_uri;         // AWS_CONTAINER_CREDENTIALS_FULL_URI
+  std::string pod_identity_token_file;  // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 
   // Where each setting's value came from, by setting name, and a short
   // description of the place ("flag", "env IRSA_AGENT_TIMEOUT", "file /x:3").

@@ -27,6 +27,7 @@ enum class SettingKind {
   kLogLevel,   // LogLevel
   kLogFormat,  // LogFormat
   kBool,       // bool
+  kBase,       // std::string: auto, web-identity or pod-identity
 };
 
 using SettingField = std::variant<std::string Settings::*, int Settings::*, double Settings::*,

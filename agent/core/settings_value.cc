@@ -145,6 +145,10 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
       ok = IsRegion(text);
       if (!ok) *why = Quoted(text) + " is not a region like us-east-1";
       break;
+    case K::kBase:
+      ok = text == "auto" || text == "web-identity" || text == "pod-identity";
+      if (!ok) *why = Quoted(text) + " is not auto, web-identity or pod-identity";
+      break;
     case K::kListen: {
       std::string host_ignored;
       int port_ignored = 0;

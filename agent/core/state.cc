@@ -7,6 +7,7 @@
 
 #include "core/answer.h"
 #include "core/digest.h"
+#include "core/render_pod_identity.h"
 #include "core/text.h"
 
 namespace irsa {
@@ -121,7 +122,9 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
   if (!config) return {false, "config file " + state.config_file + " is missing"};
   MappingAnswer published;
   std::string err;
-  if (!ParsePublishedConfig(*config, &published, &err)) {
+  const bool pod_identity = IsPodIdentityConfig(*config);
+  if (!(pod_identity ? ParsePodIdentityConfig(*config, &published, &err)
+                     : ParsePublishedConfig(*config, &published, &err))) {
     return {false, "config file " + state.config_file + " does not parse: " + err};
   }
   if (!published.dropped.empty()) {

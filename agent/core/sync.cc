@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/answer.h"
+#include "core/base_credentials.h"
 #include "core/digest.h"
 #include "core/identity.h"
 #include "core/render.h"
+#include "core/render_pod_identity.h"
 #include "core/retry_after.h"
 #include "core/text.h"
 #include "core/url.h"
@@ -123,6 +125,7 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
     return false;
   }
 
+  run_id_ = requester.pod.run_id;
   HttpRequest request = MappingRequest(settings_, requester, budgeted.request_timeout);
   request.cancelled = cancelled_;
 
@@ -178,8 +181,17 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   }
   result.dropped = std::move(answer.dropped);
   for (const ProfilePair& pair : answer.pairs) result.profiles.push_back(pair.name);
-  result.rendered =
-      RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
+  const BaseChoice base = ChooseBaseCredentials(settings_, files_);
+  if (base.base == BaseCredentials::kPodIdentity) {
+    result.rendered = RenderPodIdentityChain(
+        answer.pairs,
+        {settings_.region, PodIdentitySessionName(run_id_.empty() ? settings_.run_id : run_id_)});
+    log_.Info("EKS Pod Identity: each profile chains from the pod's role; src_ profiles left out",
+              {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
+  } else {
+    result.rendered =
+        RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
+  }
   result.config_hash = Sha256Hex(result.rendered);
   if (!publish) return result;
 

@@ -67,6 +67,7 @@ class Syncer {
   Logger& log_;
   std::function<double()> wall_clock_;
   std::function<bool()> cancelled_;
+  std::string run_id_;  // of the last mapping call, for role_session_name
 };
 
 }  // namespace irsa

@@ -164,6 +164,14 @@ TEST_SUITE("settings") {
         {"api-key", "0123456789ab", "present (12 bytes)"},
         {"api-key", "", "absent"},
         {"api-key", "abc\x7f", "error: --api-key: contains a control character"},
+        {"base-credentials", "pod-identity", "pod-identity"},
+        {"base-credentials", "web-identity", "web-identity"},
+        {"base-credentials", "Pod-Identity",
+         "error: --base-credentials: 'Pod-Identity' is not auto, web-identity or pod-identity"},
+        {"base-credentials", "", "error: --base-credentials: must not be empty"},
+        {"pod-identity-uri", "http://169.254.170.23/v1/credentials",
+         "http://169.254.170.23/v1/credentials"},
+        {"pod-identity-token-file", "", ""},
     };
     for (const ValueCase& c : cases) {
       CAPTURE(c.name);
@@ -225,6 +233,9 @@ TEST_SUITE("settings") {
         {"listen-any", "false"},
         {"install-to", ""},
         {"sts-endpoint", ""},
+        {"base-credentials", "auto"},
+        {"pod-identity-uri", ""},
+        {"pod-identity-token-file", ""},
     };
     const Settings defaults;
     REQUIRE(AllSettings().size() == want.size());
