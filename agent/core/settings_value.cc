@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
 
 #include "core/listen_address.h"
@@ -48,9 +48,11 @@ bool ParseSeconds(std::string_view text, double* out, std::string* why) {
     *why = Quoted(text) + " is not a number of seconds";
     return false;
   }
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) ||
-      value > kMaxSeconds) {
+  // strtod, not std::from_chars: the latter links 150 KB of libstdc++ into the
+  // static binary. The agent never calls setlocale, so '.' is the separator.
+  const std::string digits(text);
+  value = std::strtod(digits.c_str(), nullptr);
+  if (!(value > 0) || value > kMaxSeconds) {
     *why = Quoted(text) + " is out of range (above 0, at most 86400 seconds)";
     return false;
   }
@@ -202,13 +204,18 @@ bool ParseBool(std::string_view text, bool* out, std::string* why) {
   return false;
 }
 
-// The shortest fixed form of a value ParseSeconds accepted: at most 5 integer
-// digits, and below 1 up to 323 zeros and 17 digits (a denormal like
-// 0.000...0005), so 400 bytes always suffice.
+// The shortest fixed form that reads back as exactly the value ParseSeconds
+// accepted: at most 5 integer digits, and below 1 up to 340 fraction digits
+// (a denormal like 0.000...0005), so 400 bytes always suffice. The first
+// precision whose correctly rounded form round-trips is the shortest one.
 std::string FormatSeconds(double value) {
   char buf[400];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
-  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+  for (int precision = 0; precision <= 340; ++precision) {
+    const int n = std::snprintf(buf, sizeof(buf), "%.*f", precision, value);
+    if (n <= 0 || n >= static_cast<int>(sizeof(buf))) break;
+    if (std::strtod(buf, nullptr) == value) return std::string(buf, static_cast<size_t>(n));
+  }
+  return "?";
 }
 
 }  // namespace

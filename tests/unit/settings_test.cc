@@ -37,6 +37,11 @@ TEST_SUITE("settings") {
         {"timeout", "60", "60"},
         {"timeout", "0.5", "0.5"},
         {"timeout", "1.250", "1.25"},
+        // Shown as the shortest form that reads back as the same double.
+        {"timeout", "0.1", "0.1"},
+        {"timeout", "0.30000000000000004", "0.30000000000000004"},
+        {"timeout", "0.300000000000000001", "0.3"},
+        {"timeout", "86399.99999999999", "86399.99999999999"},
         {"timeout", "007", "7"},
         {"timeout", "86400", "86400"},
         {"timeout", "abc", "error: --timeout: 'abc' is not a number of seconds"},
