@@ -9,6 +9,8 @@ packages=(
   openssl ca-certificates
   # the test suite: sanitizers and libFuzzer, the format check, valgrind, systemd-analyze, dpkg/cpack
   clang libclang-rt-14-dev clang-format valgrind systemd dpkg-dev curl
+  # test_metrics.py parses /metrics with a real Prometheus client library
+  python3-prometheus-client
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,7 @@
 #include "core/agent.h"
 #include "core/digest.h"
 #include "core/identity.h"
+#include "core/metrics.h"
 #include "core/readiness.h"
 #include "core/routes.h"
 #include "core/state.h"
@@ -193,6 +194,7 @@ class RunLoop {
       log_.Log(note.level, note.message, fields);
     }
     state_.token_expires_at = token_monitor_.expiry();
+    metrics_.SetTokenExpiry(token_monitor_.expiry());
   }
 
   void DoSync() {
@@ -202,7 +204,10 @@ class RunLoop {
     in_sync_ = false;
     const double now = shells_.clock.Monotonic();
     agent_.SyncFinished(now, result.failure, result.retry_after);
-    state_.last_attempt_at = shells_.clock.Wall();
+    const double wall = shells_.clock.Wall();
+    state_.last_attempt_at = wall;
+    metrics_.SyncFinished(result.failure, wall, result.profiles.size());
+    if (result.mapping_seconds) metrics_.MappingRequestTook(*result.mapping_seconds);
     if (result.failure == Failure::kNone) {
       state_.last_success_at = state_.last_attempt_at;
       state_.last_error.clear();
@@ -257,6 +262,8 @@ class RunLoop {
           break;
         }
         case Route::kMetrics:
+          Answer(request.connection, MetricsAnswer(metrics_.Render()));
+          break;
         case Route::kNotFound:
           Answer(request.connection, NotFoundAnswer());
           break;
@@ -289,6 +296,7 @@ class RunLoop {
   Syncer syncer_;
   SystemdReadiness readiness_;
   TokenMonitor token_monitor_;
+  MetricsRegistry metrics_;
   std::string state_path_;
   std::vector<std::string> inputs_;  // the web-identity token first
   std::map<std::string, std::string> hashes_;
