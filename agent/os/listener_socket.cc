@@ -24,6 +24,7 @@ constexpr uint64_t kListenId = 0;
 constexpr int kMaxEvents = 64;
 constexpr int kMaxAcceptsPerPoll = 128;
 constexpr size_t kMaxDrainBytes = 64 * 1024;  // unread input discarded before close
+constexpr double kAcceptPause = 1;            // seconds without accepting after EMFILE
 
 std::string_view Reason(int status) {
   switch (status) {
@@ -112,6 +113,7 @@ class SocketListener : public Listener {
 
   std::vector<ListenRequest> Poll(double now) override {
     std::vector<ListenRequest> ready;
+    if (!accepting_ && now >= accept_again_at_) SetAccepting(true);
     epoll_event events[kMaxEvents];
     for (int round = 0; round < 16; ++round) {
       const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
@@ -146,6 +148,7 @@ class SocketListener : public Listener {
 
   std::optional<double> NextDeadline() const override {
     std::optional<double> next;
+    if (!accepting_) next = accept_again_at_;
     for (const auto& [id, c] : conns_) {
       if (c.phase == Phase::kHandedOut) continue;
       if (!next || c.deadline < *next) next = c.deadline;
@@ -189,9 +192,11 @@ class SocketListener : public Listener {
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         // Out of descriptors: stop watching the listening socket (it would
-        // stay readable and spin the loop) until a connection closes.
+        // stay readable and spin the loop) until a connection closes or
+        // kAcceptPause has passed.
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
           SetAccepting(false);
+          accept_again_at_ = now + kAcceptPause;
         }
         return;
       }
@@ -342,6 +347,7 @@ class SocketListener : public Listener {
   std::map<uint64_t, Connection> conns_;  // by id: oldest first
   uint64_t next_id_ = kListenId + 1;
   bool accepting_ = false;
+  double accept_again_at_ = 0;  // while not accepting
 };
 
 }  // namespace

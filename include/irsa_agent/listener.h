@@ -70,8 +70,10 @@ class Listener {
   virtual void Respond(uint64_t connection, int status, std::string_view body,
                        std::string_view content_type, double now) = 0;
 
-  // The earliest read or write deadline of an open connection (monotonic
-  // seconds), or nullopt when none: call Poll() by then even without events.
+  // The earliest read or write deadline of an open connection, or the end of
+  // a pause in accepting after running out of file descriptors (monotonic
+  // seconds; meanwhile fd() does not report the listening socket), or
+  // nullopt when none: call Poll() by then even without events.
   virtual std::optional<double> NextDeadline() const = 0;
 
   // Open connections, including those handed out and not yet answered.

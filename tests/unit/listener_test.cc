@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -359,6 +360,36 @@ TEST_SUITE("listener") {
     }
     PumpUntil(*listener, 1, [&](size_t) { return listener->connections() == 0; });
     CHECK(listener->connections() == 0);
+  }
+
+  TEST_CASE_FIXTURE(TcpFixture,
+                    "out of descriptors, accepting pauses a second instead of spinning") {
+    Start();
+    Client client(port);
+    client.Send(kHealthz);
+    pollfd p = {listener->fd(), POLLIN, 0};
+    REQUIRE(poll(&p, 1, kWaitMs) == 1);
+    rlimit old_limit;
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &old_limit) == 0);
+    const int lowest_free = dup(0);
+    REQUIRE(lowest_free >= 0);
+    close(lowest_free);
+    rlimit low = old_limit;
+    low.rlim_cur = rlim_t(lowest_free);  // the accepted socket would need one more
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    const auto during = listener->Poll(5);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &old_limit) == 0);
+    CHECK(during.empty());
+    CHECK(listener->connections() == 0);
+    REQUIRE(listener->NextDeadline().has_value());
+    CHECK(*listener->NextDeadline() == doctest::Approx(6));
+    CHECK(poll(&p, 1, 0) == 0);  // not readable meanwhile: the loop sleeps
+    CHECK(listener->Poll(5.5).empty());
+    CHECK(listener->connections() == 0);
+    const auto after = PumpRequests(*listener, 6, 1);
+    REQUIRE(after.size() == 1);
+    listener->Respond(after[0].connection, 200, "ok", "text/plain", 6);
+    CHECK(client.ReadToEnd().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   }
 
   TEST_CASE("the TCP listener refuses a non-loopback address unless allowed") {
