@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 
+#include "core/http_wire.h"
 #include "core/secret.h"
 
 namespace irsa {
@@ -22,34 +23,10 @@ namespace {
 
 constexpr uint64_t kListenId = 0;
 constexpr int kMaxEvents = 64;
+constexpr int kMaxRounds = 16;  // epoll_wait calls per Poll(); what is left waits for the next
 constexpr int kMaxAcceptsPerPoll = 128;
 constexpr size_t kMaxDrainBytes = 64 * 1024;  // unread input discarded before close
 constexpr double kAcceptPause = 1;            // seconds without accepting after EMFILE
-
-std::string_view Reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
 
 constexpr std::string_view kJson = "application/json";
 
@@ -66,21 +43,6 @@ struct Connection {
   std::optional<uint32_t> uid;
   std::optional<int32_t> pid;
 };
-
-// "GET /path?query HTTP/1.1" -> method and path; false when malformed.
-bool ParseRequestLine(std::string_view line, std::string* method, std::string* path) {
-  const size_t sp1 = line.find(' ');
-  if (sp1 == std::string_view::npos || sp1 == 0) return false;
-  const size_t sp2 = line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
-  const std::string_view m = line.substr(0, sp1);
-  if (!std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) return false;
-  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (target.empty() || target.front() != '/') return false;
-  *method = std::string(m);
-  *path = std::string(target.substr(0, target.find('?')));
-  return true;
-}
 
 class SocketListener : public Listener {
  public:
@@ -115,7 +77,7 @@ class SocketListener : public Listener {
     std::vector<ListenRequest> ready;
     if (!accepting_ && now >= accept_again_at_) SetAccepting(true);
     epoll_event events[kMaxEvents];
-    for (int round = 0; round < 16; ++round) {
+    for (int round = 0; round < kMaxRounds; ++round) {
       const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
@@ -133,7 +95,7 @@ class SocketListener : public Listener {
           Flush(id);
         }
       }
-      if (n < kMaxEvents) break;
+      // Again: a connection accepted above may already hold its request.
     }
     Expire(now);
     return ready;
@@ -258,12 +220,15 @@ class SocketListener : public Listener {
 
   void HandOut(uint64_t id, size_t head_end, double now, std::vector<ListenRequest>* ready) {
     Connection& c = conns_.at(id);
-    ListenRequest request;
+    RequestLine line;
     const std::string_view head(c.in.data(), head_end);
-    if (!ParseRequestLine(head.substr(0, head.find("\r\n")), &request.method, &request.path)) {
+    if (!ParseRequestLine(head.substr(0, head.find("\r\n")), &line)) {
       Answer(id, 400, R"({"status":"error","error":"bad request line"})", kJson, now);
       return;
     }
+    ListenRequest request;
+    request.method = std::move(line.method);
+    request.path = std::move(line.path);
     request.connection = id;
     request.peer_uid = c.uid;
     request.peer_pid = c.pid;
@@ -276,10 +241,7 @@ class SocketListener : public Listener {
   void Answer(uint64_t id, int status, std::string_view body, std::string_view content_type,
               double now) {
     Connection& c = conns_.at(id);
-    c.out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(Reason(status)) +
-            "\r\nContent-Type: " + std::string(content_type) +
-            "\r\nContent-Length: " + std::to_string(body.size()) +
-            "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    c.out = ResponseHead(status, content_type, body.size());
     c.out += body;
     c.sent = 0;
     c.phase = Phase::kWriting;
