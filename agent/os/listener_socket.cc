@@ -220,15 +220,15 @@ class SocketListener : public Listener {
 
   void HandOut(uint64_t id, size_t head_end, double now, std::vector<ListenRequest>* ready) {
     Connection& c = conns_.at(id);
-    RequestLine line;
-    const std::string_view head(c.in.data(), head_end);
-    if (!ParseRequestLine(head.substr(0, head.find("\r\n")), &line)) {
-      Answer(id, 400, R"({"status":"error","error":"bad request line"})", kJson, now);
+    RequestHead head;
+    if (!ParseRequestHead(std::string_view(c.in.data(), head_end), &head)) {
+      Answer(id, 400, R"({"status":"error","error":"bad request"})", kJson, now);
       return;
     }
     ListenRequest request;
-    request.method = std::move(line.method);
-    request.path = std::move(line.path);
+    request.method = std::move(head.method);
+    request.path = std::move(head.path);
+    request.headers = std::move(head.headers);
     request.connection = id;
     request.peer_uid = c.uid;
     request.peer_pid = c.pid;

@@ -13,7 +13,8 @@
 //
 // Per-connection limits (ListenerLimits): a request head longer than
 // max_head_bytes is answered 431, a head not complete read_timeout seconds
-// after the accept is answered 408, an unparseable request line 400; each then
+// after the accept is answered 408, an unparseable request line or header
+// line 400 (see ParseRequestHead in core/http_wire.h); each then
 // closes. An answer not fully written write_timeout seconds after Respond() is
 // abandoned (closed). At most max_connections are open: a new connection over
 // the cap closes the oldest one still reading its head, or, when every open
@@ -29,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace irsa {
@@ -36,7 +38,10 @@ namespace irsa {
 struct ListenRequest {
   uint64_t connection = 0;  // pass back to Respond(); never reused by this listener
   std::string method;
-  std::string path;                  // the request target without its query string
+  std::string path;  // the request target without its query string, not percent-decoded
+  // In order; names lower-cased, values trimmed. Values may be secrets
+  // (Authorization): never log them.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::optional<uint32_t> peer_uid;  // Unix sockets: the peer's uid (SO_PEERCRED)
   std::optional<int32_t> peer_pid;   // Unix sockets: the peer's pid (SO_PEERCRED)
 };

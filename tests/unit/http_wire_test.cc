@@ -1,4 +1,4 @@
-// The listener's request line parser and response head, table-driven.
+// The listener's request head parser and response head, table-driven.
 
 #include "core/http_wire.h"
 
@@ -24,20 +24,50 @@ TEST_SUITE("http_wire") {
     };
     for (const Case& c : cases) {
       CAPTURE(c.line);
-      RequestLine out;
-      REQUIRE(ParseRequestLine(c.line, &out));
+      RequestHead out;
+      REQUIRE(ParseRequestHead(c.line, &out));
       CHECK(out.method == c.method);
       CHECK(out.path == c.path);
     }
   }
 
   TEST_CASE("request lines that are refused") {
-    for (const char* line : {"", "GET", "GET /", "GET / ", "get / HTTP/1.1", " / HTTP/1.1",
-                             "GET nopath HTTP/1.1", "GET  / HTTP/1.1", "GET / SPDY/3",
-                             "GET http://host/ HTTP/1.1", "G3T / HTTP/1.1", "GET * HTTP/1.1"}) {
+    for (const char* line :
+         {"", "GET", "GET /", "GET / ", "get / HTTP/1.1", " / HTTP/1.1", "GET nopath HTTP/1.1",
+          "GET  / HTTP/1.1", "GET / SPDY/3", "GET http://host/ HTTP/1.1", "G3T / HTTP/1.1",
+          "GET * HTTP/1.1", "GET /a\x7f HTTP/1.1", "GET /a\tb HTTP/1.1"}) {
       CAPTURE(line);
-      RequestLine out;
-      CHECK_FALSE(ParseRequestLine(line, &out));
+      RequestHead out;
+      CHECK_FALSE(ParseRequestHead(line, &out));
+    }
+  }
+
+  TEST_CASE("a NUL in the target is refused (fuzz finding)") {
+    const std::string line("GET /credentials/role\0-a HTTP/1.1", 33);
+    RequestHead out;
+    CHECK_FALSE(ParseRequestHead(line, &out));
+  }
+
+  TEST_CASE("header lines") {
+    RequestHead out;
+    REQUIRE(
+        ParseRequestHead("GET /credentials/role-a HTTP/1.1\r\nHost: localhost\r\n"
+                         "AUTHORIZATION:  \tBearer abc \t\r\nX-Empty:\r\nHost: second",
+                         &out));
+    CHECK(out.path == "/credentials/role-a");
+    REQUIRE(out.headers.size() == 4);
+    CHECK(out.headers[0] == std::pair<std::string, std::string>{"host", "localhost"});
+    CHECK(out.Header("authorization") == "Bearer abc");
+    CHECK(out.Header("x-empty") == "");
+    CHECK(out.Header("host") == "localhost");  // the first
+    CHECK_FALSE(out.Header("cookie").has_value());
+
+    for (const char* head : {"GET / HTTP/1.1\r\nno colon", "GET / HTTP/1.1\r\n: empty name",
+                             "GET / HTTP/1.1\r\nBad Name: x", "GET / HTTP/1.1\r\nA: b\r\n folded",
+                             "GET / HTTP/1.1\r\nA: b\nc", "GET / HTTP/1.1\r\nA: b\x7f",
+                             "GET / HTTP/1.1\r\n\r\nA: b"}) {
+      CAPTURE(head);
+      CHECK_FALSE(ParseRequestHead(head, &out));
     }
   }
 

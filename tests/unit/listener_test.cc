@@ -416,6 +416,8 @@ TEST_SUITE("listener") {
     const auto got = PumpRequests(*listener, 1, 1);
     REQUIRE(got.size() == 1);
     CHECK(got[0].path == "/credentials/role-a");
+    CHECK(got[0].headers ==
+          std::vector<std::pair<std::string, std::string>>{{"host", "localhost"}});
     REQUIRE(got[0].peer_uid.has_value());
     CHECK(*got[0].peer_uid == getuid());
     REQUIRE(got[0].peer_pid.has_value());
