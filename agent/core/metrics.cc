@@ -1,8 +1,9 @@
 #include "core/metrics.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace irsa {
 namespace {
@@ -105,9 +106,15 @@ std::string EscapeLabelValue(std::string_view value) {
 std::string FormatSampleValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  return ec == std::errc() ? std::string(buf, end) : "NaN";
+  // The fewest of 15, 16 or 17 significant digits that read back the same.
+  // (std::to_chars would give the shortest form directly, but costs about
+  // 200 KB of tables in the static binary.)
+  char buf[40];
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  return buf;
 }
 
 void MetricsRegistry::SyncFinished(Failure failure, double wall_now, size_t profiles) {

@@ -92,8 +92,8 @@ class MetricsRegistry {
 // and line feed as \\, \" and \n.
 std::string EscapeLabelValue(std::string_view value);
 
-// A sample value: integers without a fraction, others in the shortest form
-// that reads back the same, "+Inf", "-Inf", "NaN".
+// A sample value: integers without a fraction, others with the fewest of 15
+// to 17 significant digits that read back the same; "+Inf", "-Inf", "NaN".
 std::string FormatSampleValue(double value);
 
 }  // namespace irsa

@@ -192,6 +192,9 @@ TEST_SUITE("metrics") {
     CHECK(FormatSampleValue(42) == "42");
     CHECK(FormatSampleValue(0.1) == "0.1");
     CHECK(FormatSampleValue(1765000001.25) == "1765000001.25");
+    CHECK(FormatSampleValue(0.1 + 0.2) == "0.30000000000000004");  // 17 digits needed
+    CHECK(FormatSampleValue(-2.5) == "-2.5");
+    CHECK(FormatSampleValue(1e21) == "1e+21");
     CHECK(FormatSampleValue(1.0 / 0.0) == "+Inf");
     CHECK(FormatSampleValue(-1.0 / 0.0) == "-Inf");
     CHECK(FormatSampleValue(0.0 / 0.0) == "NaN");
