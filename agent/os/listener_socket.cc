@@ -75,7 +75,10 @@ class SocketListener : public Listener {
 
   std::vector<ListenRequest> Poll(double now) override {
     std::vector<ListenRequest> ready;
-    if (!accepting_ && now >= accept_again_at_) SetAccepting(true);
+    if (!accepting_ && now >= accept_again_at_) {
+      SetAccepting(true);
+      if (!accepting_) accept_again_at_ = now + kAcceptPause;  // epoll_ctl failed: later
+    }
     epoll_event events[kMaxEvents];
     for (int round = 0; round < kMaxRounds; ++round) {
       const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
