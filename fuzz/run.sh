@@ -36,7 +36,7 @@ corpora=$build/corpus
 [[ -n $seed ]] && corpora=$build/corpus-seeded
 
 all_targets=(labels invocation settings_ini answer published_config jwt retry_after arn state
-  listen_address sts)
+  listen_address http_request sts)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all_targets[@]}")
 

@@ -11,6 +11,8 @@ packages=(
   clang libclang-rt-14-dev clang-format valgrind systemd dpkg-dev curl
   # the image test: builds and runs the Dockerfile without a Docker engine
   buildah
+  # test_metrics.py parses /metrics with a real Prometheus client library
+  python3-prometheus-client
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,14 +7,17 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/agent.h"
 #include "core/base_credentials.h"
 #include "core/digest.h"
 #include "core/identity.h"
+#include "core/metrics.h"
+#include "core/readiness.h"
+#include "core/routes.h"
 #include "core/state.h"
 #include "core/sync.h"
 #include "core/text.h"
@@ -35,12 +38,15 @@ class RunLoop {
         log_(log),
         agent_(Timing(settings), shells.uniform01),
         syncer_(settings, shells.files, shells.http, log, [this] { return shells_.clock.Wall(); }),
+        readiness_(shells.notifier.watchdog_interval(), settings.aws_config_file),
         state_path_(StateFilePath(settings.state_dir, settings.aws_config_file)) {
     // libcurl polls this at least once a second during an exchange: it ends a
-    // sync early on SIGTERM and keeps the systemd watchdog fed meanwhile.
-    // (Before READY=1, systemd's start time-out is what counts.)
+    // sync early on SIGTERM, keeps the systemd watchdog fed and the listener
+    // served meanwhile (a sync never makes /healthz wait for it).
     syncer_.set_cancel([this] {
-      if (ready_sent_) FeedWatchdog(shells_.clock.Monotonic());
+      const double now = shells_.clock.Monotonic();
+      Notify(readiness_.Watchdog(now));
+      ServeListener(now);
       return shells_.signals.terminating();
     });
     inputs_ = {settings.ReadPath(settings.web_identity_token_file),
@@ -56,15 +62,19 @@ class RunLoop {
       log_.Error("epoll_create1 failed", {{"error", std::strerror(errno)}});
       return kExitInternal;
     }
-    Add(epoll_fd, shells_.signals.fd());
+    if (!Add(epoll_fd, shells_.signals.fd(), "signals") ||
+        (shells_.listener != nullptr && !Add(epoll_fd, shells_.listener->fd(), "listener"))) {
+      close(epoll_fd);
+      return kExitInternal;
+    }
     std::string err;
-    if (shells_.watcher.Watch(inputs_, &err)) {
-      Add(epoll_fd, shells_.watcher.fd());
-    } else {
+    if (!shells_.watcher.Watch(inputs_, &err)) {
       log_.Warn("cannot watch the input folders; relying on polling",
                 {{"error", err}, {"poll_interval", std::to_string(settings_.poll_interval)}});
+    } else if (!Add(epoll_fd, shells_.watcher.fd(), "input watch")) {
+      log_.Warn("relying on polling for input changes",
+                {{"poll_interval", std::to_string(settings_.poll_interval)}});
     }
-    if (shells_.listener != nullptr) Add(epoll_fd, shells_.listener->fd());
 
     state_.version = IRSA_AGENT_VERSION;
     state_.pid = getpid();
@@ -73,7 +83,6 @@ class RunLoop {
     WriteState();
     ReadInputs();
     agent_.Start(shells_.clock.Monotonic());
-    next_watchdog_ = shells_.clock.Monotonic();
     log_.Info("agent started", {{"config", settings_.aws_config_file}, {"state", state_path_}});
 
     while (!shells_.signals.terminating()) {
@@ -81,15 +90,17 @@ class RunLoop {
       const AgentDue due = agent_.Due(now);
       if (due.check_inputs) agent_.InputsChecked(now, ReadInputs());
       if (due.sync) DoSync();
-      FeedWatchdog(now);
+      Notify(readiness_.Watchdog(shells_.clock.Monotonic()));
       if (shells_.signals.terminating()) break;
-      Wait(epoll_fd);
+      if (!Wait(epoll_fd)) {
+        close(epoll_fd);
+        return kExitInternal;
+      }
     }
 
-    shells_.notifier.Send("STOPPING=1");
-    for (int waiter : refresh_waiters_) {
-      shells_.listener->Respond(waiter, 503, R"({"status":"error","error":"shutting down"})");
-    }
+    Notify(SystemdReadiness::Stopping());
+    for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
+    for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
     close(epoll_fd);
     log_.Info("agent stopped");
     return kExitOk;
@@ -105,27 +116,34 @@ class RunLoop {
     return t;
   }
 
-  void FeedWatchdog(double now) {
-    if (shells_.notifier.watchdog_interval() > 0 && now >= next_watchdog_) {
-      shells_.notifier.Send("WATCHDOG=1");
-      next_watchdog_ = now + shells_.notifier.watchdog_interval();
-    }
+  void Notify(const std::string& state) {
+    if (!state.empty()) shells_.notifier.Send(state);
   }
 
-  void Add(int epoll_fd, int fd) {
+  // Adds `fd` to the loop's epoll set; logs and returns false on failure.
+  bool Add(int epoll_fd, int fd, const char* what) {
     epoll_event ev = {};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0) return true;
+    log_.Error("cannot add to the event loop", {{"what", what}, {"error", std::strerror(errno)}});
+    return false;
   }
 
-  void Wait(int epoll_fd) {
-    double wake = agent_.NextWake();
-    if (shells_.notifier.watchdog_interval() > 0) wake = std::min(wake, next_watchdog_);
+  // Sleeps until an event or the next due time; false on an epoll failure.
+  bool Wait(int epoll_fd) {
+    double wake = std::min(agent_.NextWake(), readiness_.NextWatchdog());
+    if (shells_.listener != nullptr) {
+      wake = std::min(wake, shells_.listener->NextDeadline().value_or(wake));
+    }
     const double seconds = std::clamp(wake - shells_.clock.Monotonic(), 0.0, kMaxWaitSeconds);
     const int timeout_ms = static_cast<int>(std::ceil(seconds * 1000));
     epoll_event events[8];
     const int n = epoll_wait(epoll_fd, events, 8, timeout_ms);
+    if (n < 0 && errno != EINTR) {
+      log_.Error("epoll_wait failed", {{"error", std::strerror(errno)}});
+      return false;
+    }
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       const double now = shells_.clock.Monotonic();
@@ -133,19 +151,16 @@ class RunLoop {
         const SignalsSeen seen = shells_.signals.Drain();
         if (seen.hangup && !seen.terminate) {
           log_.Info("SIGHUP: syncing now");
-          // A reload only exists after readiness: before it, the start is still running.
-          if (ready_sent_ && !reloading_) {
-            shells_.notifier.Send("RELOADING=1");
-            reloading_ = true;
-          }
+          Notify(readiness_.Hangup());
           agent_.SyncRequested(now);
         }
       } else if (fd == shells_.watcher.fd()) {
         if (shells_.watcher.Drain()) agent_.WatchEvent(now);
-      } else if (shells_.listener != nullptr && fd == shells_.listener->fd()) {
-        HandleRequest(now);
       }
     }
+    // Every wake-up: listener events, and its deadlines even without events.
+    ServeListener(shells_.clock.Monotonic());
+    return true;
   }
 
   // Re-reads every input; true when any content hash differs from the last read.
@@ -188,14 +203,20 @@ class RunLoop {
       log_.Log(note.level, note.message, fields);
     }
     state_.token_expires_at = token_monitor_.expiry();
+    metrics_.SetTokenExpiry(token_monitor_.expiry());
   }
 
   void DoSync() {
     const double started = shells_.clock.Monotonic();
+    in_sync_ = true;
     const SyncResult result = syncer_.Sync(true);
+    in_sync_ = false;
     const double now = shells_.clock.Monotonic();
     agent_.SyncFinished(now, result.failure, result.retry_after);
-    state_.last_attempt_at = shells_.clock.Wall();
+    const double wall = shells_.clock.Wall();
+    state_.last_attempt_at = wall;
+    metrics_.SyncFinished(result.failure, wall, result.profiles.size());
+    if (result.mapping_seconds) metrics_.MappingRequestTook(*result.mapping_seconds);
     if (result.failure == Failure::kNone) {
       state_.last_success_at = state_.last_attempt_at;
       state_.last_error.clear();
@@ -206,13 +227,7 @@ class RunLoop {
       log_.Info(result.changed ? "config written" : "config unchanged",
                 {{"profiles", std::to_string(result.profiles.size())},
                  {"seconds", std::to_string(now - started)}});
-      // READY=1 after the first success, and to end a SIGHUP reload.
-      std::string status =
-          "STATUS=" + Count(result.profiles.size(), "profile") + " in " + settings_.aws_config_file;
-      if (!ready_sent_ || reloading_) status = "READY=1\n" + status;
-      shells_.notifier.Send(status);
-      ready_sent_ = true;
-      reloading_ = false;
+      Notify(readiness_.SyncSucceeded(result.profiles.size()));
     } else {
       state_.last_error = log_.Redact(result.message);
       state_.last_error_kind = std::string(FailureName(result.failure));
@@ -224,13 +239,7 @@ class RunLoop {
     }
     state_.consecutive_failures = agent_.consecutive_failures();
     WriteState();
-    if (result.failure != Failure::kNone) {
-      // A failed reload still ends the reload (the last good config stays).
-      std::string status = "STATUS=sync failed: " + state_.last_error;
-      if (reloading_) status = "READY=1\n" + status;
-      shells_.notifier.Send(status);
-      reloading_ = false;
-    }
+    if (result.failure != Failure::kNone) Notify(readiness_.SyncFailed(state_.last_error));
     AnswerRefreshWaiters(result);
   }
 
@@ -242,40 +251,51 @@ class RunLoop {
     }
   }
 
-  void HandleRequest(double now) {
-    ListenRequest request;
-    if (!shells_.listener->Accept(&request)) return;
-    Listener& listener = *shells_.listener;
-    if (request.method != "GET") {
-      listener.Respond(request.connection, 405, R"({"status":"error","error":"GET only"})");
-    } else if (request.path == "/healthz") {
-      listener.Respond(request.connection, 200, R"({"status": "Healthy"})");
-    } else if (request.path == "/refresh") {
-      if (refresh_waiters_.size() >= kMaxRefreshWaiters) {
-        listener.Respond(request.connection, 503, R"({"status":"error","error":"busy"})");
-        return;
+  // Answers what the listener has ready; /refresh waits for the next sync
+  // that starts after it (one that is running now does not count).
+  void ServeListener(double now) {
+    if (shells_.listener == nullptr) return;
+    for (const ListenRequest& request : shells_.listener->Poll(now)) {
+      switch (RouteFor(request.method, request.path)) {
+        case Route::kHealthz:
+          Answer(request.connection, HealthzAnswer());
+          break;
+        case Route::kRefresh: {
+          std::vector<uint64_t>& waiters = in_sync_ ? next_refresh_waiters_ : refresh_waiters_;
+          if (refresh_waiters_.size() + next_refresh_waiters_.size() >= kMaxRefreshWaiters) {
+            Answer(request.connection, BusyAnswer());
+            break;
+          }
+          waiters.push_back(request.connection);
+          agent_.SyncRequested(now);
+          break;
+        }
+        case Route::kMetrics:
+          Answer(request.connection, MetricsAnswer(metrics_.Render()));
+          break;
+        case Route::kNotFound:
+          Answer(request.connection, NotFoundAnswer());
+          break;
+        case Route::kMethodNotAllowed:
+          Answer(request.connection, MethodNotAllowedAnswer());
+          break;
       }
-      refresh_waiters_.push_back(request.connection);
-      agent_.SyncRequested(now);
-    } else {
-      listener.Respond(request.connection, 404, R"({"status":"error","error":"not found"})");
     }
   }
 
+  void Answer(uint64_t connection, const RouteAnswer& answer) {
+    shells_.listener->Respond(connection, answer.status, answer.body, answer.content_type,
+                              shells_.clock.Monotonic());
+  }
+
   void AnswerRefreshWaiters(const SyncResult& result) {
-    if (refresh_waiters_.empty()) return;
-    nlohmann::json body;
-    if (result.failure == Failure::kNone) {
-      body = {{"status", "ok"}, {"changed", result.changed}, {"profiles", result.profiles}};
-    } else {
-      body = {{"status", "error"},
-              {"kind", FailureName(result.failure)},
-              {"error", log_.Redact(result.message)}};
+    if (!refresh_waiters_.empty()) {
+      const RouteAnswer answer = RefreshAnswer(result.failure, log_.Redact(result.message),
+                                               result.changed, result.profiles);
+      for (uint64_t waiter : refresh_waiters_) Answer(waiter, answer);
     }
-    const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const int status = result.failure == Failure::kNone ? 200 : 503;
-    for (int waiter : refresh_waiters_) shells_.listener->Respond(waiter, status, text);
-    refresh_waiters_.clear();
+    refresh_waiters_ = std::move(next_refresh_waiters_);
+    next_refresh_waiters_.clear();
   }
 
   const Settings& settings_;
@@ -283,15 +303,16 @@ class RunLoop {
   Logger& log_;
   Agent agent_;
   Syncer syncer_;
+  SystemdReadiness readiness_;
   TokenMonitor token_monitor_;
+  MetricsRegistry metrics_;
   std::string state_path_;
   std::vector<std::string> inputs_;  // the web-identity token first
   std::map<std::string, std::string> hashes_;
   AgentState state_;
-  std::vector<int> refresh_waiters_;
-  bool ready_sent_ = false;
-  bool reloading_ = false;
-  double next_watchdog_ = 0;
+  std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
+  std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after
+  bool in_sync_ = false;
 };
 
 }  // namespace

@@ -139,6 +139,7 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
                           : "mapping service: " + err;
     return false;
   }
+  result->mapping_seconds = response.seconds;
   log_.Debug("mapping service answered", {{"status", std::to_string(response.status)},
                                           {"bytes", std::to_string(response.body.size())},
                                           {"seconds", std::to_string(response.seconds)}});

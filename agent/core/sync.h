@@ -24,6 +24,8 @@ struct SyncResult {
   std::vector<std::string> dropped;   // "NAME: why" for pairs left out
   std::string config_hash;            // SHA-256 hex of the rendered bytes
   std::string rendered;               // the rendered bytes
+  // The mapping HTTP exchange's seconds, when it got an answer.
+  std::optional<double> mapping_seconds;
 };
 
 // Upper bound on a mapping answer (and a mapping file).

@@ -8,10 +8,12 @@ import configparser
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import harness
@@ -302,6 +304,72 @@ class ControlTest(RunTestCase):
         self.assertEqual(body["profiles"], ["role-a", "role-z"])
         self.assertIn(b"role-z", self.read_config())
         self.assertEqual(agent.stop()[0], 0)
+
+    def test_idle_connections_delay_neither_healthz_nor_sigterm(self):
+        port = harness.free_port()
+        agent = self.start_agent("--listen", f"127.0.0.1:{port}")
+        self.wait_for_config()
+        idle = []
+        self.addCleanup(lambda: [s.close() for s in idle])
+
+        def hold_eight_open():
+            for s in idle:
+                s.close()
+            idle[:] = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(8)]
+            idle[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: loc")  # and one half-sent request
+
+        hold_eight_open()
+        slowest = 0.0
+        for _ in range(5):
+            start = time.monotonic()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                self.assertEqual(json.loads(r.read()), {"status": "Healthy"})
+            slowest = max(slowest, time.monotonic() - start)
+        print(f"\n/healthz with 8 idle connections open: slowest of 5 {slowest * 1000:.1f} ms")
+        self.assertLess(slowest, 0.1)
+
+        # Each idle connection is answered 408 and closed after its 2 s.
+        start = time.monotonic()
+        answer = idle[1].recv(4096)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 408 "), answer)
+        self.assertLess(time.monotonic() - start, 2.5)
+
+        hold_eight_open()
+        time.sleep(0.05)
+        code, seconds = agent.stop()
+        print(f"exit after SIGTERM with 8 idle connections open: {seconds * 1000:.0f} ms")
+        self.assertEqual(code, 0)
+        self.assertLess(seconds, 1.0)
+
+    def test_healthz_answers_during_a_hanging_sync_and_refresh_waits_for_the_next(self):
+        port = harness.free_port()
+        self.service.set_answer(Reply.hang())
+        agent = self.start_agent("--listen", f"127.0.0.1:{port}", "--request-timeout", "30")
+        self.wait_for_calls(1, 5)
+        start = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            self.assertEqual(r.status, 200)
+        self.assertLess(time.monotonic() - start, 1.5)  # libcurl's progress calls: >= 1/s
+        # A refresh asked during the hanging sync is answered by the one after it.
+        result = {}
+
+        def refresh():
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/refresh", timeout=10)
+            except urllib.error.HTTPError as e:
+                result["status"], result["body"] = e.code, json.loads(e.read())
+            except OSError as e:
+                result["error"] = repr(e)
+
+        thread = threading.Thread(target=refresh)
+        thread.start()
+        time.sleep(1.5)  # served at libcurl's next progress call
+        code, seconds = agent.stop()
+        thread.join(5)
+        self.assertEqual(code, 0)
+        self.assertLess(seconds, 1.5)
+        self.assertEqual(result.get("status"), 503, result)
+        self.assertEqual(result["body"]["error"], "shutting down")
 
     def test_listener_refuses_non_loopback_addresses(self):
         result = self.run_agent(["run", *self.agent_args("--listen", "0.0.0.0:6003")])

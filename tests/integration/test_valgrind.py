@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`irsa-agent once` under valgrind (memcheck): no invalid reads or writes, no
-use of uninitialised values, no leaked memory, on the paths a pod takes.
+"""`irsa-agent once` (and `run` with its listener) under valgrind (memcheck):
+no invalid reads or writes, no use of uninitialised values, no leaked memory,
+on the paths a pod takes.
 
 The binary ($IRSA_AGENT_BIN) must be a normal build: valgrind cannot run a
 sanitizer build (tests/CMakeLists.txt leaves this test out when
@@ -20,6 +21,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +31,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AgentResult,  # noqa: E402
-                     AgentTestCase, AtomicDir, clean_environment, domino_labels, make_jwt,
+                     AgentTestCase, AtomicDir, clean_environment, domino_labels,
+                     free_port, make_jwt,
                      make_pki, parse_aws_config, profiles_of, write_labels)
 from stand_in_service import Reply  # noqa: E402
 
@@ -155,6 +159,58 @@ class ValgrindOnceTest(AgentTestCase):
         self.assertGreaterEqual(len(service.mapping_requests()), 1)
         self.assertFalse(os.path.exists(self.config))
         self.assert_valgrind_clean(result)
+
+    def test_run_with_the_listener(self):
+        """`run` with the listener: idle, partial, oversize and malformed
+        requests, every route, then SIGTERM."""
+        service = self.start_service(REFERENCE_ANSWER, expected_run_id=self.run_id)
+        port = free_port()
+        argv = [
+            "--tool=memcheck", "--error-exitcode=1", "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect,possible", "--track-origins=yes",
+            f"--log-file={self.valgrind_log}", self.agent, "run",
+            "--endpoint", service.url(ENDPOINT_PATH), "--aws-config-file", self.config,
+            "--web-identity-token-file", self.serviceaccount.file("token"),
+            "--domino-token-file", self.token_file, "--pod-info-path", self.labels_file,
+            "--listen", f"127.0.0.1:{port}", "--min-backoff", "0.05",
+        ]
+        log = open(self.path("agent.log"), "wb")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen([self.valgrind, *argv], env=clean_environment(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + LIMIT_SECONDS
+        while not os.path.exists(self.config) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertTrue(os.path.exists(self.config), "no config under valgrind")
+
+        def exchange(data: bytes) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+                s.sendall(data)
+                chunks = []
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return b"".join(chunks)
+                    chunks.append(chunk)
+
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(3)]
+        idle[0].sendall(b"GET /heal")
+        answers = {path: exchange(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                   for path in ("/healthz", "/metrics", "/refresh", "/nope")}
+        self.assertTrue(answers["/healthz"].startswith(b"HTTP/1.1 200 "), answers)
+        self.assertIn(b'irsa_agent_syncs_total{outcome="success"}', answers["/metrics"])
+        self.assertTrue(answers["/refresh"].startswith(b"HTTP/1.1 200 "), answers)
+        self.assertTrue(answers["/nope"].startswith(b"HTTP/1.1 404 "), answers)
+        self.assertTrue(exchange(b"POST /refresh HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 405 "))
+        self.assertTrue(exchange(b"bogus\r\n\r\n").startswith(b"HTTP/1.1 400 "))
+        self.assertTrue(exchange(b"GET / HTTP/1.1\r\nX: " + b"a" * 9000).startswith(
+            b"HTTP/1.1 431 "))
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(LIMIT_SECONDS), 0)
+        for s in idle:
+            s.close()
+        self.assert_valgrind_clean(None)
 
 
 if __name__ == "__main__":

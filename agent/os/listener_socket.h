@@ -1,0 +1,21 @@
+// The connection machinery shared by the TCP and Unix listeners (internal to
+// agent/os): given a bound, listening, non-blocking socket, everything else
+// in irsa_agent/listener.h.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "irsa_agent/listener.h"
+
+namespace irsa {
+
+// Takes ownership of `listen_fd` (closed on failure too). `peer_credentials`:
+// fill ListenRequest::peer_uid/peer_pid from SO_PEERCRED (Unix sockets).
+// `unlink_path`, when not empty, is removed when the listener is destroyed.
+// Returns nullptr with `*err` when the epoll descriptor cannot be set up.
+std::unique_ptr<Listener> NewSocketListener(int listen_fd, bool peer_credentials,
+                                            std::string unlink_path, const ListenerLimits& limits,
+                                            std::string* err);
+
+}  // namespace irsa
