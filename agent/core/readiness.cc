@@ -37,13 +37,14 @@ std::string SystemdReadiness::SyncFailed(std::string_view message) {
 }
 
 std::string SystemdReadiness::Watchdog(double now) {
-  if (interval_ <= 0 || now < next_watchdog_) return "";
+  // systemd arms the watchdog when the start-up completes (READY=1).
+  if (!ready_ || interval_ <= 0 || now < next_watchdog_) return "";
   next_watchdog_ = now + interval_;
   return "WATCHDOG=1";
 }
 
 double SystemdReadiness::NextWatchdog() const {
-  return interval_ > 0 ? next_watchdog_ : std::numeric_limits<double>::infinity();
+  return ready_ && interval_ > 0 ? next_watchdog_ : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace irsa

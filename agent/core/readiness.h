@@ -8,7 +8,8 @@
 //   READY=1 + STATUS   the sync that ends a reload, success or failure (a
 //                      failed reload keeps the last good config)
 //   STATUS             after every other sync
-//   WATCHDOG=1         every watchdog interval from the start, also during a sync
+//   WATCHDOG=1         every watchdog interval once ready (systemd arms the
+//                      watchdog at READY=1), also during a sync
 //   STOPPING=1         at exit
 #pragma once
 

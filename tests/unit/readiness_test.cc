@@ -47,8 +47,13 @@ TEST_SUITE("readiness") {
     CHECK(r.SyncFailed("bad\nREADY=1\r\nX") == "STATUS=sync failed: bad READY=1  X");
   }
 
-  TEST_CASE("WATCHDOG=1 at the first call, then every interval") {
+  TEST_CASE("WATCHDOG=1 only once ready, then every interval") {
     SystemdReadiness r(10, "c");
+    CHECK(r.Watchdog(90) == "");
+    CHECK(std::isinf(r.NextWatchdog()));
+    r.SyncFailed("HTTP 503");
+    CHECK(r.Watchdog(95) == "");
+    r.SyncSucceeded(1);
     CHECK(r.Watchdog(100) == "WATCHDOG=1");
     CHECK(r.NextWatchdog() == 110);
     CHECK(r.Watchdog(105) == "");
