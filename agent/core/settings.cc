@@ -67,8 +67,16 @@ constexpr SettingRow kRows[] = {
      "allow a --listen address that is not loopback"},
     {"install-to", "", K::kPath, true, "", "", &Settings::install_to,
      "run: copy this binary into PATH for manual re-runs"},
-    {"sts-endpoint", "", K::kUrl, true, "", "", &Settings::sts_endpoint,
-     "STS URL for doctor --sts (empty: regional)"},
+    {"sts-endpoint", "AWS_ENDPOINT_URL_STS", K::kUrl, true, "", "", &Settings::sts_endpoint,
+     "STS URL (empty: the regional endpoint)"},
+    {"profile-style", "", K::kProfileStyle, false, "chain", "", &Settings::profile_style,
+     "chain (X -> src_X) or process"},
+    {"socket", "", K::kPath, true, "", "", &Settings::socket,
+     "the broker's socket (default: by the state file)"},
+    {"source-identity", "", K::kBool, false, "false", "", &Settings::source_identity,
+     "process: the user as AssumeRole SourceIdentity"},
+    {"session-tags", "", K::kBool, false, "false", "", &Settings::session_tags,
+     "process: user, run id, project as session tags"},
 };
 
 std::string_view KindName(SettingKind kind) {
@@ -95,6 +103,8 @@ std::string_view KindName(SettingKind kind) {
       return "format";
     case K::kBool:
       return "bool";
+    case K::kProfileStyle:
+      return "style";
   }
   return "?";
 }
@@ -159,6 +169,8 @@ Commands:
   status        show the state of a running agent and of the config file
   doctor        check every input and the mapping service, explaining failures
   profiles      list the profiles in the config file
+  credentials PROFILE
+                print PROFILE's credentials as credential_process JSON
   install DIR   copy this binary into DIR
   help          show this text (also --help, -h)
   version       show the version (also --version)

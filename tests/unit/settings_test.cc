@@ -225,6 +225,10 @@ TEST_SUITE("settings") {
         {"listen-any", "false"},
         {"install-to", ""},
         {"sts-endpoint", ""},
+        {"profile-style", "chain"},
+        {"socket", ""},
+        {"source-identity", "false"},
+        {"session-tags", "false"},
     };
     const Settings defaults;
     REQUIRE(AllSettings().size() == want.size());
