@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "core/answer.h"
 #include "core/log.h"
 #include "core/outcome.h"
+#include "core/render.h"
+#include "core/session_name.h"
 #include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
@@ -24,6 +27,8 @@ struct SyncResult {
   std::vector<std::string> dropped;   // "NAME: why" for pairs left out
   std::string config_hash;            // SHA-256 hex of the rendered bytes
   std::string rendered;               // the rendered bytes
+  std::vector<ProfilePair> pairs;     // the pairs written, in order
+  AuditTrail audit;                   // who the STS calls name (session_name.h)
 };
 
 // Upper bound on a mapping answer (and a mapping file).
@@ -60,6 +65,10 @@ class Syncer {
 
  private:
   bool FetchAnswer(double time_budget, std::string* body, SyncResult* result);
+  // The user, run and project for the audit trail, best effort (never fails).
+  void NoteAudit(const Requester& requester);
+  void NoteAuditWithoutRequester();
+  RenderOptions MakeRenderOptions(const AuditTrail& audit) const;
 
   const Settings& settings_;
   Files& files_;
@@ -67,6 +76,9 @@ class Syncer {
   Logger& log_;
   std::function<double()> wall_clock_;
   std::function<bool()> cancelled_;
+  std::string user_;
+  std::string run_id_;
+  std::string project_;
 };
 
 }  // namespace irsa
