@@ -9,6 +9,8 @@ packages=(
   openssl ca-certificates
   # the test suite: sanitizers and libFuzzer, the format check, valgrind, systemd-analyze, dpkg/cpack
   clang libclang-rt-14-dev clang-format valgrind systemd dpkg-dev curl
+  # test_broker_sdk.py installs the AWS SDK for JavaScript v2 with npm
+  nodejs
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -18,6 +20,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm (Debian's package, or the one that came with a NodeSource nodejs).
+if ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends npm
 fi
 
 # The integration tests drive the real AWS SDKs and moto from the default python3.

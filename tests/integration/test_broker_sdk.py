@@ -57,7 +57,15 @@ AWS.config.update({region: process.env.AWS_REGION,
                    httpOptions: {timeout: 5000, connectTimeout: 2000}});
 const chain = new AWS.CredentialProviderChain();
 chain.resolve((err, creds) => {
-  if (err) { console.error('NO-CREDENTIALS ' + err.code + ': ' + err.message); process.exit(3); }
+  if (err) {
+    // What the profile's own provider says, for the test to check the reason.
+    new AWS.SharedIniFileCredentials({profile: process.env.AWS_PROFILE}).get((why) => {
+      console.error('NO-CREDENTIALS ' + err.code + ': ' + err.message +
+                    ' | PROFILE: ' + (why ? why.message : 'no error'));
+      process.exit(3);
+    });
+    return;
+  }
   const sts = new AWS.STS({credentials: creds, endpoint: process.env.STS_URL});
   sts.getCallerIdentity({}, (e, data) => {
     if (e) { console.error('CALL-FAILED ' + e.code + ': ' + e.message); process.exit(4); }
@@ -333,6 +341,8 @@ class BrokerSdkTest(MotoTestCase):
         self.assert_no_issued_secret(chain.stderr, "node stderr")
         self.assertNotEqual(chain.returncode, 0, chain.stdout)
         self.assertIn(b"NO-CREDENTIALS", chain.stderr)
+        # The profile itself is the problem: JS v2 wants keys in the source profile.
+        self.assertIn(b"PROFILE: Missing credentials in config", chain.stderr)
 
         self.write_config("--profile-style", "process")
         proc = subprocess.run(["node", script], env=env, capture_output=True, timeout=60,
