@@ -179,6 +179,9 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
+  --role-arn ARN, --source-role-arn ARN, --session-name NAME,
+  --set-source-identity USER, --tag KEY=VALUE (repeatable)
+                credentials: the chain to run when no agent answers
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 
