@@ -169,8 +169,7 @@ Commands:
   status        show the state of a running agent and of the config file
   doctor        check every input and the mapping service, explaining failures
   profiles      list the profiles in the config file
-  credentials PROFILE
-                print PROFILE's credentials as credential_process JSON
+  credentials X print profile X's credentials as credential_process JSON
   install DIR   copy this binary into DIR
   help          show this text (also --help, -h)
   version       show the version (also --version)
@@ -179,9 +178,8 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
-  --role-arn ARN, --source-role-arn ARN, --session-name NAME,
-  --set-source-identity USER, --tag KEY=VALUE (repeatable)
-                credentials: the chain to run when no agent answers
+  --role-arn, --source-role-arn, --session-name, --set-source-identity,
+  --tag K=V     credentials: the chain to run when no agent answers
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 
