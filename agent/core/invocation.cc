@@ -298,6 +298,18 @@ bool FindReferenceEnv(const SettingRow& row, const Environment& env, Given* give
   return false;
 }
 
+// `credentials` runs inside SDKs, in the user's environment, where a variable
+// meant for another program (LOG_LEVEL=trace) must not make every AWS call
+// fail: it reads only the reference variables it uses.
+bool UsesReferenceEnv(Command command, const SettingRow& row) {
+  if (command != Command::kCredentials) return true;
+  constexpr std::string_view kUsed[] = {"aws-config-file", "web-identity-token-file",
+                                        "region",          "sts-endpoint",
+                                        "ca-file",         "root-path",
+                                        "run-id"};
+  return std::find(std::begin(kUsed), std::end(kUsed), row.name) != std::end(kUsed);
+}
+
 bool Apply(const SettingRow& row, const Given& given, Settings* settings, std::string* err) {
   std::string why;
   if (!ParseSettingValue(row, given.value, settings, &why)) {
@@ -429,8 +441,8 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
   for (const SettingRow& row : SettingRows()) {
     Given reference;
     const bool overridden = flags.count(&row) != 0 || agent_env.count(&row) != 0;
-    if (!overridden && FindReferenceEnv(row, env, &reference) &&
-        !Apply(row, reference, &out->settings, err)) {
+    if (!overridden && UsesReferenceEnv(out->command, row) &&
+        FindReferenceEnv(row, env, &reference) && !Apply(row, reference, &out->settings, err)) {
       return false;
     }
   }

@@ -240,11 +240,15 @@ class BrokerSdkTest(MotoTestCase):
     def test_boto3_every_profile_standalone(self):
         self.write_config("--profile-style", "process")
         self.assertFalse(os.path.exists(self.socket))
+        with open(self.config, "rb") as f:
+            config = f.read()
         for name in ROLES:
             with self.subTest(name):
                 self.assertEqual(self.caller_arn(name), self.expected_arn(ASSET_ACCOUNT, name))
                 self.assertEqual(self.caller_arn("src_" + name),
                                  self.expected_arn(EKS_ACCOUNT, name))
+        self.assert_no_issued_secret(config, "the config file")
+        self.assertGreaterEqual(len(self.issued_secrets()), 3 * 2 * len(ROLES))
 
     def test_aws_cli_every_profile_standalone(self):
         self.write_config("--profile-style", "process")

@@ -308,6 +308,13 @@ TEST_SUITE("invocation") {
     CHECK(ErrorOf(Parse({"status"}, {{"LOG_LEVEL", "trace"}})) ==
           "LOG_LEVEL: 'trace' is not debug, info, warning or error");
     CHECK(Parse({"status", "--log-level", "info"}, {{"LOG_LEVEL", "trace"}}).ok);
+    // credentials runs in the user's environment and reads only what it uses.
+    const Parsed credentials =
+        Parse({"credentials", "x"}, {{"LOG_LEVEL", "trace"}, {"AWS_REGION", "eu-west-1"}});
+    CHECK(credentials.ok);
+    CHECK(credentials.inv.settings.region == "eu-west-1");
+    CHECK(ErrorOf(Parse({"credentials", "x"}, {{"AWS_REGION", "Mars"}})) ==
+          "AWS_REGION: 'Mars' is not a region like us-east-1");
     CHECK(Parse({"status"}, {{"LOG_LEVEL", "trace"}, {"IRSA_AGENT_LOG_LEVEL", "error"}}).ok);
     // Our own sources are always checked, even when overridden.
     CHECK(ErrorOf(Parse({"status", "--timeout", "5"}, {{"IRSA_AGENT_TIMEOUT", "abc"}})) ==
