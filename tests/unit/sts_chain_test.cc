@@ -9,6 +9,9 @@
 
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
+#include "fakes/loopback_server.h"
+#include "fakes/test_pki.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -290,6 +293,45 @@ TEST_SUITE("sts_chain") {
     CHECK(got.message ==
           "src_x: STS answer: Credentials/Expiration: timestamp: not a date like "
           "2026-12-05T12:00:00Z");
+  }
+
+  TEST_CASE("real HTTPS: TLS is verified, and ca-file is trusted in addition") {
+    const ScopedEnv a{"https_proxy", nullptr}, b{"HTTPS_PROXY", nullptr}, c{"all_proxy", nullptr},
+        d{"ALL_PROXY", nullptr};
+    TempDir dir;
+    const TestCert ca = MakeTestCa("irsa sts test CA");
+    const TestCert cert = MakeTestServerCert(ca, "sts");
+    REQUIRE(cert.ok());
+    const std::string body = kFirst;
+    LoopbackServer server(Reply{"HTTP/1.1 200 OK\r\nContent-Length: " +
+                                    std::to_string(body.size()) + "\r\n\r\n" + body,
+                                0, false},
+                          &cert);
+    REQUIRE(server.ok());
+    FakeFiles files;
+    files.content[kTokenPath] = kToken;
+    std::unique_ptr<HttpClient> curl = NewCurlHttpClient();
+    CredentialRecipe recipe;
+    recipe.profile = "src_x";
+    recipe.role_arn = kProxy;
+    recipe.session_name = "s1";
+    StsChainOptions options{kTokenPath, "us-west-2", server.Url("/"), "", 5};
+
+    StsChain untrusted(
+        *curl, files, [] { return kNow; }, options);
+    CredentialFetch got = untrusted.Fetch(recipe);
+    CHECK(got.failure == Failure::kTransient);
+    CHECK(got.message.find("SSL certificate problem") != std::string::npos);
+
+    options.ca_file = dir.Write("ca.pem", ca.cert_pem);
+    StsChain trusted(
+        *curl, files, [] { return kNow; }, options);
+    got = trusted.Fetch(recipe);
+    REQUIRE_MESSAGE(got.failure == Failure::kNone, got.message);
+    CHECK(got.credentials->access_key_id == "ASIAFIRSTHOP00000001");
+    const std::vector<ReceivedRequest> requests = server.requests();
+    REQUIRE(!requests.empty());
+    CHECK(requests.back().body.ends_with("&WebIdentityToken=eyJ.web-identity-token.sig"));
   }
 }
 
