@@ -119,8 +119,7 @@ int Fail(int code, std::string_view message) {
 }
 
 // Runs the chain here, from the arguments and the environment.
-int Standalone(const Invocation& inv, const std::string& socket, const std::string& why_alone,
-               Shells& shells) {
+int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shells) {
   const Settings& settings = inv.settings;
   if (inv.role_arn.empty()) {
     return Fail(kExitInput, "no agent answers (" + why_alone + ") and no --role-arn to get " +
@@ -158,7 +157,6 @@ int Standalone(const Invocation& inv, const std::string& socket, const std::stri
     return Fail(kExitAnswer, inv.profile + ": STS issued credentials that expire in " +
                                  std::to_string(left) + " s (fewer than 300)");
   }
-  (void)socket;
   return PrintCredentials(*fetch.credentials, fetch.expires_at);
 }
 
@@ -180,7 +178,7 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
   if (!client->Get(socket, "/credentials/" + invocation.profile, kAgentTimeout, kMaxAgentAnswer,
                    &answer, &failure, &err)) {
     if (failure == UnixFailure::kNoAgent || failure == UnixFailure::kTimeout) {
-      return Standalone(invocation, socket, err, shells);
+      return Standalone(invocation, err, shells);
     }
     return Fail(kExitAnswer, err);
   }
@@ -202,8 +200,7 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
     // The agent should never do this; fetch fresh ones rather than hand out
     // credentials an SDK may use past their expiry.
     credentials.Clear();
-    return Standalone(invocation, socket, "the agent's credentials expire within 5 minutes",
-                      shells);
+    return Standalone(invocation, "the agent's credentials expire within 5 minutes", shells);
   }
   return PrintCredentials(credentials, expires_at);
 }

@@ -403,6 +403,8 @@ class BrokerSdkTest(MotoTestCase):
     def test_no_agent_and_no_recipe(self):
         result = self.run_agent(["credentials", "x", "--socket", self.path("none.sock")])
         self.assert_error(result, EXIT_INPUT, "no agent answers", "no --role-arn")
+        result = self.run_agent(["credentials", "a/b", "--socket", self.path("none.sock")])
+        self.assert_error(result, 2, "credentials: 'a/b' is not a profile name")
 
     def test_standalone_sts_refusal_is_one_line(self):
         bad_token = make_jwt(iss="https://elsewhere.example", sub="nobody")
