@@ -13,6 +13,8 @@ packages=(
   buildah
   # test_metrics.py parses /metrics with a real Prometheus client library
   python3-prometheus-client
+  # test_broker_sdk.py installs the AWS SDK for JavaScript v2 with npm
+  nodejs
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +24,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm (Debian's package, or the one that came with a NodeSource nodejs).
+if ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends npm
 fi
 
 # The integration tests drive the real AWS SDKs and moto from the default python3.

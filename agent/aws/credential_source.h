@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "aws/sts.h"
+#include "core/answer.h"
 #include "core/outcome.h"
+#include "core/session_name.h"
 
 namespace irsa {
 
@@ -40,6 +42,13 @@ struct CredentialFetch {
   std::unique_ptr<TemporaryCredentials> credentials;  // set iff failure == kNone
   int64_t expires_at = 0;                             // unix seconds of credentials->expiration
 };
+
+// The recipes of every profile a sync wrote (SyncResult::pairs and ::audit):
+// for each pair, X (target, chained; SourceIdentity and tags when the trail
+// has them) then src_X (proxy, first hop only), all with the trail's session
+// name.
+std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
+                                         const AuditTrail& audit);
 
 class CredentialSource {
  public:

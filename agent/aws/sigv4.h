@@ -1,7 +1,8 @@
 // AWS Signature Version 4 for one HTTP request (pure: the time comes in as a
-// value). Only what `doctor --sts` needs: header-based signing of a request
-// whose payload is in memory. Secrets are borrowed, never copied into results
-// except the signature, and the derived keys are wiped after use.
+// value). Only what the STS calls (broker and `doctor --sts`) need:
+// header-based signing of a request whose payload is in memory. Secrets are
+// borrowed, never copied into results except the signature, and the derived
+// keys are wiped after use.
 #pragma once
 
 #include <string>

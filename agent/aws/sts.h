@@ -1,6 +1,7 @@
-// AWS STS for `doctor --sts`: AssumeRoleWithWebIdentity (unsigned) and
-// AssumeRole (SigV4) over the HttpClient interface, and the pure pieces they
-// are made of (endpoint, form body, answer parsing, trust policy advice).
+// AWS STS for the credential broker and `doctor --sts`: AssumeRoleWithWebIdentity
+// (unsigned) and AssumeRole (SigV4) over the HttpClient interface, and the
+// pure pieces they are made of (endpoint, form body, answer parsing, trust
+// policy advice).
 //
 // Temporary credentials never leave this process: they are never printed,
 // logged or written, and every buffer this code owns that held one is wiped
@@ -41,6 +42,10 @@ struct StsAnswer {
   std::string error_code;        // !ok: ErrorResponse/Error/Code, e.g. "AccessDenied"
   std::string error_message;     // !ok: Error/Message (control characters removed, <= 512 bytes)
   TemporaryCredentials credentials;  // ok: Credentials
+  // Set by StsClient, not by ParseStsAnswer: the exchange itself.
+  long http_status = 0;                                // 0 when no answer came
+  std::string retry_after;                             // the raw Retry-After header
+  HttpFailure transport_failure = HttpFailure::kNone;  // why no answer came
 };
 
 // Parses `body`, the answer to `action` ("AssumeRoleWithWebIdentity" or
@@ -94,6 +99,18 @@ std::string AmzDate(int64_t t);
 bool TrustPolicyStatement(const JwtClaims& claims, const RoleArn& proxy_role, std::string* out,
                           std::string* err);
 
+// What STS allows and the broker asks for: a chained session (AssumeRole with
+// credentials from another AssumeRole*) lasts at most one hour.
+inline constexpr int kMaxChainedSessionSeconds = 3600;
+
+// The optional parameters of one call. `source_identity` and `tags` are sent
+// by AssumeRole only (the web identity hop cannot set them).
+struct StsCallOptions {
+  int duration_seconds = 900;
+  std::string source_identity;                            // empty: not sent
+  std::vector<std::pair<std::string, std::string>> tags;  // Tags.member.N.Key/Value
+};
+
 class StsClient {
  public:
   // Borrows `http`. `ca_file` is extra trust for an HTTPS sts-endpoint.
@@ -102,13 +119,22 @@ class StsClient {
   // Both calls return true when STS answered something ParseStsAnswer could
   // read (success or an STS error, in `*out`); false with one line in `*err`
   // when no answer came (connection, TLS, time-out) or it was unreadable.
+  // Without `options`: the shortest session (900 s), nothing else.
   bool AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view session_name,
                                  std::string_view web_identity_token, StsAnswer* out,
                                  std::string* err);
+  bool AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view session_name,
+                                 std::string_view web_identity_token, const StsCallOptions& options,
+                                 StsAnswer* out, std::string* err);
   // Signed with `credentials` at `amz_date` (see AmzDate).
   bool AssumeRole(const RoleArn& role, std::string_view session_name,
                   const TemporaryCredentials& credentials, std::string_view amz_date,
                   StsAnswer* out, std::string* err);
+  bool AssumeRole(const RoleArn& role, std::string_view session_name,
+                  const TemporaryCredentials& credentials, std::string_view amz_date,
+                  const StsCallOptions& options, StsAnswer* out, std::string* err);
+
+  const StsEndpoint& endpoint() const { return endpoint_; }
 
  private:
   bool Call(std::string_view action, HttpRequest* request, StsAnswer* out, std::string* err);

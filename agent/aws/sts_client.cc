@@ -3,6 +3,8 @@
 // signed AssumeRole request the session token: both are wiped after sending,
 // and the answer body (which holds new credentials) once it is parsed.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "aws/sigv4.h"
 #include "aws/sts.h"
@@ -13,9 +15,24 @@ namespace {
 
 constexpr std::string_view kStsVersion = "2011-06-15";
 constexpr std::string_view kFormType = "application/x-www-form-urlencoded; charset=utf-8";
-// The shortest session STS allows: the doctor only needs to know it works.
-constexpr std::string_view kDurationSeconds = "900";
 constexpr size_t kMaxStsAnswerBytes = 64 * 1024;
+
+// The AssumeRole-only fields: SourceIdentity and Tags.member.N.Key/Value.
+// `names` owns the generated field names the views in `*fields` point at.
+void AddAssumeRoleFields(const StsCallOptions& options, std::vector<std::string>* names,
+                         std::vector<std::pair<std::string_view, std::string_view>>* fields) {
+  if (!options.source_identity.empty()) {
+    fields->emplace_back("SourceIdentity", options.source_identity);
+  }
+  names->reserve(2 * options.tags.size());  // no reallocation: views into it stay valid
+  for (size_t i = 0; i < options.tags.size(); ++i) {
+    const std::string prefix = "Tags.member." + std::to_string(i + 1);
+    names->push_back(prefix + ".Key");
+    names->push_back(prefix + ".Value");
+    fields->emplace_back(names->at(2 * i), options.tags[i].first);
+    fields->emplace_back(names->at(2 * i + 1), options.tags[i].second);
+  }
+}
 
 }  // namespace
 
@@ -39,6 +56,9 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   const bool answered = http_.Send(*request, &response, &failure, &http_err);
   WipeString(&request->body);
   for (auto& [name, value] : request->headers) WipeString(&value);
+  out->http_status = answered ? response.status : 0;
+  out->retry_after = answered ? response.retry_after : "";
+  out->transport_failure = answered ? HttpFailure::kNone : failure;
   if (!answered) {
     WipeString(&response.body);
     *err = "STS " + endpoint_.host + ": " + http_err;
@@ -65,14 +85,23 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
 bool StsClient::AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view session_name,
                                           std::string_view web_identity_token, StsAnswer* out,
                                           std::string* err) {
+  return AssumeRoleWithWebIdentity(role, session_name, web_identity_token, StsCallOptions{}, out,
+                                   err);
+}
+
+bool StsClient::AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view session_name,
+                                          std::string_view web_identity_token,
+                                          const StsCallOptions& options, StsAnswer* out,
+                                          std::string* err) {
   const std::string arn = role.ToString();
+  const std::string duration = std::to_string(options.duration_seconds);
   HttpRequest request;
   request.headers = {{"Content-Type", std::string(kFormType)}};
   request.body = FormEncode({{"Action", "AssumeRoleWithWebIdentity"},
                              {"Version", kStsVersion},
                              {"RoleArn", arn},
                              {"RoleSessionName", session_name},
-                             {"DurationSeconds", kDurationSeconds},
+                             {"DurationSeconds", duration},
                              {"WebIdentityToken", web_identity_token}});
   return Call("AssumeRoleWithWebIdentity", &request, out, err);
 }
@@ -80,21 +109,34 @@ bool StsClient::AssumeRoleWithWebIdentity(const RoleArn& role, std::string_view 
 bool StsClient::AssumeRole(const RoleArn& role, std::string_view session_name,
                            const TemporaryCredentials& credentials, std::string_view amz_date,
                            StsAnswer* out, std::string* err) {
+  return AssumeRole(role, session_name, credentials, amz_date, StsCallOptions{}, out, err);
+}
+
+bool StsClient::AssumeRole(const RoleArn& role, std::string_view session_name,
+                           const TemporaryCredentials& credentials, std::string_view amz_date,
+                           const StsCallOptions& options, StsAnswer* out, std::string* err) {
   const std::string arn = role.ToString();
+  const std::string duration = std::to_string(options.duration_seconds);
+  std::vector<std::pair<std::string_view, std::string_view>> fields = {
+      {"Action", "AssumeRole"},
+      {"Version", kStsVersion},
+      {"RoleArn", arn},
+      {"RoleSessionName", session_name},
+      {"DurationSeconds", duration}};
+  std::vector<std::string> names;
+  AddAssumeRoleFields(options, &names, &fields);
   SigV4Request to_sign;
   to_sign.method = "POST";
   to_sign.host = endpoint_.host;
   to_sign.path = endpoint_.path;
   to_sign.headers = {{"Content-Type", std::string(kFormType)}};
-  to_sign.payload = FormEncode({{"Action", "AssumeRole"},
-                                {"Version", kStsVersion},
-                                {"RoleArn", arn},
-                                {"RoleSessionName", session_name},
-                                {"DurationSeconds", kDurationSeconds}});
+  to_sign.payload = FormEncode(fields);
   const SigV4Credentials keys{credentials.access_key_id, credentials.secret_access_key,
                               credentials.session_token};
   std::vector<std::pair<std::string, std::string>> signature;
   if (!SignV4(to_sign, keys, {endpoint_.region, "sts", std::string(amz_date)}, &signature, err)) {
+    out->http_status = 0;
+    out->transport_failure = HttpFailure::kBadRequest;
     return false;
   }
   HttpRequest request;

@@ -3,6 +3,8 @@
 // mounts, so the user can re-run `irsa-agent once` there without installing
 // anything.
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cmd/commands.h"
@@ -77,6 +79,13 @@ int InstallCommand(const Invocation& invocation, Shells& shells) {
       return kExitPublish;
   }
   return FinishStdout(kExitOk, kExitPublish);
+}
+
+std::string CredentialsBinary(const Settings& settings) {
+  if (!settings.install_to.empty()) return TargetPath(settings.install_to);
+  char buf[4096];
+  const ssize_t n = readlink(kSelfExe, buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 }  // namespace irsa

@@ -37,7 +37,8 @@ std::function<double()> UniformSource() {
 }
 
 int OnceCommand(const Invocation& invocation, Shells& shells) {
-  const Settings& settings = invocation.settings;
+  Settings settings = invocation.settings;
+  settings.credentials_binary = CredentialsBinary(settings);
   Clock& clock = *shells.clock;
   Logger log = MakeLogger(settings, shells);
   Syncer syncer(settings, *shells.files, *shells.http, log, [&clock] { return clock.Wall(); });

@@ -36,7 +36,8 @@ void InstallForReruns(const std::string& dir, Files& files, Logger& log) {
 }  // namespace
 
 int RunCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
-  const Settings& settings = invocation.settings;
+  Settings settings = invocation.settings;
+  settings.credentials_binary = CredentialsBinary(settings);
   Logger log = MakeLogger(settings, shells);
   std::unique_ptr<Signals> signals = InstallSignalHandlers();
   if (!signals) {

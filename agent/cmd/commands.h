@@ -40,6 +40,11 @@ int StatusCommand(const Invocation& invocation, Shells& shells);
 int InstallCommand(const Invocation& invocation, Shells& shells);
 int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 int ProfilesCommand(const Invocation& invocation, Shells& shells);
+int CredentialsCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+
+// The binary process-style profiles run: install-to's copy when set, else
+// this binary's own path (/proc/self/exe's link); empty when unknown.
+std::string CredentialsBinary(const Settings& settings);
 
 // The outcome of InstallSelf; the two failures map to different exit codes.
 enum class InstallStatus { kInstalled, kUnchanged, kCannotRead, kCannotWrite };

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/aws_config.h"
+#include "core/credential_process.h"
 #include "core/text.h"
 
 namespace irsa {
@@ -42,7 +43,8 @@ bool HasKey(const ConfigSection& section, std::string_view key) {
 }
 
 // What a caller reads: the service's answer, or a config this agent published
-// (which also holds `region` in every profile).
+// (which also holds `region` and `role_session_name` in every profile, or is
+// in process style: see credential_process.h).
 struct Rules {
   std::string_view what;  // prefix of syntax errors
   bool allow_region;
@@ -50,6 +52,7 @@ struct Rules {
 constexpr Rules kAnswerRules = {"answer", false};
 constexpr Rules kPublishedRules = {"config", true};
 constexpr std::string_view kRegionKey = "region";
+constexpr std::string_view kSessionNameKey = "role_session_name";
 
 // Checks that `section` holds exactly `keys` (and `region` when allowed), once
 // each, each with a non-empty value free of control characters; fills
@@ -58,7 +61,7 @@ bool CheckKeys(const ConfigSection& section, std::array<std::string_view, 2> key
                const Rules& rules, std::map<std::string, std::string, std::less<>>* values,
                std::string* why) {
   for (const ConfigEntry& e : section.entries) {
-    const bool optional = rules.allow_region && e.key == kRegionKey;
+    const bool optional = rules.allow_region && (e.key == kRegionKey || e.key == kSessionNameKey);
     if (e.key != keys[0] && e.key != keys[1] && !optional) {
       *why = "unknown key " + Printable(e.key);
     } else if (values->count(e.key) != 0) {
@@ -206,6 +209,9 @@ Drop JudgeUnclaimed(const Profile& p) {
 bool ParsePairs(std::string_view body, const Rules& rules, MappingAnswer* out, std::string* err) {
   std::vector<ConfigSection> sections;
   if (!ParseAwsConfig(body, rules.what, &sections, err)) return false;
+  if (rules.allow_region) {
+    for (ConfigSection& section : sections) ChainEntriesOfProcessProfile(&section);
+  }
 
   MappingAnswer answer;
   std::vector<Drop> drops;

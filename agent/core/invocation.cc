@@ -30,9 +30,15 @@ struct CommandName {
   Command command;
 };
 constexpr CommandName kCommands[] = {
-    {"once", Command::kOnce},     {"run", Command::kRun},           {"status", Command::kStatus},
-    {"doctor", Command::kDoctor}, {"profiles", Command::kProfiles}, {"install", Command::kInstall},
-    {"help", Command::kHelp},     {"version", Command::kVersion},
+    {"once", Command::kOnce},
+    {"run", Command::kRun},
+    {"status", Command::kStatus},
+    {"doctor", Command::kDoctor},
+    {"profiles", Command::kProfiles},
+    {"install", Command::kInstall},
+    {"credentials", Command::kCredentials},
+    {"help", Command::kHelp},
+    {"version", Command::kVersion},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -51,6 +57,27 @@ constexpr CommandOption kOptions[] = {
      "status, doctor and profiles"},
     {"sts", &Invocation::sts, Bit(Command::kDoctor), "doctor"},
 };
+
+// Options of `credentials` that take a value: its standalone recipe.
+struct ValueOption {
+  std::string_view name;
+  std::string Invocation::*field;
+};
+constexpr ValueOption kCredentialOptions[] = {
+    {"role-arn", &Invocation::role_arn},
+    {"source-role-arn", &Invocation::source_role_arn},
+    {"session-name", &Invocation::session_name},
+    {"set-source-identity", &Invocation::set_source_identity},
+};
+constexpr std::string_view kTagOption = "tag";
+constexpr size_t kMaxTags = 50;  // STS's limit on session tags
+
+const ValueOption* FindValueOption(std::string_view name) {
+  for (const ValueOption& option : kCredentialOptions) {
+    if (option.name == name) return &option;
+  }
+  return nullptr;
+}
 
 // A value for one setting from one source.
 struct Given {
@@ -71,7 +98,8 @@ struct Arg {
 };
 
 bool TakesValue(std::string_view name) {
-  return name == "config" || FindSettingRow(name) != nullptr;
+  return name == "config" || name == kTagOption || FindValueOption(name) != nullptr ||
+         FindSettingRow(name) != nullptr;
 }
 
 // Reads args[*i] (and its value, for a flag that takes one), advancing *i.
@@ -114,8 +142,50 @@ const CommandName* FindCommand(std::string_view name) {
   return nullptr;
 }
 
-// A positional argument: install's DIR, or a mistake.
+// A value option of `credentials` (--role-arn, --tag, ...).
+bool TakeValueOption(const Arg& arg, Invocation* out, std::string* err) {
+  const std::string flag = "--" + std::string(arg.name);
+  if (out->command != Command::kCredentials) {
+    *err = flag + " is only for credentials";
+    return false;
+  }
+  if (arg.value.empty() || HasControlChar(arg.value)) {
+    *err = flag + (arg.value.empty() ? " needs a value" : ": contains a control character");
+    return false;
+  }
+  if (arg.name == kTagOption) {
+    const size_t eq = arg.value.find('=');
+    if (eq == 0 || eq == std::string_view::npos) {
+      *err = flag + ": '" + Printable(arg.value) + "' is not KEY=VALUE";
+      return false;
+    }
+    if (out->tags.size() == kMaxTags) {
+      *err = flag + ": more than " + std::to_string(kMaxTags) + " tags";
+      return false;
+    }
+    out->tags.emplace_back(arg.value.substr(0, eq), arg.value.substr(eq + 1));
+    return true;
+  }
+  std::string& field = out->*FindValueOption(arg.name)->field;
+  if (!field.empty()) {
+    *err = flag + " given twice";
+    return false;
+  }
+  field = arg.value;
+  return true;
+}
+
+// A positional argument: install's DIR, credentials' PROFILE, or a mistake.
 bool TakePositional(std::string_view value, Invocation* out, std::string* err) {
+  if (out->command == Command::kCredentials && out->profile.empty()) {
+    if (value.empty() || HasControlChar(value)) {
+      *err = value.empty() ? "credentials: PROFILE must not be empty"
+                           : "credentials: PROFILE contains a control character";
+      return false;
+    }
+    out->profile = value;
+    return true;
+  }
   if (out->command == Command::kInstall && out->install_dir.empty()) {
     if (value.empty() || HasControlChar(value)) {
       *err = value.empty() ? "install: DIR must not be empty"
@@ -171,6 +241,10 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
       if (!TakeOption(*option, arg, out, err)) return false;
       continue;
     }
+    if (arg.name == kTagOption || FindValueOption(arg.name) != nullptr) {
+      if (!TakeValueOption(arg, out, err)) return false;
+      continue;
+    }
     const SettingRow* row = FindSettingRow(arg.name);
     if (row == nullptr) {
       *err = "unknown flag " + Printable(arg.flag);
@@ -185,6 +259,10 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
   }
   if (out->command == Command::kInstall && out->install_dir.empty()) {
     *err = "install needs a folder: irsa-agent install DIR";
+    return false;
+  }
+  if (out->command == Command::kCredentials && out->profile.empty()) {
+    *err = "credentials needs a profile: irsa-agent credentials PROFILE";
     return false;
   }
   return true;
@@ -220,6 +298,18 @@ bool FindReferenceEnv(const SettingRow& row, const Environment& env, Given* give
   return false;
 }
 
+// `credentials` runs inside SDKs, in the user's environment, where a variable
+// meant for another program (LOG_LEVEL=trace) must not make every AWS call
+// fail: it reads only the reference variables it uses.
+bool UsesReferenceEnv(Command command, const SettingRow& row) {
+  if (command != Command::kCredentials) return true;
+  constexpr std::string_view kUsed[] = {"aws-config-file", "web-identity-token-file",
+                                        "region",          "sts-endpoint",
+                                        "ca-file",         "root-path",
+                                        "run-id"};
+  return std::find(std::begin(kUsed), std::end(kUsed), row.name) != std::end(kUsed);
+}
+
 bool Apply(const SettingRow& row, const Given& given, Settings* settings, std::string* err) {
   std::string why;
   if (!ParseSettingValue(row, given.value, settings, &why)) {
@@ -251,6 +341,16 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   std::string host;
   int port = 0;
   if (!s.listen.empty() && !ParseListenAddress(s.listen, s.listen_any, &host, &port, err)) {
+    return false;
+  }
+  // A config file cannot carry SourceIdentity or session tags: in chain style
+  // the SDKs call STS themselves, so these would silently do nothing.
+  const bool writes_profiles = command == Command::kOnce || command == Command::kRun;
+  if (writes_profiles && s.profile_style == ProfileStyle::kChain &&
+      (s.source_identity || s.session_tags)) {
+    *err = std::string(s.source_identity ? "source-identity" : "session-tags") +
+           " needs profile-style process (a config file cannot carry it; the SDKs call STS "
+           "themselves in chain style)";
     return false;
   }
   const bool needs_mapping =
@@ -341,8 +441,8 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
   for (const SettingRow& row : SettingRows()) {
     Given reference;
     const bool overridden = flags.count(&row) != 0 || agent_env.count(&row) != 0;
-    if (!overridden && FindReferenceEnv(row, env, &reference) &&
-        !Apply(row, reference, &out->settings, err)) {
+    if (!overridden && UsesReferenceEnv(out->command, row) &&
+        FindReferenceEnv(row, env, &reference) && !Apply(row, reference, &out->settings, err)) {
       return false;
     }
   }

@@ -153,6 +153,9 @@ bool DecodeJwtClaims(std::string_view token, JwtClaims* out, std::string* err) {
       !ReadTime(claims, "nbf", &decoded.nbf, err)) {
     return false;
   }
+  const auto user = claims.find("preferred_username");
+  if (user != claims.end() && user->is_string())
+    decoded.preferred_username = user->get<std::string>();
   *out = std::move(decoded);
   return true;
 }

@@ -17,6 +17,9 @@ struct JwtClaims {
   std::optional<int64_t> iat;
   std::optional<int64_t> exp;
   std::optional<int64_t> nbf;
+  // Keycloak's user name (Domino tokens); empty when absent or not a string,
+  // which is never an error: it only names the user in CloudTrail.
+  std::string preferred_username;
 };
 
 // Decodes the payload of a compact JWS (`header.payload.signature`, base64url

@@ -227,6 +227,13 @@ bool PodIdentityFromLabels(const Labels& labels, PodIdentity* out, std::string* 
     }
     identity.workload_type = type->second;
   }
+  // Only named in CloudTrail (session_name.h cleans them): never a reason to fail.
+  if (const auto user = labels.find(std::string(kStartingUserLabel)); user != labels.end()) {
+    identity.user = user->second;
+  }
+  if (const auto project = labels.find(std::string(kProjectNameLabel)); project != labels.end()) {
+    identity.project = project->second;
+  }
   *out = std::move(identity);
   return true;
 }

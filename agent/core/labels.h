@@ -22,11 +22,15 @@ bool ParseLabels(std::string_view text, Labels* out, std::string* err);
 inline constexpr std::string_view kNameLabel = "app.kubernetes.io/name";
 inline constexpr std::string_view kExecutionIdLabel = "dominodatalab.com/execution-id";
 inline constexpr std::string_view kWorkloadTypeLabel = "dominodatalab.com/irsa-workload-type";
+inline constexpr std::string_view kStartingUserLabel = "dominodatalab.com/starting-user-username";
+inline constexpr std::string_view kProjectNameLabel = "dominodatalab.com/project-name";
 
 // Who a pod runs for.
 struct PodIdentity {
   std::string run_id;
   std::string workload_type;  // empty when the label is absent (first generation)
+  std::string user;           // starting-user-username as written; empty when absent
+  std::string project;        // project-name as written; empty when absent
 };
 
 // The run id is `app.kubernetes.io/name` without its "run-" prefix (a value

@@ -1,10 +1,14 @@
 // Validated profile pairs -> AWS config bytes. Every name and ARN written here
 // passed arn.h's grammar ([A-Za-z0-9_+=,.@-] names, no whitespace, no
 // brackets), so no value can end a line, open a section or be read as a
-// continuation; the token path and region come from validated settings.
+// continuation; the token path, region, binary, socket and endpoint come from
+// validated settings (no control characters), and the session name and tags
+// from session_name.h's alphabets.
 #include "core/render.h"
 
 #include <string_view>
+
+#include "core/credential_process.h"
 
 namespace irsa {
 namespace {
@@ -36,17 +40,50 @@ void EndSection(const RenderOptions& options, std::string* out) {
 
 std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOptions& options) {
   std::string out(kHeaderComment);
+  const bool process = options.style == ProfileStyle::kProcess;
   for (const ProfilePair& pair : pairs) {
     const std::string source_name = std::string(kSourcePrefix) + pair.name;
+    ProcessCommand command;
+    if (process) {
+      command.binary = options.binary;
+      command.socket = options.socket;
+      command.session_name = options.session_name;
+      command.region = options.region;
+      command.web_identity_token_file = options.web_identity_token_file;
+      command.sts_endpoint = options.sts_endpoint;
+      command.ca_file = options.ca_file;
+    }
 
     BeginSection(pair.name, &out);
-    AppendEntry("source_profile", source_name, &out);
-    AppendEntry("role_arn", pair.target_role.ToString(), &out);
+    if (process) {
+      ProcessCommand target = command;
+      target.profile = pair.name;
+      target.role_arn = pair.target_role.ToString();
+      target.source_role_arn = pair.proxy_role.ToString();
+      target.source_identity = options.source_identity;
+      target.tags = options.tags;
+      AppendEntry("credential_process", FormatCredentialProcess(target), &out);
+    } else {
+      AppendEntry("source_profile", source_name, &out);
+      AppendEntry("role_arn", pair.target_role.ToString(), &out);
+      if (!options.session_name.empty()) {
+        AppendEntry("role_session_name", options.session_name, &out);
+      }
+    }
     EndSection(options, &out);
 
     BeginSection(source_name, &out);
-    AppendEntry("web_identity_token_file", options.web_identity_token_file, &out);
-    AppendEntry("role_arn", pair.proxy_role.ToString(), &out);
+    if (process) {
+      command.profile = source_name;
+      command.role_arn = pair.proxy_role.ToString();
+      AppendEntry("credential_process", FormatCredentialProcess(command), &out);
+    } else {
+      AppendEntry("web_identity_token_file", options.web_identity_token_file, &out);
+      AppendEntry("role_arn", pair.proxy_role.ToString(), &out);
+      if (!options.session_name.empty()) {
+        AppendEntry("role_session_name", options.session_name, &out);
+      }
+    }
     EndSection(options, &out);
   }
   return out;

@@ -75,19 +75,6 @@ std::string RenderPodIdentityChain(const std::vector<ProfilePair>& pairs,
   return out;
 }
 
-std::string PodIdentitySessionName(std::string_view run_id) {
-  constexpr size_t kMax = 64;
-  std::string name = "irsa-agent";
-  if (run_id.empty()) return name;
-  name.push_back('-');
-  for (char c : run_id) {
-    if (name.size() == kMax) break;
-    if (IsSessionNameChar(c)) name.push_back(c);
-  }
-  if (name.back() == '-' && name.size() == 11) name.pop_back();
-  return name;
-}
-
 bool IsPodIdentityConfig(std::string_view text) { return text.starts_with(kPodIdentityHeader); }
 
 bool ParsePodIdentityConfig(std::string_view text, MappingAnswer* out, std::string* err) {

@@ -30,10 +30,6 @@ inline constexpr std::string_view kPodIdentityHeader =
 std::string RenderPodIdentityChain(const std::vector<ProfilePair>& pairs,
                                    const PodIdentityRenderOptions& options);
 
-// "irsa-agent-<run id>" with characters outside [A-Za-z0-9_+=,.@-] dropped,
-// cut to 64 characters; "irsa-agent" without a run id.
-std::string PodIdentitySessionName(std::string_view run_id);
-
 // Whether `text` starts with kPodIdentityHeader.
 bool IsPodIdentityConfig(std::string_view text);
 

@@ -67,8 +67,16 @@ constexpr SettingRow kRows[] = {
      "allow a --listen address that is not loopback"},
     {"install-to", "", K::kPath, true, "", "", &Settings::install_to,
      "run: copy this binary into PATH for manual re-runs"},
-    {"sts-endpoint", "", K::kUrl, true, "", "", &Settings::sts_endpoint,
-     "STS URL for doctor --sts (empty: regional)"},
+    {"sts-endpoint", "AWS_ENDPOINT_URL_STS", K::kUrl, true, "", "", &Settings::sts_endpoint,
+     "STS URL (empty: the regional endpoint)"},
+    {"profile-style", "", K::kProfileStyle, false, "chain", "", &Settings::profile_style,
+     "chain (X -> src_X) or process"},
+    {"socket", "", K::kPath, true, "", "", &Settings::socket,
+     "the broker's socket (default: by the state file)"},
+    {"source-identity", "", K::kBool, false, "false", "", &Settings::source_identity,
+     "process: the user as AssumeRole SourceIdentity"},
+    {"session-tags", "", K::kBool, false, "false", "", &Settings::session_tags,
+     "process: user, run id, project as session tags"},
     {"base-credentials", "", K::kBase, false, "auto", "", &Settings::base_credentials,
      "chain from: auto, web-identity, pod-identity"},
     {"pod-identity-uri", "AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kUrl, true, "", "",
@@ -103,6 +111,8 @@ std::string_view KindName(SettingKind kind) {
       return "bool";
     case K::kBase:
       return "base";
+    case K::kProfileStyle:
+      return "style";
   }
   return "?";
 }
@@ -167,6 +177,7 @@ Commands:
   status        show the state of a running agent and of the config file
   doctor        check every input and the mapping service, explaining failures
   profiles      list the profiles in the config file
+  credentials X print profile X's credentials as credential_process JSON
   install DIR   copy this binary into DIR
   help          show this text (also --help, -h)
   version       show the version (also --version)
@@ -175,6 +186,8 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
+  --role-arn, --source-role-arn, --session-name, --set-source-identity,
+  --tag K=V     credentials: the chain to run when no agent answers
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 

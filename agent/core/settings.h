@@ -10,13 +10,28 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/log.h"
 
 namespace irsa {
 
-enum class Command { kOnce, kRun, kStatus, kDoctor, kProfiles, kInstall, kHelp, kVersion };
+enum class Command {
+  kOnce,
+  kRun,
+  kStatus,
+  kDoctor,
+  kProfiles,
+  kInstall,
+  kCredentials,
+  kHelp,
+  kVersion
+};
+
+// How profiles are written: `chain` (X -> src_X, each SDK runs the chain) or
+// `process` (every profile is a credential_process of this binary).
+enum class ProfileStyle { kChain, kProcess };
 
 enum class SettingSource { kDefault, kFile, kReferenceEnv, kAgentEnv, kFlag };
 
@@ -52,6 +67,15 @@ struct Settings {
   std::string base_credentials = "auto";
   std::string pod_identity_uri;         // AWS_CONTAINER_CREDENTIALS_FULL_URI
   std::string pod_identity_token_file;  // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+  ProfileStyle profile_style = ProfileStyle::kChain;
+  std::string socket;            // empty: irsa-agent.sock beside the state file
+  bool source_identity = false;  // process style: AssumeRole carries SourceIdentity
+  bool session_tags = false;     // process style: AssumeRole carries session tags
+
+  // Not a setting: the binary process-style profiles run, as the user's
+  // container sees it (install-to's copy, else this binary). Set by the
+  // commands that write profiles; empty: "irsa-agent" from PATH.
+  std::string credentials_binary;
 
   // Where each setting's value came from, by setting name, and a short
   // description of the place ("flag", "env IRSA_AGENT_TIMEOUT", "file /x:3").
@@ -71,6 +95,14 @@ struct Invocation {
   bool json = false;        // status/doctor/profiles --json
   bool sts = false;         // doctor --sts
   std::string install_dir;  // install DIR
+  // credentials PROFILE [--role-arn ARN] [--source-role-arn ARN] [--session-name N]
+  // [--set-source-identity U] [--tag KEY=VALUE]...: the standalone recipe.
+  std::string profile;
+  std::string role_arn;
+  std::string source_role_arn;
+  std::string session_name;
+  std::string set_source_identity;
+  std::vector<std::pair<std::string, std::string>> tags;
 };
 
 using Environment = std::map<std::string, std::string>;

@@ -16,22 +16,24 @@ namespace irsa {
 
 // What a setting's text must look like, and which Settings member type holds it.
 enum class SettingKind {
-  kPath,       // std::string: no control characters
-  kUrl,        // std::string: http:// or https:// with a host
-  kRunId,      // std::string: 1..128 of [A-Za-z0-9_.-]
-  kSecret,     // std::string: no control characters; never echoed
-  kRegion,     // std::string: [a-z0-9-]{1,32}
-  kListen,     // std::string: host:port or [v6]:port
-  kMode,       // int: 3-4 octal digits within 0666, with owner read
-  kSeconds,    // double: decimal, 0 < s <= 86400
-  kLogLevel,   // LogLevel
-  kLogFormat,  // LogFormat
-  kBool,       // bool
-  kBase,       // std::string: auto, web-identity or pod-identity
+  kPath,          // std::string: no control characters
+  kUrl,           // std::string: http:// or https:// with a host
+  kRunId,         // std::string: 1..128 of [A-Za-z0-9_.-]
+  kSecret,        // std::string: no control characters; never echoed
+  kRegion,        // std::string: [a-z0-9-]{1,32}
+  kListen,        // std::string: host:port or [v6]:port
+  kMode,          // int: 3-4 octal digits within 0666, with owner read
+  kSeconds,       // double: decimal, 0 < s <= 86400
+  kLogLevel,      // LogLevel
+  kLogFormat,     // LogFormat
+  kBool,          // bool
+  kProfileStyle,  // ProfileStyle: chain or process
+  kBase,          // std::string: auto, web-identity or pod-identity
 };
 
-using SettingField = std::variant<std::string Settings::*, int Settings::*, double Settings::*,
-                                  bool Settings::*, LogLevel Settings::*, LogFormat Settings::*>;
+using SettingField =
+    std::variant<std::string Settings::*, int Settings::*, double Settings::*, bool Settings::*,
+                 LogLevel Settings::*, LogFormat Settings::*, ProfileStyle Settings::*>;
 
 struct SettingRow {
   std::string_view name;           // flag --name, env IRSA_AGENT_NAME, INI key name

@@ -191,6 +191,15 @@ bool ParseLogFormat(std::string_view text, LogFormat* out, std::string* why) {
   return false;
 }
 
+bool ParseProfileStyle(std::string_view text, ProfileStyle* out, std::string* why) {
+  if (EqualsIgnoreCase(text, "chain") || EqualsIgnoreCase(text, "process")) {
+    *out = EqualsIgnoreCase(text, "chain") ? ProfileStyle::kChain : ProfileStyle::kProcess;
+    return true;
+  }
+  *why = Quoted(text) + " is not chain or process";
+  return false;
+}
+
 bool ParseBool(std::string_view text, bool* out, std::string* why) {
   const auto any_of = [text](std::initializer_list<std::string_view> words) {
     return std::any_of(words.begin(), words.end(),
@@ -231,6 +240,9 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
       return ParseLogLevel(text, &(settings->*std::get<LogLevel Settings::*>(row.field)), why);
     case K::kLogFormat:
       return ParseLogFormat(text, &(settings->*std::get<LogFormat Settings::*>(row.field)), why);
+    case K::kProfileStyle:
+      return ParseProfileStyle(text, &(settings->*std::get<ProfileStyle Settings::*>(row.field)),
+                               why);
     case K::kBool:
       return ParseBool(text, &(settings->*std::get<bool Settings::*>(row.field)), why);
     default:
@@ -255,6 +267,10 @@ std::string FormatSettingValue(const SettingRow& row, const Settings& settings) 
                                                                                       : "text";
     case K::kBool:
       return settings.*std::get<bool Settings::*>(row.field) ? "true" : "false";
+    case K::kProfileStyle:
+      return settings.*std::get<ProfileStyle Settings::*>(row.field) == ProfileStyle::kProcess
+                 ? "process"
+                 : "chain";
     default:
       return settings.*std::get<std::string Settings::*>(row.field);
   }

@@ -56,6 +56,13 @@ std::string StateFilePath(const std::string& state_dir, const std::string& confi
   return dir + std::string(kStateFileName);
 }
 
+std::string BrokerSocketPath(const std::string& socket, const std::string& state_dir,
+                             const std::string& config_file) {
+  if (!socket.empty()) return socket;
+  const std::string state = StateFilePath(state_dir, config_file);
+  return state.substr(0, state.size() - kStateFileName.size()) + std::string(kSocketFileName);
+}
+
 std::string SerializeState(const AgentState& s) {
   json j = {{"version", s.version},
             {"pid", s.pid},

@@ -32,6 +32,12 @@ inline constexpr std::string_view kStateFileName = "irsa-agent-state.json";
 // The folder of the state file: `state_dir`, or the folder of `config_file`.
 std::string StateFilePath(const std::string& state_dir, const std::string& config_file);
 
+// The broker's Unix socket: `socket` when set, else irsa-agent.sock in the
+// folder of the state file.
+inline constexpr std::string_view kSocketFileName = "irsa-agent.sock";
+std::string BrokerSocketPath(const std::string& socket, const std::string& state_dir,
+                             const std::string& config_file);
+
 std::string SerializeState(const AgentState& state);
 
 // Returns false with "state file: ..." in `*err` for anything that is not a

@@ -8,9 +8,12 @@
 #include "core/base_credentials.h"
 #include "core/digest.h"
 #include "core/identity.h"
+#include "core/jwt.h"
+#include "core/labels.h"
 #include "core/render.h"
 #include "core/render_pod_identity.h"
 #include "core/retry_after.h"
+#include "core/state.h"
 #include "core/text.h"
 #include "core/url.h"
 
@@ -94,9 +97,61 @@ Syncer::Syncer(const Settings& settings, Files& files, HttpClient& http, Logger&
       log_(log),
       wall_clock_(std::move(wall_clock)) {}
 
+void Syncer::NoteAudit(const Requester& requester) {
+  JwtClaims claims;
+  std::string ignored;
+  std::string preferred_username;
+  if (requester.credential.kind == Credential::Kind::kBearer &&
+      DecodeJwtClaims(requester.credential.secret, &claims, &ignored)) {
+    preferred_username = claims.preferred_username;
+  }
+  user_ = AuditUser(requester.pod, preferred_username);
+  run_id_ = requester.pod.run_id;
+  project_ = requester.pod.project;
+}
+
+// With a mapping file nobody asks the service: the labels file, when there is
+// one, still names the user, run and project; else the run-id setting.
+void Syncer::NoteAuditWithoutRequester() {
+  user_.clear();
+  project_.clear();
+  run_id_ = settings_.run_id;
+  std::string text;
+  std::string err;
+  Labels labels;
+  PodIdentity pod;
+  if (files_.Read(settings_.ReadPath(settings_.pod_info_path), kMaxLabelsBytes, &text, &err) ==
+          ReadStatus::kOk &&
+      ParseLabels(text, &labels, &err) && PodIdentityFromLabels(labels, &pod, &err)) {
+    user_ = AuditUser(pod, "");
+    run_id_ = pod.run_id;
+    project_ = pod.project;
+  }
+}
+
+RenderOptions Syncer::MakeRenderOptions(const AuditTrail& audit) const {
+  RenderOptions options;
+  options.web_identity_token_file = settings_.web_identity_token_file;
+  options.region = settings_.region;
+  options.session_name = audit.session_name;
+  options.style = settings_.profile_style;
+  if (options.style == ProfileStyle::kProcess) {
+    options.binary =
+        settings_.credentials_binary.empty() ? "irsa-agent" : settings_.credentials_binary;
+    options.socket =
+        BrokerSocketPath(settings_.socket, settings_.state_dir, settings_.aws_config_file);
+    options.sts_endpoint = settings_.sts_endpoint;
+    options.ca_file = settings_.ca_file;
+    options.source_identity = audit.source_identity;
+    options.tags = audit.tags;
+  }
+  return options;
+}
+
 bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* result) {
   std::string err;
   if (!settings_.mapping_file.empty()) {
+    NoteAuditWithoutRequester();
     const std::string path = settings_.ReadPath(settings_.mapping_file);
     switch (files_.Read(path, kMaxAnswerBytes, body, &err)) {
       case ReadStatus::kOk:
@@ -124,6 +179,7 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
     result->message = err;
     return false;
   }
+  NoteAudit(requester);
 
   run_id_ = requester.pod.run_id;
   HttpRequest request = MappingRequest(settings_, requester, budgeted.request_timeout);
@@ -182,17 +238,22 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   }
   result.dropped = std::move(answer.dropped);
   for (const ProfilePair& pair : answer.pairs) result.profiles.push_back(pair.name);
+  result.audit =
+      MakeAuditTrail(user_, run_id_, project_, settings_.source_identity, settings_.session_tags);
+  if (settings_.source_identity && result.audit.source_identity.empty()) {
+    log_.Warn("source-identity is on but no user is known (labels, Domino token): not sent");
+  }
   const BaseChoice base = ChooseBaseCredentials(settings_, files_);
-  if (base.base == BaseCredentials::kPodIdentity) {
-    result.rendered = RenderPodIdentityChain(
-        answer.pairs,
-        {settings_.region, PodIdentitySessionName(run_id_.empty() ? settings_.run_id : run_id_)});
+  if (base.base == BaseCredentials::kPodIdentity &&
+      settings_.profile_style == ProfileStyle::kChain) {
+    result.rendered =
+        RenderPodIdentityChain(answer.pairs, {settings_.region, result.audit.session_name});
     log_.Info("EKS Pod Identity: each profile chains from the pod's role; src_ profiles left out",
               {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
   } else {
-    result.rendered =
-        RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
+    result.rendered = RenderConfig(answer.pairs, MakeRenderOptions(result.audit));
   }
+  result.pairs = answer.pairs;
   result.config_hash = Sha256Hex(result.rendered);
   if (!publish) return result;
 

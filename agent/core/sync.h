@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "core/answer.h"
 #include "core/log.h"
 #include "core/outcome.h"
+#include "core/render.h"
+#include "core/session_name.h"
 #include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
@@ -26,6 +29,8 @@ struct SyncResult {
   std::string rendered;               // the rendered bytes
   // The mapping HTTP exchange's seconds, when it got an answer.
   std::optional<double> mapping_seconds;
+  std::vector<ProfilePair> pairs;  // the pairs written, in order
+  AuditTrail audit;                // who the STS calls name (session_name.h)
 };
 
 // Upper bound on a mapping answer (and a mapping file).
@@ -62,6 +67,10 @@ class Syncer {
 
  private:
   bool FetchAnswer(double time_budget, std::string* body, SyncResult* result);
+  // The user, run and project for the audit trail, best effort (never fails).
+  void NoteAudit(const Requester& requester);
+  void NoteAuditWithoutRequester();
+  RenderOptions MakeRenderOptions(const AuditTrail& audit) const;
 
   const Settings& settings_;
   Files& files_;
@@ -69,7 +78,9 @@ class Syncer {
   Logger& log_;
   std::function<double()> wall_clock_;
   std::function<bool()> cancelled_;
-  std::string run_id_;  // of the last mapping call, for role_session_name
+  std::string user_;
+  std::string run_id_;
+  std::string project_;
 };
 
 }  // namespace irsa

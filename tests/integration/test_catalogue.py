@@ -267,7 +267,11 @@ class CatalogueTest(AgentTestCase):
         names = set(case.effect.names)
         self.assertEqual(set(profiles), names | {"src_" + n for n in names})
         for name in names:
-            target, source = profiles[name], profiles["src_" + name]
+            target, source = dict(profiles[name]), dict(profiles["src_" + name])
+            # Both hops name the session (who did it, in CloudTrail), the same way.
+            session = target.pop("role_session_name", None)
+            self.assertRegex(session or "", r"^[\w+=,.@-]{2,64}$")
+            self.assertEqual(source.pop("role_session_name", None), session)
             self.assertEqual(target, {"source_profile": "src_" + name,
                                       "role_arn": catalogue.arn(TARGET_ACCOUNT, name)})
             self.assertEqual(source, {"web_identity_token_file": scene.sa_token,

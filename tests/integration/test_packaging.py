@@ -211,7 +211,9 @@ class HardenedContainerChecks:
         self.assertEqual(spec["name"], SIDECAR)
         # `command` overrides the image's ENTRYPOINT, so `args` is the whole command line.
         self.assertEqual(spec["command"], [binary])
-        self.assertEqual(spec["args"], ["run", "--install-to", BIN_FOLDER])
+        # Process style, so every SDK gets credentials through the installed copy.
+        self.assertEqual(spec["args"],
+                         ["run", "--install-to", BIN_FOLDER, "--profile-style", "process"])
         sc = spec["securityContext"]
         self.assertIs(sc["readOnlyRootFilesystem"], True)
         self.assertIs(sc["allowPrivilegeEscalation"], False)

@@ -96,6 +96,28 @@ TEST_SUITE("invocation") {
     CHECK_FALSE(doctor.inv.print);
   }
 
+  TEST_CASE("credentials: the profile and its standalone recipe") {
+    const Parsed p =
+        Parse({"credentials", "src_a", "--role-arn", "arn:r", "--source-role-arn=arn:s",
+               "--session-name", "u@r", "--set-source-identity", "u", "--tag", "k=v=w", "--tag",
+               "k2=", "--socket", "/s.sock"},
+              {{"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5000"}});
+    REQUIRE(p.ok);
+    CHECK(p.inv.command == Command::kCredentials);
+    CHECK(p.inv.profile == "src_a");
+    CHECK(p.inv.role_arn == "arn:r");
+    CHECK(p.inv.source_role_arn == "arn:s");
+    CHECK(p.inv.session_name == "u@r");
+    CHECK(p.inv.set_source_identity == "u");
+    CHECK(p.inv.tags == std::vector<std::pair<std::string, std::string>>{{"k", "v=w"}, {"k2", ""}});
+    CHECK(p.inv.settings.socket == "/s.sock");
+    CHECK(p.inv.settings.sts_endpoint == "http://127.0.0.1:5000");
+    // No mapping source needed; process style takes source-identity.
+    CHECK(Parse({"once", "--mapping-file", "/m", "--profile-style", "process", "--source-identity",
+                 "true", "--session-tags", "yes"})
+              .inv.settings.profile_style == ProfileStyle::kProcess);
+  }
+
   TEST_CASE("rejected command lines") {
     const Environment env = {{"DOMINO_IRSA_ENDPOINT", kEndpoint}};
     struct Case {
@@ -131,6 +153,21 @@ TEST_SUITE("invocation") {
         {{"--config="}, "--config needs a value"},
         {{"--config=/a", "--config", "/b"}, "--config given twice"},
         {{"--config=/a\n"}, "--config: contains a control character"},
+        {{"credentials"}, "credentials needs a profile: irsa-agent credentials PROFILE"},
+        {{"credentials", "a", "b"}, "unexpected argument 'b'"},
+        {{"once", "--role-arn", "x"}, "--role-arn is only for credentials"},
+        {{"credentials", "a", "--role-arn", "x", "--role-arn", "y"}, "--role-arn given twice"},
+        {{"credentials", "a", "--role-arn="}, "--role-arn needs a value"},
+        {{"credentials", "a", "--tag", "novalue"}, "--tag: 'novalue' is not KEY=VALUE"},
+        {{"credentials", "a", "--tag", "=v"}, "--tag: '=v' is not KEY=VALUE"},
+        {{"credentials", "a", "--session-name"}, "--session-name needs a value"},
+        {{"once", "--profile-style", "both"}, "--profile-style: 'both' is not chain or process"},
+        {{"once", "--source-identity", "true"},
+         "source-identity needs profile-style process (a config file cannot carry it; the SDKs "
+         "call STS themselves in chain style)"},
+        {{"run", "--session-tags", "true"},
+         "session-tags needs profile-style process (a config file cannot carry it; the SDKs "
+         "call STS themselves in chain style)"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.want);
@@ -271,6 +308,13 @@ TEST_SUITE("invocation") {
     CHECK(ErrorOf(Parse({"status"}, {{"LOG_LEVEL", "trace"}})) ==
           "LOG_LEVEL: 'trace' is not debug, info, warning or error");
     CHECK(Parse({"status", "--log-level", "info"}, {{"LOG_LEVEL", "trace"}}).ok);
+    // credentials runs in the user's environment and reads only what it uses.
+    const Parsed credentials =
+        Parse({"credentials", "x"}, {{"LOG_LEVEL", "trace"}, {"AWS_REGION", "eu-west-1"}});
+    CHECK(credentials.ok);
+    CHECK(credentials.inv.settings.region == "eu-west-1");
+    CHECK(ErrorOf(Parse({"credentials", "x"}, {{"AWS_REGION", "Mars"}})) ==
+          "AWS_REGION: 'Mars' is not a region like us-east-1");
     CHECK(Parse({"status"}, {{"LOG_LEVEL", "trace"}, {"IRSA_AGENT_LOG_LEVEL", "error"}}).ok);
     // Our own sources are always checked, even when overridden.
     CHECK(ErrorOf(Parse({"status", "--timeout", "5"}, {{"IRSA_AGENT_TIMEOUT", "abc"}})) ==

@@ -186,7 +186,7 @@ TEST_SUITE("labels") {
     };
     for (const Case& c : cases) {
       CAPTURE(c.name);
-      PodIdentity id{"stale", "stale"};
+      PodIdentity id{"stale", "stale", "", ""};
       std::string err;
       REQUIRE(PodIdentityFromLabels(c.labels, &id, &err));
       CHECK(id.run_id == c.run_id);
@@ -222,7 +222,7 @@ TEST_SUITE("labels") {
     };
     for (const Case& c : cases) {
       CAPTURE(c.err);
-      PodIdentity id{"stale", "stale"};
+      PodIdentity id{"stale", "stale", "", ""};
       std::string err;
       CHECK_FALSE(PodIdentityFromLabels(c.labels, &id, &err));
       CHECK(err == c.err);

@@ -111,7 +111,7 @@ TEST_SUITE("render_pod_identity") {
   TEST_CASE("Syncer: the base credentials pick the rendering") {
     Settings settings;
     settings.mapping_file = "/etc/irsa/mapping.conf";
-    settings.run_id = "run-42";
+    settings.run_id = "irsa-agent-run-42";  // no user: the session name is the run id
     settings.region = "us-west-2";
     settings.pod_identity_uri = "http://169.254.170.23/v1/credentials";
     settings.pod_identity_token_file = "/var/run/secrets/pods.eks.amazonaws.com/token";
@@ -160,14 +160,6 @@ TEST_SUITE("render_pod_identity") {
     CHECK(table.find("(EKS Pod Identity)") != std::string::npos);
     const std::string json = RenderProfilesJson(listing, "/var/run/.aws/config");
     CHECK(json.find("\"proxy_role_arn\": \"\"") != std::string::npos);
-  }
-
-  TEST_CASE("PodIdentitySessionName") {
-    CHECK(PodIdentitySessionName("") == "irsa-agent");
-    CHECK(PodIdentitySessionName("6571b2c0e1f0a2") == "irsa-agent-6571b2c0e1f0a2");
-    CHECK(PodIdentitySessionName("a b/c") == "irsa-agent-abc");
-    CHECK(PodIdentitySessionName("///") == "irsa-agent");
-    CHECK(PodIdentitySessionName(std::string(100, 'r')).size() == 64);
   }
 }
 

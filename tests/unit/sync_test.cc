@@ -20,6 +20,21 @@ constexpr char kLabels[] =
     "dominodatalab.com/execution-id=\"6527182438a6346046006654\"\n"
     "dominodatalab.com/workload-type=\"Workspace\"";
 
+// The reference file as chain style writes it for the run in kLabels (no user
+// is known: the session name is the run id alone).
+std::string WithSessionName(const std::string& rendered,
+                            const std::string& name = "6527182438a6346046006654") {
+  std::string out;
+  for (size_t pos = 0; pos < rendered.size();) {
+    const size_t end = rendered.find('\n', pos);
+    const std::string line = rendered.substr(pos, end - pos + 1);
+    if (line.starts_with("region = ")) out += "role_session_name = " + name + "\n";
+    out += line;
+    pos = end + 1;
+  }
+  return out;
+}
+
 struct SyncFixture {
   Settings settings;
   FakeFiles files;
@@ -48,7 +63,8 @@ TEST_SUITE("sync") {
     CHECK(r.profiles ==
           std::vector<std::string>{"acme-update-bucket-role", "acme-list-bucket-role"});
     CHECK(r.dropped.empty());
-    CHECK(files.content[settings.aws_config_file] == ReadTestdata("reference-rendered.conf"));
+    CHECK(files.content[settings.aws_config_file] ==
+          WithSessionName(ReadTestdata("reference-rendered.conf")));
     CHECK(files.modes[settings.aws_config_file] == 0644);
     CHECK(r.config_hash == Sha256Hex(r.rendered));
 
@@ -240,8 +256,62 @@ TEST_SUITE("sync") {
     http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
     const SyncResult r = syncer.Sync(false);
     CHECK(r.failure == Failure::kNone);
-    CHECK(r.rendered == ReadTestdata("reference-rendered.conf"));
+    CHECK(r.rendered == WithSessionName(ReadTestdata("reference-rendered.conf")));
     CHECK(files.publishes == 0);
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "the user comes from the label, else the token's claim") {
+    http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
+    files.content[settings.pod_info_path] =
+        std::string(kLabels) + "\ndominodatalab.com/starting-user-username=\"alice\"";
+    SyncResult r = syncer.Sync(false);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.audit.session_name == "alice@6527182438a6346046006654");
+
+    files.content[settings.pod_info_path] = kLabels;
+    const std::string token =
+        "eyJhbGciOiJIUzI1NiJ9.eyJwcmVmZXJyZWRfdXNlcm5hbWUiOiJib2Iuam9uZXMifQ.c2ln";
+    files.content[settings.domino_token_file] = token;
+    r = syncer.Sync(false);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.audit.session_name == "bob.jones@6527182438a6346046006654");
+    CHECK(r.audit.source_identity.empty());
+    CHECK(r.audit.tags.empty());
+    CHECK(r.rendered == WithSessionName(ReadTestdata("reference-rendered.conf"),
+                                        "bob.jones@6527182438a6346046006654"));
+  }
+
+  TEST_CASE_FIXTURE(SyncFixture, "process style: credential_process, source identity, tags") {
+    http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
+    files.content[settings.pod_info_path] = std::string(kLabels) +
+                                            "\ndominodatalab.com/project-name=\"churn\""
+                                            "\ndominodatalab.com/starting-user-username=\"alice\"";
+    settings.profile_style = ProfileStyle::kProcess;
+    settings.source_identity = true;
+    settings.session_tags = true;
+    settings.credentials_binary = "/opt/irsa-agent/bin/irsa-agent";
+    const SyncResult r = syncer.Sync(true);
+    REQUIRE(r.failure == Failure::kNone);
+    CHECK(r.audit.source_identity == "alice");
+    CHECK(r.audit.tags == std::vector<std::pair<std::string, std::string>>{
+                              {"domino-user", "alice"},
+                              {"domino-run-id", "6527182438a6346046006654"},
+                              {"domino-project", "churn"}});
+    REQUIRE(r.pairs.size() == 2);
+    const std::string& written = files.content[settings.aws_config_file];
+    CHECK(written.find("[profile acme-update-bucket-role]\n"
+                       "credential_process = /opt/irsa-agent/bin/irsa-agent credentials "
+                       "acme-update-bucket-role --socket /var/run/.aws/irsa-agent.sock "
+                       "--role-arn arn:aws:iam::524112250363:role/acme-update-bucket-role "
+                       "--source-role-arn arn:aws:iam::946429944765:role/acme-update-bucket-role "
+                       "--session-name alice@6527182438a6346046006654 --region us-west-2 "
+                       "--web-identity-token-file "
+                       "/var/run/secrets/eks.amazonaws.com/serviceaccount/token "
+                       "--set-source-identity alice --tag domino-user=alice "
+                       "--tag domino-run-id=6527182438a6346046006654 --tag domino-project=churn\n"
+                       "region = us-west-2\n\n") != std::string::npos);
+    CHECK(written.find("source_profile") == std::string::npos);
+    CHECK(written.find("web_identity_token_file =") == std::string::npos);
   }
 
   TEST_CASE_FIXTURE(SyncFixture, "mapping file replaces the service") {

@@ -1,0 +1,29 @@
+// RecipesFor: what a sync wrote, as the broker's recipes.
+#include "aws/credential_source.h"
+
+namespace irsa {
+
+std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
+                                         const AuditTrail& audit) {
+  std::vector<CredentialRecipe> recipes;
+  recipes.reserve(2 * pairs.size());
+  for (const ProfilePair& pair : pairs) {
+    CredentialRecipe target;
+    target.profile = pair.name;
+    target.role_arn = pair.target_role.ToString();
+    target.source_role_arn = pair.proxy_role.ToString();
+    target.session_name = audit.session_name;
+    target.source_identity = audit.source_identity;
+    target.tags = audit.tags;
+    recipes.push_back(std::move(target));
+
+    CredentialRecipe proxy;
+    proxy.profile = std::string(kSourcePrefix) + pair.name;
+    proxy.role_arn = pair.proxy_role.ToString();
+    proxy.session_name = audit.session_name;
+    recipes.push_back(std::move(proxy));
+  }
+  return recipes;
+}
+
+}  // namespace irsa

@@ -1,0 +1,52 @@
+// StsChain: the CredentialSource that runs the role chain against AWS STS.
+// First hop AssumeRoleWithWebIdentity with the web identity token, read fresh
+// from its file on every Fetch (the kubelet rotates it); for a target profile
+// a second hop AssumeRole, signed with SigV4 by the first hop's credentials.
+// Both hops ask for one hour, the most a chained session may last.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "aws/credential_source.h"
+#include "irsa_agent/files.h"
+#include "irsa_agent/http.h"
+
+namespace irsa {
+
+struct StsChainOptions {
+  std::string web_identity_token_file;  // as read (root-path applied)
+  std::string region;                   // empty: the partition's global endpoint
+  std::string sts_endpoint;             // the sts-endpoint setting; empty: regional
+  std::string ca_file;                  // extra trust for an HTTPS sts-endpoint (read path)
+  double timeout = 10;                  // limit for each STS exchange
+};
+
+// Maps one STS answer (or its absence) to a failure kind: Throttling (or HTTP
+// 429) is transient and throttled; IDPCommunicationError, 5xx and no answer
+// at all (connection, TLS, time-out) are transient; every other STS error
+// (AccessDenied, InvalidIdentityToken, ExpiredTokenException,
+// RegionDisabledException, ...) and other 4xx are refusals (kPermanent).
+// Public for tests.
+Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttled);
+
+class StsChain : public CredentialSource {
+ public:
+  // Borrows `http` and `files`; `wall_clock` gives unix seconds (SigV4 dates,
+  // Retry-After dates).
+  StsChain(HttpClient& http, Files& files, std::function<double()> wall_clock,
+           StsChainOptions options);
+
+  // Thread-compatible. Never logs; every message is one line without secrets.
+  CredentialFetch Fetch(const CredentialRecipe& recipe) override;
+
+ private:
+  bool ReadToken(std::string* token, CredentialFetch* out);
+
+  HttpClient& http_;
+  Files& files_;
+  std::function<double()> wall_clock_;
+  StsChainOptions options_;
+};
+
+}  // namespace irsa

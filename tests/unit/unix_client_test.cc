@@ -1,0 +1,157 @@
+// Tests for os/unix_client.h against real Unix sockets in a temp folder.
+#include "os/unix_client.h"
+
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+namespace irsa {
+namespace {
+
+// A listening Unix socket at a fresh path; Serve() answers one connection.
+class Listening {
+ public:
+  Listening() {
+    char dir[] = "/tmp/irsa-unix-XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    dir_ = dir;
+    path_ = dir_ + "/a.sock";
+    fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.data(), path_.size());
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(listen(fd_, 4) == 0);
+  }
+  ~Listening() {
+    if (server_.joinable()) server_.join();
+    close(fd_);
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+  // Accepts one connection, reads the request head and writes `answer`.
+  void Serve(std::string answer) {
+    server_ = std::thread([this, answer] {
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string head;
+      char buf[512];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        head.append(buf, static_cast<size_t>(n));
+      }
+      request_ = head;
+      (void)!write(c, answer.data(), answer.size());
+      close(c);
+    });
+  }
+  std::string request() {
+    if (server_.joinable()) server_.join();
+    return request_;
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+  int fd_ = -1;
+  std::thread server_;
+  std::string request_;
+};
+
+TEST_SUITE("unix_client") {
+  TEST_CASE("an answer with Content-Length") {
+    Listening server;
+    server.Serve(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+        "{\"a\": true}");
+    UnixAnswer answer;
+    UnixFailure failure = UnixFailure::kProtocol;
+    std::string err;
+    REQUIRE(NewUnixHttpClient()->Get(server.path(), "/credentials/x", 2, 65536, &answer, &failure,
+                                     &err));
+    CHECK(failure == UnixFailure::kNone);
+    CHECK(answer.status == 200);
+    CHECK(answer.body == "{\"a\": true}");
+    CHECK(server.request().starts_with("GET /credentials/x HTTP/1.1\r\n"));
+  }
+
+  TEST_CASE("an answer read to the end, and a 404") {
+    Listening server;
+    server.Serve("HTTP/1.0 404 Not Found\r\n\r\n{\"error\": \"no\"}");
+    UnixAnswer answer;
+    UnixFailure failure = UnixFailure::kNone;
+    std::string err;
+    REQUIRE(NewUnixHttpClient()->Get(server.path(), "/x", 2, 65536, &answer, &failure, &err));
+    CHECK(answer.status == 404);
+    CHECK(answer.body == "{\"error\": \"no\"}");
+  }
+
+  TEST_CASE("no agent: no socket file, nobody listening") {
+    UnixAnswer answer;
+    UnixFailure failure = UnixFailure::kNone;
+    std::string err;
+    CHECK_FALSE(NewUnixHttpClient()->Get("/nonexistent/irsa.sock", "/x", 2, 65536, &answer,
+                                         &failure, &err));
+    CHECK(failure == UnixFailure::kNoAgent);
+    CHECK(err == "agent socket /nonexistent/irsa.sock: No such file or directory");
+    CHECK_FALSE(
+        NewUnixHttpClient()->Get(std::string(200, 'x'), "/x", 2, 65536, &answer, &failure, &err));
+    CHECK(failure == UnixFailure::kNoAgent);
+  }
+
+  TEST_CASE("a silent agent costs at most the time-out") {
+    Listening server;  // listens, never accepts: the connection waits in the backlog
+    UnixAnswer answer;
+    UnixFailure failure = UnixFailure::kNone;
+    std::string err;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(NewUnixHttpClient()->Get(server.path(), "/x", 0.3, 65536, &answer, &failure, &err));
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(failure == UnixFailure::kTimeout);
+    CHECK(took >= 0.25);
+    CHECK(took < 2);
+  }
+
+  TEST_CASE("too large, malformed and short answers") {
+    struct Case {
+      std::string answer;
+      UnixFailure failure;
+      std::string err_end;
+    };
+    const Case cases[] = {
+        {"HTTP/1.1 200 OK\r\n\r\n" + std::string(5000, 'x'), UnixFailure::kTooLarge,
+         "answer larger than 1024 bytes"},
+        {"SSH-2.0-OpenSSH\r\n\r\n", UnixFailure::kProtocol, "not an HTTP/1.x answer"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", UnixFailure::kProtocol,
+         "answer shorter than its Content-Length"},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", UnixFailure::kProtocol,
+         "chunked answers are not read"},
+        {"", UnixFailure::kProtocol, "answer ended inside the headers"},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.err_end);
+      Listening server;
+      server.Serve(c.answer);
+      UnixAnswer answer;
+      UnixFailure failure = UnixFailure::kNone;
+      std::string err;
+      CHECK_FALSE(NewUnixHttpClient()->Get(server.path(), "/x", 2, 1024, &answer, &failure, &err));
+      CHECK(failure == c.failure);
+      CHECK(err.ends_with(c.err_end));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace irsa
