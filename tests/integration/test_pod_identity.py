@@ -83,8 +83,11 @@ class PodIdentityTest(MotoTestCase):
     def setUp(self):
         super().setUp()
         self.run_id = os.urandom(12).hex()
-        self.labels_file = write_labels(AtomicDir(self.path("podinfo")),
-                                        domino_labels(self.run_id))
+        labels = domino_labels(self.run_id)
+        self.labels_file = write_labels(AtomicDir(self.path("podinfo")), labels)
+        # Who did it, in CloudTrail: the starting user's label and the run id.
+        self.session_name = (labels["dominodatalab.com/starting-user-username"] + "@" +
+                             self.run_id)
         domino_token = make_jwt(iss="https://domino.example/auth", sub=os.urandom(8).hex(),
                                 aud="domino-play")
         self.domino_token_file = self.write_domino_token(domino_token, "home", ".api", "token")
@@ -192,7 +195,7 @@ class PodIdentityTest(MotoTestCase):
         for name in ROLES:
             self.assertEqual(sections[name], {
                 "role_arn": target_arn(name), "credential_source": "EcsContainer",
-                "role_session_name": "irsa-agent-" + self.run_id, "region": REGION})
+                "role_session_name": self.session_name, "region": REGION})
         with open(self.config) as f:
             text = f.read()
         self.assertNotIn("src_", text)
@@ -214,7 +217,7 @@ class PodIdentityTest(MotoTestCase):
         for name in ROLES:
             with self.subTest(name):
                 self.assert_assumed(self.caller_arn(name), ASSET_ACCOUNT, name,
-                                    "irsa-agent-" + self.run_id)
+                                    self.session_name)
         calls = self.moto.sts_calls()
         issued = self.moto.issuers()
         for name in ROLES:
@@ -224,7 +227,7 @@ class PodIdentityTest(MotoTestCase):
             self.assertEqual(issued.get(assume[-1]["access_key"]), (EKS_ACCOUNT, POD_ROLE_ARN),
                              "the AssumeRole hop must be signed with the Pod Identity credentials")
             self.assertIn(assume[-1]["access_key"], self.pod_identity.issued)
-            self.assertEqual(assume[-1]["params"]["RoleSessionName"], "irsa-agent-" + self.run_id)
+            self.assertEqual(assume[-1]["params"]["RoleSessionName"], self.session_name)
         for request in self.pod_identity.requests():
             self.assertEqual(request.authorization, self.token)
             self.assertEqual(request.status, 200)
