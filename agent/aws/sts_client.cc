@@ -34,14 +34,12 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   request->ca_file = ca_file_;
   request->max_response_bytes = kMaxStsAnswerBytes;
   HttpResponse response;
-  HttpFailure failure = HttpFailure::kNone;
-  std::string http_err;
-  const bool answered = http_.Send(*request, &response, &failure, &http_err);
+  const Status<HttpFailure> sent = http_.Send(*request, &response);
   WipeString(&request->body);
   for (auto& [name, value] : request->headers) WipeString(&value);
-  if (!answered) {
+  if (!sent.ok()) {
     WipeString(&response.body);
-    *err = "STS " + endpoint_.host + ": " + http_err;
+    *err = "STS " + endpoint_.host + ": " + sent.message();
     return false;
   }
   std::string parse_err;

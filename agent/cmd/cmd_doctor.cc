@@ -25,11 +25,7 @@ namespace irsa {
 namespace {
 
 FileRead ReadFile(Files& files, const std::string& path, size_t max_bytes) {
-  FileRead read;
-  read.path = path;
-  read.status = files.Read(path, max_bytes, &read.content, &read.error);
-  if (read.status != ReadStatus::kOk) WipeString(&read.content);
-  return read;
+  return ReadInput(files, path, max_bytes);
 }
 
 // The mapping call, built as Syncer builds it (sync.cc), but made once and
@@ -42,19 +38,16 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log)
     return probe;
   }
   Requester requester;
-  Failure failure = Failure::kNone;
-  if (!ResolveRequester(settings, *shells.files, *shells.http, log, &requester, &failure,
-                        &probe.requester_error)) {
-    return probe;
-  }
+  probe.requester = ResolveRequester(settings, *shells.files, *shells.http, log, &requester);
+  if (!probe.requester.ok()) return probe;
   probe.run_id = requester.pod.run_id;
   probe.credential_source = requester.credential.source;
   HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
   WipeString(&requester.credential.secret);
   HttpResponse response;
-  probe.answered = shells.http->Send(request, &response, &probe.failure, &probe.error);
+  probe.sent = shells.http->Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
-  if (probe.answered) {
+  if (probe.sent.ok()) {
     probe.status = response.status;
     probe.seconds = response.seconds;
     probe.body = std::move(response.body);
@@ -64,8 +57,8 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log)
 
 // The role names the mapping answered, when it answered a readable config.
 bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
-  const bool have_body = probe.from_file ? probe.file.status == ReadStatus::kOk
-                                         : probe.answered && probe.status == 200;
+  const bool have_body =
+      probe.from_file ? probe.file.status.ok() : probe.sent.ok() && probe.status == 200;
   MappingAnswer answer;
   std::string err;
   if (!have_body ||
@@ -98,7 +91,7 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
   const std::string_view jwt = TrimWhitespace(token.content);
   JwtClaims claims;
   std::string err;
-  const bool have_claims = token.status == ReadStatus::kOk && DecodeJwtClaims(jwt, &claims, &err);
+  const bool have_claims = token.status.ok() && DecodeJwtClaims(jwt, &claims, &err);
   const std::string session = DoctorSessionName(session_id);
   std::string unreachable;  // the URL of an STS endpoint that gave no usable answer
   if (pairs.empty()) {
@@ -182,13 +175,13 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   config.config = ReadFile(files, settings.aws_config_file, kMaxAnswerBytes);
   ProfileListing listing;
   std::string err;
-  const bool have_config = config.config.status == ReadStatus::kOk &&
-                           ListProfiles(config.config.content, &listing, &err);
+  const bool have_config =
+      config.config.status.ok() && ListProfiles(config.config.content, &listing, &err);
   for (const ProfilePair& pair : listing.pairs) {
     if (config.token_paths.count(pair.token_file) != 0) continue;
     FileRead probe = ReadFile(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
     WipeString(&probe.content);
-    config.token_paths[pair.token_file] = probe.status;
+    config.token_paths[pair.token_file] = probe.status.kind();
   }
   for (Check& c : CheckConfig(settings, config)) checks.push_back(std::move(c));
   for (Check& c : CheckEnvironment(settings, env, listing.available, have_config)) {

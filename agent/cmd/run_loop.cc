@@ -152,14 +152,12 @@ class RunLoop {
     bool changed = false;
     for (const std::string& path : inputs_) {
       std::string content;
-      std::string err;
-      const ReadStatus status = shells_.files.Read(path, kMaxAnswerBytes, &content, &err);
+      const ReadStatus read = shells_.files.Read(path, kMaxAnswerBytes, &content);
       const std::string hash =
-          status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
+          read.ok() ? Sha256Hex(content) : "status:" + std::to_string(int(read.kind()));
       if (path == inputs_.front()) {
-        if (status == ReadStatus::kOk) log_.AddSecret(std::string(TrimWhitespace(content)));
-        ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
-                                               : std::nullopt);
+        if (read.ok()) log_.AddSecret(std::string(TrimWhitespace(content)));
+        ObserveToken(read.ok() ? std::optional<std::string_view>(content) : std::nullopt);
       }
       auto [it, inserted] = hashes_.try_emplace(path, hash);
       if (!inserted && it->second != hash) {
@@ -185,9 +183,9 @@ class RunLoop {
     const double started = shells_.clock.Monotonic();
     const SyncResult result = syncer_.Sync(true);
     const double now = shells_.clock.Monotonic();
-    agent_.SyncFinished(now, result.failure, result.retry_after);
+    agent_.SyncFinished(now, result.status.kind(), result.retry_after);
     state_.last_attempt_at = shells_.clock.Wall();
-    if (result.failure == Failure::kNone) {
+    if (result.status.ok()) {
       state_.last_success_at = state_.last_attempt_at;
       state_.last_error.clear();
       state_.last_error_kind.clear();
@@ -205,17 +203,17 @@ class RunLoop {
       ready_sent_ = true;
       reloading_ = false;
     } else {
-      state_.last_error = log_.Redact(result.message);
-      state_.last_error_kind = std::string(FailureName(result.failure));
+      state_.last_error = log_.Redact(result.status.message());
+      state_.last_error_kind = std::string(FailureName(result.status.kind()));
       state_.last_error_at = state_.last_attempt_at;
       log_.Warn("sync failed",
-                {{"error", result.message},
+                {{"error", result.status.message()},
                  {"kind", state_.last_error_kind},
                  {"consecutive_failures", std::to_string(agent_.consecutive_failures())}});
     }
     state_.consecutive_failures = agent_.consecutive_failures();
     WriteState();
-    if (result.failure != Failure::kNone) {
+    if (!result.status.ok()) {
       // A failed reload still ends the reload (the last good config stays).
       std::string status = "STATUS=sync failed: " + state_.last_error;
       if (reloading_) status = "READY=1\n" + status;
@@ -256,15 +254,15 @@ class RunLoop {
   void AnswerRefreshWaiters(const SyncResult& result) {
     if (refresh_waiters_.empty()) return;
     nlohmann::json body;
-    if (result.failure == Failure::kNone) {
+    if (result.status.ok()) {
       body = {{"status", "ok"}, {"changed", result.changed}, {"profiles", result.profiles}};
     } else {
       body = {{"status", "error"},
-              {"kind", FailureName(result.failure)},
-              {"error", log_.Redact(result.message)}};
+              {"kind", FailureName(result.status.kind())},
+              {"error", log_.Redact(result.status.message())}};
     }
     const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const int status = result.failure == Failure::kNone ? 200 : 503;
+    const int status = result.status.ok() ? 200 : 503;
     for (int waiter : refresh_waiters_) shells_.listener->Respond(waiter, status, text);
     refresh_waiters_.clear();
   }

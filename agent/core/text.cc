@@ -1,6 +1,7 @@
 // Small text helpers shared by the parsers.
 #include "core/text.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -83,6 +84,12 @@ bool HasControlChar(std::string_view s) {
     if (b < 0x20 || b == 0x7F) return true;
   }
   return false;
+}
+
+bool IsHeaderSafeToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
 }
 
 bool AppendUtf8(char32_t cp, std::string* out) {

@@ -21,6 +21,10 @@ bool IsValidUtf8(std::string_view s);
 // True when `s` holds a byte below 0x20 or 0x7f (NUL, CR, LF, TAB included).
 bool HasControlChar(std::string_view s);
 
+// True when `s` can be sent as a credential in an HTTP header value: not
+// empty, printable ASCII (0x21-0x7e), no space. Tokens and API keys are.
+bool IsHeaderSafeToken(std::string_view s);
+
 // Appends `cp` to `out` as UTF-8. Returns false for surrogates and values
 // above U+10FFFF, leaving `out` unchanged.
 bool AppendUtf8(char32_t cp, std::string* out);

@@ -166,8 +166,8 @@ Check CheckRunId(const Settings& settings, const FileRead& labels) {
   const std::string fix =
       "mount the downward API's metadata.labels at pod-info-path (a volume, not a subPath), or "
       "set run-id (DOMINO_RUN_ID) for a manual re-run";
-  switch (labels.status) {
-    case ReadStatus::kOk: {
+  switch (labels.status.kind()) {
+    case ReadFailure::kNone: {
       Labels parsed;
       PodIdentity pod;
       std::string err;
@@ -190,7 +190,7 @@ Check CheckRunId(const Settings& settings, const FileRead& labels) {
       }
       return check;
     }
-    case ReadStatus::kMissing:
+    case ReadFailure::kMissing:
       if (settings.run_id.empty()) {
         return Make(
             name, CheckStatus::kFail,
@@ -200,11 +200,9 @@ Check CheckRunId(const Settings& settings, const FileRead& labels) {
       return Make(name, CheckStatus::kPass,
                   "run id " + settings.run_id + " from the run-id setting (no labels file " +
                       labels.path + ")");
-    case ReadStatus::kTooLarge:
-      return Make(name, CheckStatus::kFail, "the labels file " + labels.path + " is too large",
-                  fix);
-    case ReadStatus::kError:
-      return Make(name, CheckStatus::kFail, labels.error, fix);
+    case ReadFailure::kTooLarge:
+    case ReadFailure::kError:
+      return Make(name, CheckStatus::kFail, "labels file " + labels.status.message(), fix);
   }
   return Make(name, CheckStatus::kFail, "unreadable labels file " + labels.path, fix);
 }
@@ -217,8 +215,8 @@ Check CheckDominoCredential(const Settings& settings, const FileRead& token, int
   const std::string fix =
       "set domino-token-file (DOMINO_TOKEN_FILE) to the user's Domino token, or api-proxy "
       "(DOMINO_API_PROXY), or api-key (DOMINO_USER_API_KEY)";
-  switch (token.status) {
-    case ReadStatus::kOk: {
+  switch (token.status.kind()) {
+    case ReadFailure::kNone: {
       const std::string_view trimmed = TrimWhitespace(token.content);
       if (!IsHeaderSafe(trimmed)) {
         return Make(name, CheckStatus::kFail,
@@ -245,7 +243,7 @@ Check CheckDominoCredential(const Settings& settings, const FileRead& token, int
       }
       return check;
     }
-    case ReadStatus::kMissing:
+    case ReadFailure::kMissing:
       if (!settings.api_proxy.empty()) {
         return Make(name, CheckStatus::kPass,
                     "fetched from the API proxy: GET " + settings.api_proxy +
@@ -260,11 +258,9 @@ Check CheckDominoCredential(const Settings& settings, const FileRead& token, int
                   "no Domino credential: the token file " + token.path +
                       " does not exist and neither api-proxy nor api-key is set",
                   fix);
-    case ReadStatus::kTooLarge:
-      return Make(name, CheckStatus::kFail, "the Domino token file " + token.path + " is too large",
-                  fix);
-    case ReadStatus::kError:
-      return Make(name, CheckStatus::kFail, token.error, fix);
+    case ReadFailure::kTooLarge:
+    case ReadFailure::kError:
+      return Make(name, CheckStatus::kFail, "Domino token file " + token.status.message(), fix);
   }
   return Make(name, CheckStatus::kFail, "unreadable Domino token file " + token.path, fix);
 }

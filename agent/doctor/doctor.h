@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/answer.h"
+#include "core/identity.h"
 #include "core/jwt.h"
 #include "core/settings.h"
 #include "irsa_agent/files.h"
@@ -53,23 +54,16 @@ std::string FormatDuration(int64_t seconds);
 
 // One file as the shell read it (Files::Read). `content` may hold a secret:
 // the checks only measure and decode it, never copy it into a Check.
-struct FileRead {
-  std::string path;
-  ReadStatus status = ReadStatus::kMissing;
-  std::string content;  // kOk
-  std::string error;    // kError: one line naming the path
-};
+using FileRead = InputRead;
 
 // The mapping call (or the mapping file) as the shell made it.
 struct MappingProbe {
   bool from_file = false;         // mapping-file is set: `file` was read instead
   FileRead file;                  // from_file: the mapping file (its content is not secret)
-  std::string requester_error;    // not empty: the call was not made (no run id or credential)
+  StepStatus requester;           // not ok: the call was not made (no run id or credential)
   std::string run_id;             // who asked
   std::string credential_source;  // "token file /x", "api proxy ...", "api-key setting"
-  bool answered = false;          // an HTTP status came back
-  HttpFailure failure = HttpFailure::kNone;
-  std::string error;  // !answered: the HttpClient's one-line error
+  Status<HttpFailure> sent;       // ok: an HTTP status came back
   long status = 0;
   double seconds = 0;
   std::string body;  // the answer (an AWS config, or an error page)
@@ -107,7 +101,7 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
 // (path as written in the file -> what Files::Read gave for it).
 struct ConfigFacts {
   FileRead config;
-  std::map<std::string, ReadStatus> token_paths;
+  std::map<std::string, ReadFailure> token_paths;
   // The pairs the mapping answered, when it did, to see if the file is current.
   bool have_mapping = false;
   std::vector<std::string> mapped_names;

@@ -310,10 +310,8 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
 
 class CurlHttpClient : public HttpClient {
  public:
-  bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
-            std::string* err) override {
+  Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
     *response = HttpResponse{};
-    *failure = HttpFailure::kNone;
     Target target;
     std::string why;
     const bool ok = Prepare(request, &target, &why);
@@ -322,9 +320,7 @@ class CurlHttpClient : public HttpClient {
         (known_method ? request.method : "HTTP") + " " + target.display + ": ";
     auto fail = [&](HttpFailure kind, const std::string& message) {
       response->body.clear();
-      *failure = kind;
-      *err = prefix + message;
-      return false;
+      return Status<HttpFailure>(kind, prefix + message);
     };
     if (!ok) return fail(HttpFailure::kBadRequest, why);
     std::unique_ptr<curl_slist, SlistDeleter> headers;
@@ -367,7 +363,7 @@ class CurlHttpClient : public HttpClient {
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     response->status = status;
-    return true;
+    return {};
   }
 
  private:

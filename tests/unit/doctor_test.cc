@@ -131,7 +131,10 @@ TEST_SUITE("doctor") {
          Missing("/l"),
          CheckStatus::kFail,
          "no run id: the labels file /l does not exist and run-id is not set"},
-        {{}, Error("/l", "/l: Permission denied"), CheckStatus::kFail, "/l: Permission denied"},
+        {{},
+         Error("/l", "/l: Permission denied"),
+         CheckStatus::kFail,
+         "labels file /l: Permission denied"},
         {{"--mapping-file", "/m"},
          Missing("/l"),
          CheckStatus::kPass,
@@ -186,7 +189,10 @@ TEST_SUITE("doctor") {
          CheckStatus::kFail,
          "no Domino credential: the token file /t does not exist and neither api-proxy nor "
          "api-key is set"},
-        {{}, Error("/t", "/t: Permission denied"), CheckStatus::kFail, "/t: Permission denied"},
+        {{},
+         Error("/t", "/t: Permission denied"),
+         CheckStatus::kFail,
+         "Domino token file /t: Permission denied"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.fact);
@@ -233,7 +239,7 @@ TEST_SUITE("doctor") {
          "no web identity token at /sa/token", ""},
         {Read("/sa/token", "\n"), plain, CheckStatus::kFail, "/sa/token is empty", "plain file"},
         {Error("/sa/token", "/sa/token: Permission denied"), plain, CheckStatus::kFail,
-         "/sa/token: Permission denied", "plain file"},
+         "web identity token file /sa/token: Permission denied", "plain file"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.fact);
@@ -290,7 +296,7 @@ TEST_SUITE("doctor") {
       CHECK(check.status == c.status);
       CHECK(check.fact == c.fact);
       CHECK(check.fix.empty() == (c.status == CheckStatus::kPass));
-      if (c.file.status == ReadStatus::kOk) {
+      if (c.file.status.ok()) {
         CHECK(RenderAll({check}).find(c.file.content) == std::string::npos);
       }
     }
