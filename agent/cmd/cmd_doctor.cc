@@ -24,26 +24,23 @@
 namespace irsa {
 namespace {
 
-FileRead ReadFile(Files& files, const std::string& path, size_t max_bytes) {
-  return ReadInput(files, path, max_bytes);
-}
-
-// The mapping call, built as Syncer builds it (sync.cc), but made once and
-// with every detail of the exchange kept for the report.
-MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log) {
+// The mapping call exactly as Syncer makes it (MappingRequest), for the
+// requester the doctor already resolved, with every detail of the exchange
+// kept for the report.
+MappingProbe ProbeMapping(const Settings& settings, Shells& shells, const StepStatus& asking,
+                          const Requester& requester) {
   MappingProbe probe;
   if (!settings.mapping_file.empty()) {
     probe.from_file = true;
-    probe.file = ReadFile(*shells.files, settings.ReadPath(settings.mapping_file), kMaxAnswerBytes);
+    probe.file =
+        ReadInput(*shells.files, settings.ReadPath(settings.mapping_file), kMaxAnswerBytes);
     return probe;
   }
-  Requester requester;
-  probe.requester = ResolveRequester(settings, *shells.files, *shells.http, log, &requester);
-  if (!probe.requester.ok()) return probe;
+  probe.requester = asking;
+  if (!asking.ok()) return probe;
   probe.run_id = requester.pod.run_id;
   probe.credential_source = requester.credential.source;
   HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
-  WipeString(&requester.credential.secret);
   HttpResponse response;
   probe.sent = shells.http->Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
@@ -150,21 +147,32 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const int64_t now = static_cast<int64_t>(shells.clock->Wall());
   std::vector<Check> checks = {CheckSettings(settings, invocation.config_file)};
 
+  // Who is asking, by the rules sync applies (core/identity.h); an API
+  // proxy's token is fetched once here and used for the mapping call too.
+  Requester requester;
   const FileRead labels =
-      ReadFile(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
-  checks.push_back(CheckRunId(settings, labels));
-  FileRead domino = ReadFile(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(domino.content));
-  checks.push_back(CheckDominoCredential(settings, domino, now));
+      ReadInput(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
+  const StepStatus run_id = ChooseRunId(settings, labels, &requester);
+  checks.push_back(CheckRunId(settings, labels, run_id, requester));
+  FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
+  StepStatus credential = ChooseCredential(settings, domino, &requester.credential);
   WipeString(&domino.content);
+  if (settings.mapping_file.empty() && credential.ok() &&
+      requester.credential.origin == Credential::Origin::kApiProxy) {
+    credential = FetchProxyToken(settings, *shells.http, {}, &requester.credential);
+  }
+  if (run_id.ok() && credential.ok()) NoteRequester(requester, log);
+  checks.push_back(CheckDominoCredential(settings, domino, credential, requester.credential, now));
 
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
-  FileRead token = ReadFile(files, token_path, kMaxTokenBytes);
+  FileRead token = ReadInput(files, token_path, kMaxTokenBytes);
   log.AddSecret(TrimWhitespace(token.content));
   checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
   checks.push_back(CheckTokenClaims(token, now));
 
-  const MappingProbe mapping = ProbeMapping(settings, shells, log);
+  const MappingProbe mapping =
+      ProbeMapping(settings, shells, run_id.ok() ? credential : run_id, requester);
+  WipeString(&requester.credential.secret);
   for (Check& c : CheckMapping(settings, mapping)) checks.push_back(std::move(c));
   std::vector<ProfilePair> mapped;
   ConfigFacts config;
@@ -172,14 +180,14 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   for (const ProfilePair& pair : mapped) config.mapped_names.push_back(pair.name);
 
   // The published file is read where it is written (root-path is for inputs).
-  config.config = ReadFile(files, settings.aws_config_file, kMaxAnswerBytes);
+  config.config = ReadInput(files, settings.aws_config_file, kMaxAnswerBytes);
   ProfileListing listing;
   std::string err;
   const bool have_config =
       config.config.status.ok() && ListProfiles(config.config.content, &listing, &err);
   for (const ProfilePair& pair : listing.pairs) {
     if (config.token_paths.count(pair.token_file) != 0) continue;
-    FileRead probe = ReadFile(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
+    FileRead probe = ReadInput(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
     WipeString(&probe.content);
     config.token_paths[pair.token_file] = probe.status.kind();
   }

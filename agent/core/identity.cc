@@ -84,35 +84,48 @@ StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Cr
                                " and neither api-proxy nor api-key is set"};
 }
 
-HttpRequest ProxyTokenRequest(const Settings& settings) {
+StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
+                           const std::function<bool()>& cancelled, Credential* out) {
   HttpRequest request;
   request.method = "GET";
   request.url = JoinUrlPath(settings.api_proxy, "/access-token");
   request.total_timeout = settings.request_timeout;
   request.connect_timeout = std::min(kMaxConnectTimeout, settings.request_timeout);
   request.max_response_bytes = kMaxTokenBytes;
-  return request;
-}
-
-StepStatus TakeProxyToken(const Settings& settings, const Status<HttpFailure>& sent,
-                          const HttpResponse& response, Credential* out) {
-  const std::string shown = DisplayUrl(JoinUrlPath(settings.api_proxy, "/access-token"));
+  request.cancelled = cancelled;
+  const std::string shown = DisplayUrl(request.url);
+  HttpResponse response;
+  const Status<HttpFailure> sent = http.Send(request, &response);
   if (!sent.ok()) {
     return {sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient,
             "api proxy: " + sent.message()};
   }
   if (response.status != 200) {
+    WipeString(&response.body);
     return {response.status >= 500 || response.status == 429 ? Failure::kTransient
                                                              : Failure::kPermanent,
             "api proxy: GET " + shown + " answered HTTP " + std::to_string(response.status)};
   }
   const std::string_view token = TrimWhitespace(response.body);
   if (!IsHeaderSafeToken(token)) {
+    const size_t bytes = response.body.size();
+    WipeString(&response.body);
     return {Failure::kInput, "api proxy: GET " + shown + " did not answer a token (" +
-                                 std::to_string(response.body.size()) + " bytes)"};
+                                 std::to_string(bytes) + " bytes)"};
   }
   out->secret = std::string(token);
+  WipeString(&response.body);
   return {};
+}
+
+void NoteRequester(const Requester& requester, Logger& log) {
+  log.AddSecret(requester.credential.secret);
+  log.Debug("requester resolved",
+            {{"run_id", requester.pod.run_id},
+             {"run_id_source", requester.run_id_source},
+             {"workload_type", requester.pod.workload_type},
+             {"credential_source", requester.credential.source},
+             {"credential_bytes", std::to_string(requester.credential.secret.size())}});
 }
 
 StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
@@ -125,21 +138,10 @@ StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& 
   WipeString(&token.content);
   if (!chosen.ok()) return chosen;
   if (out->credential.origin == Credential::Origin::kApiProxy) {
-    HttpRequest request = ProxyTokenRequest(settings);
-    request.cancelled = cancelled;
-    HttpResponse response;
-    const Status<HttpFailure> sent = http.Send(request, &response);
-    chosen = TakeProxyToken(settings, sent, response, &out->credential);
-    WipeString(&response.body);
+    chosen = FetchProxyToken(settings, http, cancelled, &out->credential);
     if (!chosen.ok()) return chosen;
   }
-  log.AddSecret(out->credential.secret);
-  log.Debug("requester resolved",
-            {{"run_id", out->pod.run_id},
-             {"run_id_source", out->run_id_source},
-             {"workload_type", out->pod.workload_type},
-             {"credential_source", out->credential.source},
-             {"credential_bytes", std::to_string(out->credential.secret.size())}});
+  NoteRequester(*out, log);
   return {};
 }
 

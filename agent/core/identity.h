@@ -52,18 +52,22 @@ inline constexpr size_t kMaxLabelsBytes = 256 * 1024;
 StepStatus ChooseRunId(const Settings& settings, const InputRead& labels, Requester* out);
 
 // The credential: the Domino token file (whitespace trimmed) when it exists,
-// else the API proxy (Origin::kApiProxy with an empty secret: fetch it with
-// ProxyTokenRequest and TakeProxyToken), else the api-key setting. A
-// credential that is empty or not a valid HTTP header value is kInput.
+// else the API proxy (Origin::kApiProxy with an empty secret: FetchProxyToken
+// fills it), else the api-key setting. A credential that is empty or not
+// a valid HTTP header value is kInput.
 StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Credential* out);
 
-// GET <api-proxy>/access-token, at most request-timeout.
-HttpRequest ProxyTokenRequest(const Settings& settings);
+// For Origin::kApiProxy: GET <api-proxy>/access-token (at most
+// request-timeout, stopped early once `cancelled` returns true) and, on
+// success, the trimmed token in `out->secret`. A refused request or a body
+// that is not a token is kInput, 5xx, 429 and network failures kTransient,
+// other statuses kPermanent. Messages show the URL without userinfo or query.
+StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
+                           const std::function<bool()>& cancelled, Credential* out);
 
-// Judges the API proxy's answer to ProxyTokenRequest (`sent` is what
-// HttpClient::Send returned) and, on success, puts the token in `out->secret`.
-StepStatus TakeProxyToken(const Settings& settings, const Status<HttpFailure>& sent,
-                          const HttpResponse& response, Credential* out);
+// Registers the credential with `log` as a secret, then logs (debug) who is
+// asking: run id, sources, the credential's length.
+void NoteRequester(const Requester& requester, Logger& log);
 
 // Reads the labels and token files, applies ChooseRunId and ChooseCredential,
 // and fetches the proxy token when that is the credential. On failure returns

@@ -86,10 +86,16 @@ struct StsProbe {
 
 // Every setting with its value (secrets as present/absent and length) and origin.
 Check CheckSettings(const Settings& settings, const std::string& config_file);
-// The run id: from the labels file, else the run-id setting.
-Check CheckRunId(const Settings& settings, const FileRead& labels);
-// Where the Domino credential comes from. `now` is unix seconds.
-Check CheckDominoCredential(const Settings& settings, const FileRead& token, int64_t now);
+// Who is asking is decided by the rules sync uses (core/identity.h); these
+// two checks judge what the rules chose, they never re-derive it.
+// The run id: `chosen` is ChooseRunId's verdict on `labels`, `requester` what it set.
+Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+                 const Requester& requester);
+// The Domino credential: `chosen` is ChooseCredential's verdict on `token`
+// and, for an API proxy, FetchProxyToken's. `now` is unix seconds. The
+// secret is measured and its JWT expiry read, never copied into the Check.
+Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+                            const StepStatus& chosen, const Credential& credential, int64_t now);
 // The web identity token file: present, readable, projected volume or plain file.
 Check CheckTokenFile(const FileRead& token, const PathLayout& layout);
 // The web identity token's claims (iss, sub, aud, iat, exp, time left).
