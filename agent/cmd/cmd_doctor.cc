@@ -18,6 +18,7 @@
 #include "core/secret.h"
 #include "core/sync.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "doctor/doctor.h"
 #include "irsa_agent/path_probe.h"
 
@@ -70,7 +71,7 @@ StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answe
                    const StsEndpoint& endpoint) {
   StsProbe probe;
   probe.asked = true;
-  probe.endpoint = endpoint.url;
+  probe.endpoint = DisplayUrl(endpoint.url);
   probe.answered = answered;
   probe.error = err;
   probe.ok = answered && answer.ok;

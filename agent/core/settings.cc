@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "core/settings_table.h"
+#include "core/url.h"
 
 namespace irsa {
 namespace {
@@ -144,6 +145,7 @@ std::string DisplayValue(const Settings& settings, std::string_view name) {
   const SettingRow* row = FindSettingRow(name);
   if (row == nullptr) return "";
   const std::string value = FormatSettingValue(*row, settings);
+  if (row->kind == K::kUrl) return DisplayUrl(value);
   if (row->kind != K::kSecret) return value;
   return value.empty() ? "absent" : "present (" + std::to_string(value.size()) + " bytes)";
 }

@@ -7,6 +7,7 @@
 #include "core/arn.h"
 #include "core/identity.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "doctor/doctor.h"
 
 namespace irsa {
@@ -116,7 +117,7 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
                  "point mapping-file at a saved answer, or use endpoint"};
     return {service, answer};
   }
-  service.facts.push_back({"endpoint", settings.endpoint});
+  service.facts.push_back({"endpoint", DisplayUrl(settings.endpoint)});
   const bool https = settings.endpoint.starts_with("https://");
   service.facts.push_back(
       {"tls", https ? "verified by libcurl (TLS 1.2 or later), trusting " +

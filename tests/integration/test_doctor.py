@@ -439,6 +439,54 @@ class DoctorTest(MotoTestCase):
         self.assertIn("(Principal AWS) to sts:AssumeRole", result.stdout)
         self.assert_only_failures(result, "sts.assume-role")
 
+    # --- URLs with credentials in them (issue 9, defect 1) ------------------------------
+    def url_secrets(self):
+        """A URL password and a signed query, registered as secrets."""
+        password = self.add_secret("URL password", "pw-" + os.urandom(12).hex())
+        signature = self.add_secret("signed query", os.urandom(16).hex())
+        return password, f"X-Amz-Signature={signature}&X-Amz-Credential=AKIAEXAMPLE"
+
+    def assert_urls_clean(self, result, password):
+        for output in (result.stdout, result.stderr):
+            self.assertNotIn(password, output, result.describe())
+            self.assertNotIn("X-Amz-Signature", output, result.describe())
+            self.assertNotIn("X-Amz-Credential", output, result.describe())
+            self.assertNotIn("//access-token", output, result.describe())
+
+    def test_urls_are_shown_without_userinfo_or_query(self):
+        password, query = self.url_secrets()
+        port = self.service.port
+        endpoint = f"http://user:{password}@127.0.0.1:{port}{ENDPOINT_PATH}?{query}"
+        proxy = f"http://proxy:{password}@127.0.0.1:{port}/?{query}"
+        os.unlink(self.domino_token_file)  # the API proxy is the credential
+        for extra in ((), ("--json",)):
+            result = self.doctor(*extra, endpoint=endpoint, api_proxy=proxy)
+            self.assert_urls_clean(result, password)
+            self.assertIn(f"http://127.0.0.1:{port}{ENDPOINT_PATH}", result.stdout)
+        # This service hands out no token (GET /access-token answers 404): the
+        # credential check fails instead of passing without asking.
+        self.assert_check(result_text := self.doctor(endpoint=endpoint, api_proxy=proxy),
+                          "domino-credential", "fail",
+                          f"api proxy: GET http://127.0.0.1:{port}/access-token answered HTTP 404")
+        self.assert_urls_clean(result_text, password)
+
+    def test_api_proxy_token_is_fetched_once_and_used(self):
+        password, query = self.url_secrets()
+        proxy_token = self.add_secret("proxy token", make_jwt(sub=os.urandom(8).hex()))
+        self.service.set_access_token(proxy_token + "\n")
+        os.unlink(self.domino_token_file)
+        proxy = f"http://proxy:{password}@127.0.0.1:{self.service.port}/?{query}"
+        result = self.doctor(api_proxy=proxy)
+        self.assert_urls_clean(result, password)
+        self.assert_check(result, "domino-credential", "pass",
+                          f"token fetched from the api proxy http://127.0.0.1:{self.service.port}/",
+                          f"({len(proxy_token)} bytes)")
+        self.assert_check(result, "mapping.service", "pass", "HTTP 200")
+        self.assertEqual(len(self.service.token_requests()), 1)
+        mapping = [r for r in self.service.requests if r.method == "POST"]
+        self.assertEqual(len(mapping), 1)
+        self.assertEqual(mapping[0].header_values("Authorization"), ["Bearer " + proxy_token])
+
     # --- secrets ----------------------------------------------------------------------
     def test_no_secret_in_any_output(self):
         self.publish()

@@ -137,6 +137,22 @@ TEST_SUITE("doctor") {
           "verified by libcurl (TLS 1.2 or later), trusting the system CA store and /ca.pem");
   }
 
+  TEST_CASE("CheckMapping shows the endpoint without userinfo or query") {
+    const Settings settings =
+        ParseDoctor(
+            {"--endpoint", "https://user:hunter2pass@irsa.example/map?X-Amz-Signature=f00dfeed"})
+            .settings;
+    MappingProbe refused;
+    refused.sent = {HttpFailure::kConnect, "POST https://irsa.example/map: connection refused"};
+    for (const MappingProbe& probe : {refused, Answered(200, kReference)}) {
+      const std::vector<Check> checks = CheckMapping(settings, probe);
+      CHECK(Fact(Named(checks, "mapping.service"), "endpoint") == "https://irsa.example/map");
+      const std::string all = RenderAll(checks);
+      CHECK(all.find("hunter2pass") == std::string::npos);
+      CHECK(all.find("X-Amz-Signature") == std::string::npos);
+    }
+  }
+
   TEST_CASE("CheckConfig") {
     const std::string stable = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
     const auto facts = [&stable](FileRead config, ReadFailure token = ReadFailure::kNone) {

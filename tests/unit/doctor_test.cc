@@ -104,6 +104,21 @@ TEST_SUITE("doctor") {
     CHECK(CheckSettings(inv.settings, "/etc/a.ini").fact.ends_with("(INI file /etc/a.ini)"));
   }
 
+  TEST_CASE("CheckSettings shows URLs without userinfo or query") {
+    const Invocation inv = ParseDoctor(
+        {"--endpoint", "https://user:hunter2pass@irsa.example:8443/map?X-Amz-Signature=f00dfeed",
+         "--api-proxy", "http://proxy-user:hunter2pass@127.0.0.1:8899/?X-Amz-Signature=f00dfeed",
+         "--sts-endpoint", "http://127.0.0.1:5000/"});
+    const Check check = CheckSettings(inv.settings, "");
+    CHECK(Fact(check, "endpoint") == "https://irsa.example:8443/map  [flag --endpoint]");
+    CHECK(Fact(check, "api-proxy") == "http://127.0.0.1:8899/  [flag --api-proxy]");
+    CHECK(Fact(check, "sts-endpoint") == "http://127.0.0.1:5000/  [flag --sts-endpoint]");
+    const std::string all = RenderAll({check});
+    CHECK(all.find("hunter2pass") == std::string::npos);
+    CHECK(all.find("X-Amz-Signature") == std::string::npos);
+    CHECK(all.find("f00dfeed") == std::string::npos);
+  }
+
   TEST_CASE("CheckRunId judges what ChooseRunId chose") {
     const std::string labels =
         "app.kubernetes.io/name=\"run-6527182438a6346046006654\"\n"
