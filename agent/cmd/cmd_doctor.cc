@@ -120,7 +120,10 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
       checks->push_back(CheckWebIdentity(pair, web, &claims));
       continue;
     }
-    StsClient client(*shells.http, endpoint, settings.request_timeout, "");
+    // ca-file is trusted for STS too (in addition to the system store), as
+    // for the mapping call: a private STS endpoint is usually behind the same CA.
+    StsClient client(*shells.http, endpoint, settings.request_timeout,
+                     settings.ReadPath(settings.ca_file));
     StsAnswer answer;
     err.clear();
     const bool answered =

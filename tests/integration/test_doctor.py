@@ -32,6 +32,7 @@ import os
 import re
 import sys
 import shutil
+import ssl
 import threading
 import time
 import unittest
@@ -42,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AtomicDir,  # noqa: E402
                      answer_for, domino_labels, free_port, make_api_key, make_jwt,
-                     write_labels)
+                     make_pki, write_labels)
 from stand_in_service import Reply  # noqa: E402
 from test_e2e_sdk import MotoTestCase  # noqa: E402
 
@@ -56,7 +57,8 @@ class FakeSts:
     """An STS on 127.0.0.1 that denies the roles in `deny`, issues known
     credentials, and checks AssumeRole signatures with botocore."""
 
-    def __init__(self, deny=()):
+    def __init__(self, deny=(), pki=None):
+        """`pki` (harness.Pki): serve HTTPS with its server certificate."""
         self.deny = set(deny)
         self.issued = []        # (access key, secret, session token) in issue order
         self.signatures = []    # for each AssumeRole: (expected, received) Authorization
@@ -80,7 +82,13 @@ class FakeSts:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if pki is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(pki.server_cert, pki.server_key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -410,6 +418,24 @@ class DoctorTest(MotoTestCase):
         for secret in secrets:
             for output in (result.stdout, result.stderr, as_json.stdout, as_json.stderr):
                 self.assertNotIn(secret, output, "a temporary credential leaked")
+
+    def test_sts_over_https_trusts_ca_file(self):
+        """`doctor --sts` trusts ca-file for the STS endpoint, as the mapping
+        call does (issue 9, defect 10): a self-signed STS answers."""
+        self.publish()
+        pki = make_pki(self.path("pki"), "sts")
+        with FakeSts(pki=pki) as sts:
+            self.sts_endpoint = sts.url
+            self.assertTrue(sts.url.startswith("https://127.0.0.1:"))
+            result = self.doctor("--sts", ca_file=pki.ca_cert)
+            self.assertEqual(len(sts.actions), 4, result.describe())
+            self.assert_check(result, "sts.web-identity", "pass", "src_acme-update-bucket-role")
+            self.assert_check(result, "sts.assume-role", "pass", "acme-update-bucket-role")
+            self.assert_only_failures(result)
+            # Without ca-file the same STS is refused: the trust came from it.
+            untrusted = self.doctor("--sts")
+            self.assert_check(untrusted, "sts.web-identity", "fail", "SSL certificate problem")
+            self.assertEqual(len(sts.actions), 4)
 
     def test_sts_unreachable_is_reported_once(self):
         self.publish()
