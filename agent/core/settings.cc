@@ -30,7 +30,7 @@ constexpr SettingRow kRows[] = {
     {"api-proxy", "DOMINO_API_PROXY", K::kUrl, true, "", "", &Settings::api_proxy,
      "fetch the Domino token from GET <URL>/access-token"},
     {"ca-file", "DOMINO_IRSA_SSL_CERT", K::kPath, true, "", "", &Settings::ca_file,
-     "CA certificates to trust for the endpoint (and sts-endpoint)"},
+     "extra CA certificates for the endpoint and STS"},
     {"pod-info-path", "POD_INFO_PATH", K::kPath, false, "/var/run/podinfo/labels", "",
      &Settings::pod_info_path, "the downward-API labels file (has the run id)"},
     {"root-path", "ROOT_PATH", K::kPath, true, "", "", &Settings::root_path,
