@@ -181,20 +181,11 @@ CredentialFetch Failed(Failure failure, std::string message) {
 bool ReadToken(const PodIdentityEndpoint& endpoint, Files& files, std::string* token,
                CredentialFetch* failed) {
   const std::string what = endpoint.token_file_name + ": " + endpoint.token_file;
-  std::string err;
-  switch (files.Read(endpoint.token_file, kMaxPodIdentityTokenBytes, token, &err)) {
-    case ReadStatus::kOk:
-      break;
-    case ReadStatus::kMissing:
-      *failed = Failed(Failure::kInput, what + " does not exist");
-      return false;
-    case ReadStatus::kTooLarge:
-      *failed = Failed(Failure::kInput, what + " is larger than " +
-                                            std::to_string(kMaxPodIdentityTokenBytes) + " bytes");
-      return false;
-    case ReadStatus::kError:
-      *failed = Failed(Failure::kInput, endpoint.token_file_name + ": " + err);
-      return false;
+  const ReadStatus read = files.Read(endpoint.token_file, kMaxPodIdentityTokenBytes, token);
+  if (!read.ok()) {
+    WipeString(token);
+    *failed = Failed(Failure::kInput, endpoint.token_file_name + ": " + read.message());
+    return false;
   }
   const std::string_view trimmed = TrimWhitespace(*token);
   std::string problem;
@@ -353,8 +344,9 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
 
   const std::string where = endpoint.uri_name + " (" + DisplayUrl(endpoint.uri) + ")";
   HttpResponse response;
-  HttpFailure http_failure = HttpFailure::kNone;
-  const bool answered = http.Send(request, &response, &http_failure, &err);
+  const Status<HttpFailure> sent = http.Send(request, &response);
+  const bool answered = sent.ok();
+  const HttpFailure http_failure = sent.kind();
   for (auto& [name, value] : request.headers) WipeString(&value);
   CredentialFetch out;
   if (!answered) {
@@ -365,7 +357,7 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
                                              std::to_string(kMaxPodIdentityAnswerBytes) +
                                              " bytes refused");
     }
-    return Failed(FromHttpFailure(http_failure), where + ": " + err);
+    return Failed(FromHttpFailure(http_failure), where + ": " + sent.message());
   }
   const std::string status = "HTTP " + std::to_string(response.status);
   if (response.status != 200) {

@@ -6,22 +6,17 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "core/digest.h"
 #include "core/secret.h"
 #include "core/text.h"
+#include "core/url.h"
 
 namespace irsa {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-bool IsUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -43,12 +38,6 @@ bool PercentDecode(std::string_view in, std::string* out) {
     i += 2;
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Trimmed, with every inner run of spaces collapsed to one (AWS's "Trimall").
@@ -76,16 +65,12 @@ std::string CanonicalQuery(std::string_view query) {
     std::string value;
     PercentDecode(part.substr(0, eq), &name);
     PercentDecode(part.substr(std::min(eq + 1, part.size())), &value);
-    pairs.emplace_back(UriEncode(name), UriEncode(value));
+    pairs.emplace_back(PercentEncode(name), PercentEncode(value));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;
   for (const auto& [name, value] : pairs) out += (out.empty() ? "" : "&") + name + "=" + value;
   return out;
-}
-
-bool IsTokenChar(char c) {
-  return IsUnreserved(c) || std::string_view("!#$%&'*+^`|").find(c) != std::string_view::npos;
 }
 
 bool IsScopePart(std::string_view s) {
@@ -125,23 +110,6 @@ bool IsSigV4Path(std::string_view path) {
   return true;
 }
 
-std::string UriEncode(std::string_view in, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(c);
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 0x0F]);
-    }
-  }
-  return out;
-}
-
 std::string CredentialScope(const SigV4Scope& scope) {
   return scope.amz_date.substr(0, 8) + "/" + scope.region + "/" + scope.service + "/aws4_request";
 }
@@ -151,7 +119,7 @@ std::string CanonicalRequest(const SigV4Request& request, const SigV4Scope& scop
   // std::map sorts by lower-case name; repeated headers join with ','.
   std::map<std::string, std::string> headers;
   for (const auto& [name, value] : request.headers) {
-    std::string& slot = headers[Lower(name)];
+    std::string& slot = headers[AsciiLower(name)];
     slot += (slot.empty() ? "" : ",") + TrimAll(value);
   }
   headers["host"] = TrimAll(request.host);
@@ -216,10 +184,10 @@ bool ValidateSigV4Request(const SigV4Request& request, const SigV4Credentials& c
   std::string decoded;
   if (!PercentDecode(request.query, &decoded)) return Fail(err, "query has a bad %-escape");
   for (const auto& [name, value] : request.headers) {
-    if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
+    if (name.empty() || !IsHttpToken(name)) {
       return Fail(err, "header name '" + Printable(name) + "' is not an HTTP token");
     }
-    const std::string lower = Lower(name);
+    const std::string lower = AsciiLower(name);
     if (lower == "host" || lower == "x-amz-date" || lower == "x-amz-security-token" ||
         lower == "authorization") {
       return Fail(err, "header " + name + " is set by the signer");

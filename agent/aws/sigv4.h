@@ -16,10 +16,6 @@ namespace irsa {
 // unreserved characters, no empty, "." or ".." segment.
 bool IsSigV4Path(std::string_view path);
 
-// RFC 3986 percent-encoding as SigV4 wants it: every byte but A-Z a-z 0-9
-// - _ . ~ becomes %XX with upper-case hex; '/' is kept when `keep_slash`.
-std::string UriEncode(std::string_view in, bool keep_slash = false);
-
 // The request to sign. Header names are matched case-insensitively; Host,
 // X-Amz-Date, X-Amz-Security-Token and Authorization come from the signer.
 struct SigV4Request {

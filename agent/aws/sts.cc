@@ -11,37 +11,13 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "core/text.h"
+#include "core/url.h"
 
 namespace irsa {
 namespace {
 
 constexpr size_t kMaxMessageBytes = 512;
 constexpr size_t kMaxSessionName = 64;
-
-bool IsUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-// Appends the percent-encoded `in`; `out` must have room (see FormEncode).
-void AppendEncoded(std::string_view in, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : in) {
-    if (IsUnreserved(c)) {
-      out->push_back(c);
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out->push_back('%');
-      out->push_back(kHex[b >> 4]);
-      out->push_back(kHex[b & 0x0F]);
-    }
-  }
-}
-
-size_t EncodedSize(std::string_view in) {
-  return in.size() + 2 * static_cast<size_t>(std::count_if(
-                             in.begin(), in.end(), [](char c) { return !IsUnreserved(c); }));
-}
 
 // An STS message for display: control characters become spaces, trimmed, cut
 // to `limit` bytes without splitting a UTF-8 sequence.
@@ -189,14 +165,15 @@ bool ResolveStsEndpoint(std::string_view sts_endpoint, std::string_view region,
 std::string FormEncode(const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
   // Sized first, so the buffer never reallocates and leaves a copy of a token.
   size_t size = 0;
-  for (const auto& [name, value] : fields) size += EncodedSize(name) + EncodedSize(value) + 2;
+  for (const auto& [name, value] : fields)
+    size += PercentEncodedSize(name) + PercentEncodedSize(value) + 2;
   std::string out;
   out.reserve(size);
   for (const auto& [name, value] : fields) {
     if (!out.empty()) out.push_back('&');
-    AppendEncoded(name, &out);
+    AppendPercentEncoded(name, &out);
     out.push_back('=');
-    AppendEncoded(value, &out);
+    AppendPercentEncoded(value, &out);
   }
   return out;
 }

@@ -75,22 +75,10 @@ StsChain::StsChain(HttpClient& http, Files& files, std::function<double()> wall_
 
 bool StsChain::ReadToken(std::string* token, CredentialFetch* out) {
   const std::string& path = options_.web_identity_token_file;
-  std::string err;
-  switch (files_.Read(path, kMaxTokenBytes, token, &err)) {
-    case ReadStatus::kOk:
-      break;
-    case ReadStatus::kMissing:
-      err = "web identity token file " + path + " does not exist";
-      break;
-    case ReadStatus::kTooLarge:
-      err = "web identity token file " + path + " is larger than 64 KiB";
-      break;
-    case ReadStatus::kError:
-      break;
-  }
-  if (!err.empty()) {
+  const ReadStatus read = files_.Read(path, kMaxTokenBytes, token);
+  if (!read.ok()) {
     WipeString(token);
-    *out = Failed(Failure::kInput, err);
+    *out = Failed(Failure::kInput, "web identity token file " + read.message());
     return false;
   }
   const std::string_view trimmed = TrimWhitespace(*token);

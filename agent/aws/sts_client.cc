@@ -51,17 +51,16 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   request->ca_file = ca_file_;
   request->max_response_bytes = kMaxStsAnswerBytes;
   HttpResponse response;
-  HttpFailure failure = HttpFailure::kNone;
-  std::string http_err;
-  const bool answered = http_.Send(*request, &response, &failure, &http_err);
+  const Status<HttpFailure> sent = http_.Send(*request, &response);
   WipeString(&request->body);
   for (auto& [name, value] : request->headers) WipeString(&value);
+  const bool answered = sent.ok();
   out->http_status = answered ? response.status : 0;
   out->retry_after = answered ? response.retry_after : "";
-  out->transport_failure = answered ? HttpFailure::kNone : failure;
+  out->transport_failure = sent.kind();
   if (!answered) {
     WipeString(&response.body);
-    *err = "STS " + endpoint_.host + ": " + http_err;
+    *err = "STS " + endpoint_.host + ": " + sent.message();
     return false;
   }
   std::string parse_err;

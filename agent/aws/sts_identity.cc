@@ -111,12 +111,10 @@ bool GetCallerIdentity(HttpClient& http, const StsEndpoint& endpoint, double tim
   request.connect_timeout = std::min(5.0, timeout);
   request.max_response_bytes = kMaxAnswerBytes;
   HttpResponse response;
-  HttpFailure failure = HttpFailure::kNone;
-  std::string http_err;
-  const bool answered = http.Send(request, &response, &failure, &http_err);
+  const Status<HttpFailure> sent = http.Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
-  if (!answered) {
-    *err = "STS " + endpoint.host + ": " + http_err;
+  if (!sent.ok()) {
+    *err = "STS " + endpoint.host + ": " + sent.message();
     return false;
   }
   std::string parse_err;

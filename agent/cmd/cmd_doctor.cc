@@ -21,6 +21,7 @@
 #include "core/secret.h"
 #include "core/sync.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "doctor/doctor.h"
 #include "doctor/doctor_pod_identity.h"
 #include "irsa_agent/path_probe.h"
@@ -28,37 +29,27 @@
 namespace irsa {
 namespace {
 
-FileRead ReadFile(Files& files, const std::string& path, size_t max_bytes) {
-  FileRead read;
-  read.path = path;
-  read.status = files.Read(path, max_bytes, &read.content, &read.error);
-  if (read.status != ReadStatus::kOk) WipeString(&read.content);
-  return read;
-}
-
-// The mapping call, built as Syncer builds it (sync.cc), but made once and
-// with every detail of the exchange kept for the report.
-MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log) {
+// The mapping call exactly as Syncer makes it (MappingRequest), for the
+// requester the doctor already resolved, with every detail of the exchange
+// kept for the report.
+MappingProbe ProbeMapping(const Settings& settings, Shells& shells, const StepStatus& asking,
+                          const Requester& requester) {
   MappingProbe probe;
   if (!settings.mapping_file.empty()) {
     probe.from_file = true;
-    probe.file = ReadFile(*shells.files, settings.ReadPath(settings.mapping_file), kMaxAnswerBytes);
+    probe.file =
+        ReadInput(*shells.files, settings.ReadPath(settings.mapping_file), kMaxAnswerBytes);
     return probe;
   }
-  Requester requester;
-  Failure failure = Failure::kNone;
-  if (!ResolveRequester(settings, *shells.files, *shells.http, log, &requester, &failure,
-                        &probe.requester_error)) {
-    return probe;
-  }
+  probe.requester = asking;
+  if (!asking.ok()) return probe;
   probe.run_id = requester.pod.run_id;
   probe.credential_source = requester.credential.source;
   HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
-  WipeString(&requester.credential.secret);
   HttpResponse response;
-  probe.answered = shells.http->Send(request, &response, &probe.failure, &probe.error);
+  probe.sent = shells.http->Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
-  if (probe.answered) {
+  if (probe.sent.ok()) {
     probe.status = response.status;
     probe.seconds = response.seconds;
     probe.body = std::move(response.body);
@@ -68,8 +59,8 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, Logger& log)
 
 // The role names the mapping answered, when it answered a readable config.
 bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
-  const bool have_body = probe.from_file ? probe.file.status == ReadStatus::kOk
-                                         : probe.answered && probe.status == 200;
+  const bool have_body =
+      probe.from_file ? probe.file.status.ok() : probe.sent.ok() && probe.status == 200;
   MappingAnswer answer;
   std::string err;
   if (!have_body ||
@@ -84,7 +75,7 @@ StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answe
                    const StsEndpoint& endpoint) {
   StsProbe probe;
   probe.asked = true;
-  probe.endpoint = endpoint.url;
+  probe.endpoint = DisplayUrl(endpoint.url);
   probe.answered = answered;
   probe.error = err;
   probe.ok = answered && answer.ok;
@@ -102,7 +93,7 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
   const std::string_view jwt = TrimWhitespace(token.content);
   JwtClaims claims;
   std::string err;
-  const bool have_claims = token.status == ReadStatus::kOk && DecodeJwtClaims(jwt, &claims, &err);
+  const bool have_claims = token.status.ok() && DecodeJwtClaims(jwt, &claims, &err);
   const std::string session = DoctorSessionName(session_id);
   std::string unreachable;  // the URL of an STS endpoint that gave no usable answer
   if (pairs.empty()) {
@@ -133,7 +124,10 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
       checks->push_back(CheckWebIdentity(pair, web, &claims));
       continue;
     }
-    StsClient client(*shells.http, endpoint, settings.request_timeout, "");
+    // ca-file is trusted for STS too (in addition to the system store), as
+    // for the mapping call: a private STS endpoint is usually behind the same CA.
+    StsClient client(*shells.http, endpoint, settings.request_timeout,
+                     settings.ReadPath(settings.ca_file));
     StsAnswer answer;
     err.clear();
     const bool answered =
@@ -161,27 +155,40 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const int64_t now = static_cast<int64_t>(shells.clock->Wall());
   std::vector<Check> checks = {CheckSettings(settings, invocation.config_file)};
 
+  // Who is asking, by the rules sync applies (core/identity.h); an API
+  // proxy's token is fetched once here and used for the mapping call too.
+  Requester requester;
   const FileRead labels =
-      ReadFile(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
-  checks.push_back(CheckRunId(settings, labels));
-  FileRead domino = ReadFile(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(domino.content));
-  checks.push_back(CheckDominoCredential(settings, domino, now));
+      ReadInput(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
+  const StepStatus run_id = ChooseRunId(settings, labels, &requester);
+  checks.push_back(CheckRunId(settings, labels, run_id, requester));
+  FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
+  log.AddSecret(TrimWhitespace(domino.content));  // even when it is not a usable credential
+  StepStatus credential = ChooseCredential(settings, domino, &requester.credential);
   WipeString(&domino.content);
+  if (settings.mapping_file.empty() && credential.ok() &&
+      requester.credential.origin == Credential::Origin::kApiProxy) {
+    credential = FetchProxyToken(settings, *shells.http, {}, &requester.credential);
+  }
+  log.AddSecret(requester.credential.secret);
+  if (run_id.ok() && credential.ok()) NoteRequester(requester, log);
+  checks.push_back(CheckDominoCredential(settings, domino, credential, requester.credential, now));
 
   // In an EKS Pod Identity pod the web identity token is not the base.
   const BaseChoice base = ChooseBaseCredentials(settings, files);
   const bool pod_identity = base.base == BaseCredentials::kPodIdentity;
   checks.push_back(CheckBaseCredentials(base));
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
-  FileRead token = ReadFile(files, token_path, kMaxTokenBytes);
+  FileRead token = ReadInput(files, token_path, kMaxTokenBytes);
   log.AddSecret(TrimWhitespace(token.content));
   if (!pod_identity) {
     checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
     checks.push_back(CheckTokenClaims(token, now));
   }
 
-  const MappingProbe mapping = ProbeMapping(settings, shells, log);
+  const MappingProbe mapping =
+      ProbeMapping(settings, shells, run_id.ok() ? credential : run_id, requester);
+  WipeString(&requester.credential.secret);
   for (Check& c : CheckMapping(settings, mapping)) checks.push_back(std::move(c));
   std::vector<ProfilePair> mapped;
   ConfigFacts config;
@@ -189,16 +196,16 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   for (const ProfilePair& pair : mapped) config.mapped_names.push_back(pair.name);
 
   // The published file is read where it is written (root-path is for inputs).
-  config.config = ReadFile(files, settings.aws_config_file, kMaxAnswerBytes);
+  config.config = ReadInput(files, settings.aws_config_file, kMaxAnswerBytes);
   ProfileListing listing;
   std::string err;
-  const bool have_config = config.config.status == ReadStatus::kOk &&
-                           ListProfiles(config.config.content, &listing, &err);
+  const bool have_config =
+      config.config.status.ok() && ListProfiles(config.config.content, &listing, &err);
   for (const ProfilePair& pair : listing.pairs) {
     if (config.token_paths.count(pair.token_file) != 0) continue;
-    FileRead probe = ReadFile(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
+    FileRead probe = ReadInput(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
     WipeString(&probe.content);
-    config.token_paths[pair.token_file] = probe.status;
+    config.token_paths[pair.token_file] = probe.status.kind();
   }
   if (pod_identity) {
     checks.push_back(
@@ -212,7 +219,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
 
   if (pod_identity) {
     MappingAnswer published;  // the targets, when the mapping did not answer
-    if (mapped.empty() && config.config.status == ReadStatus::kOk) {
+    if (mapped.empty() && config.config.status.ok()) {
       ParsePodIdentityConfig(config.config.content, &published, &err);
     }
     AddPodIdentityChecks(settings, invocation.sts, mapped.empty() ? published.pairs : mapped,

@@ -33,51 +33,33 @@ std::string TargetPath(const std::string& dir) {
 
 }  // namespace
 
-InstallStatus InstallSelf(Files& files, const std::string& dir, std::string* path,
-                          std::string* err) {
+Status<InstallFailure> InstallSelf(Files& files, const std::string& dir, std::string* path,
+                                   bool* changed) {
   *path = TargetPath(dir);
+  *changed = false;
   std::string self;
-  std::string read_err;
-  switch (files.Read(kSelfExe, kMaxSelfBytes, &self, &read_err)) {
-    case ReadStatus::kOk:
-      break;
-    case ReadStatus::kMissing:
-      *err = std::string("cannot read the running executable: ") + kSelfExe +
-             " does not exist (is /proc mounted?)";
-      return InstallStatus::kCannotRead;
-    case ReadStatus::kTooLarge:
-      *err = std::string("cannot read the running executable: ") + kSelfExe + " is over 64 MiB";
-      return InstallStatus::kCannotRead;
-    case ReadStatus::kError:
-      *err = "cannot read the running executable: " + read_err;
-      return InstallStatus::kCannotRead;
+  if (const ReadStatus read = files.Read(kSelfExe, kMaxSelfBytes, &self); !read.ok()) {
+    return {InstallFailure::kCannotRead,
+            "cannot read the running executable: " + read.message() +
+                (read.kind() == ReadFailure::kMissing ? " (is /proc mounted?)" : "")};
   }
-  bool changed = false;
-  std::string write_err;
-  if (!files.Publish(*path, self, kExecutableMode, &changed, &write_err)) {
-    *err = "cannot install " + *path + ": " + write_err;
-    return InstallStatus::kCannotWrite;
+  std::string err;
+  if (!files.Publish(*path, self, kExecutableMode, changed, &err)) {
+    return {InstallFailure::kCannotWrite, "cannot install " + *path + ": " + err};
   }
-  return changed ? InstallStatus::kInstalled : InstallStatus::kUnchanged;
+  return {};
 }
 
 int InstallCommand(const Invocation& invocation, Shells& shells) {
   std::string path;
-  std::string err;
-  switch (InstallSelf(*shells.files, invocation.install_dir, &path, &err)) {
-    case InstallStatus::kInstalled:
-      std::printf("installed %s\n", path.c_str());
-      break;
-    case InstallStatus::kUnchanged:
-      std::printf("%s unchanged\n", path.c_str());
-      break;
-    case InstallStatus::kCannotRead:
-      PrintError(err);
-      return kExitInput;
-    case InstallStatus::kCannotWrite:
-      PrintError(err);
-      return kExitPublish;
+  bool changed = false;
+  const Status<InstallFailure> installed =
+      InstallSelf(*shells.files, invocation.install_dir, &path, &changed);
+  if (!installed.ok()) {
+    PrintError(installed.message());
+    return installed.kind() == InstallFailure::kCannotRead ? kExitInput : kExitPublish;
   }
+  std::printf(changed ? "installed %s\n" : "%s unchanged\n", path.c_str());
   return FinishStdout(kExitOk, kExitPublish);
 }
 

@@ -46,9 +46,9 @@ int OnceCommand(const Invocation& invocation, Shells& shells) {
   const SyncResult result =
       SyncWithRetries([&](double budget) { return syncer.Sync(publish, budget); }, clock,
                       UniformSource(), settings, log);
-  if (result.failure != Failure::kNone) {
-    PrintError(log.Redact(result.message));
-    return ExitCodeFor(result.failure);
+  if (!result.status.ok()) {
+    PrintError(log.Redact(result.status.message()));
+    return ExitCodeFor(result.status.kind());
   }
   if (invocation.print) {
     std::fwrite(result.rendered.data(), 1, result.rendered.size(), stdout);

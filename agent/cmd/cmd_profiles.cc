@@ -12,21 +12,14 @@ namespace irsa {
 int ProfilesCommand(const Invocation& invocation, Shells& shells) {
   const std::string& path = invocation.settings.aws_config_file;
   std::string text;
-  std::string err;
-  switch (shells.files->Read(path, kMaxAnswerBytes, &text, &err)) {
-    case ReadStatus::kOk:
-      break;
-    case ReadStatus::kMissing:
-      PrintError("no config file " + path + " (run `irsa-agent once` first)");
-      return kExitUnavailable;
-    case ReadStatus::kTooLarge:
-      PrintError("config file " + path + " is too large for a config the agent wrote");
-      return kExitUnavailable;
-    case ReadStatus::kError:
-      PrintError(err);
-      return kExitUnavailable;
+  if (const ReadStatus read = shells.files->Read(path, kMaxAnswerBytes, &text); !read.ok()) {
+    PrintError(read.kind() == ReadFailure::kMissing
+                   ? "no config file " + path + " (run `irsa-agent once` first)"
+                   : "config file " + read.message());
+    return kExitUnavailable;
   }
   ProfileListing listing;
+  std::string err;
   if (!ListProfiles(text, &listing, &err)) {
     PrintError(path + ": " + err);
     return kExitUnavailable;

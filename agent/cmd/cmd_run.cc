@@ -18,18 +18,15 @@ std::string EnvValue(const Environment& env, const std::string& name) {
 // logged and the agent carries on; the config file is what matters.
 void InstallForReruns(const std::string& dir, Files& files, Logger& log) {
   std::string path;
-  std::string err;
-  switch (InstallSelf(files, dir, &path, &err)) {
-    case InstallStatus::kInstalled:
-      log.Info("installed this binary for manual re-runs", {{"path", path}});
-      break;
-    case InstallStatus::kUnchanged:
-      log.Debug("the installed binary is current", {{"path", path}});
-      break;
-    case InstallStatus::kCannotRead:
-    case InstallStatus::kCannotWrite:
-      log.Warn("cannot install this binary for manual re-runs; continuing", {{"error", err}});
-      break;
+  bool changed = false;
+  const Status<InstallFailure> installed = InstallSelf(files, dir, &path, &changed);
+  if (!installed.ok()) {
+    log.Warn("cannot install this binary for manual re-runs; continuing",
+             {{"error", installed.message()}});
+  } else if (changed) {
+    log.Info("installed this binary for manual re-runs", {{"path", path}});
+  } else {
+    log.Debug("the installed binary is current", {{"path", path}});
   }
 }
 

@@ -27,24 +27,19 @@ int StatusCommand(const Invocation& invocation, Shells& shells) {
   const Settings& settings = invocation.settings;
   const std::string path = StateFilePath(settings.state_dir, settings.aws_config_file);
   std::string text;
-  std::string err;
-  switch (shells.files->Read(path, kMaxStateBytes, &text, &err)) {
-    case ReadStatus::kOk:
-      break;
-    case ReadStatus::kMissing:
+  if (const ReadStatus read = shells.files->Read(path, kMaxStateBytes, &text); !read.ok()) {
+    if (read.kind() == ReadFailure::kMissing) {
       return NotReady(invocation, "no state file " + path + " (the agent has not started)");
-    case ReadStatus::kTooLarge:
-      return NotReady(invocation, "state file " + path + " is too large");
-    case ReadStatus::kError:
-      return NotReady(invocation, err);
+    }
+    return NotReady(invocation, "state file " + read.message());
   }
   AgentState state;
+  std::string err;
   if (!ParseState(text, &state, &err)) return NotReady(invocation, path + ": " + err);
 
   std::optional<std::string> config;
   std::string config_text;
-  if (shells.files->Read(state.config_file, kMaxAnswerBytes, &config_text, &err) ==
-      ReadStatus::kOk) {
+  if (shells.files->Read(state.config_file, kMaxAnswerBytes, &config_text).ok()) {
     config = std::move(config_text);
   }
   const Readiness readiness = AssessReadiness(state, config);

@@ -46,15 +46,15 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
 // this binary's own path (/proc/self/exe's link); empty when unknown.
 std::string CredentialsBinary(const Settings& settings);
 
-// The outcome of InstallSelf; the two failures map to different exit codes.
-enum class InstallStatus { kInstalled, kUnchanged, kCannotRead, kCannotWrite };
+// Why InstallSelf failed; the two kinds map to different exit codes.
+enum class InstallFailure { kNone, kCannotRead, kCannotWrite };
 
 // Copies the running executable to DIR/irsa-agent with mode 0755, atomically
 // (Files::Publish). It reads /proc/self/exe, so a binary replaced on disk since
-// it started still copies itself. Sets `*path` to DIR/irsa-agent. kUnchanged
-// when that file already held these bytes with that mode. On kCannotRead or
-// kCannotWrite, `*err` is one line naming the path.
-InstallStatus InstallSelf(Files& files, const std::string& dir, std::string* path,
-                          std::string* err);
+// it started still copies itself. Sets `*path` to DIR/irsa-agent and
+// `*changed` to false when that file already held these bytes with that mode.
+// A failure's message is one line naming the path.
+Status<InstallFailure> InstallSelf(Files& files, const std::string& dir, std::string* path,
+                                   bool* changed);
 
 }  // namespace irsa

@@ -38,12 +38,9 @@ int Main(const std::vector<std::string>& args) {
   }
   std::string config_text;
   if (!config_path.empty()) {
-    const ReadStatus status =
-        shells.files->Read(config_path, kMaxConfigFileBytes, &config_text, &err);
-    if (status != ReadStatus::kOk) {
-      if (status == ReadStatus::kMissing) err = "config file " + config_path + " does not exist";
-      if (status == ReadStatus::kTooLarge) err = "config file " + config_path + " is over 64 KiB";
-      PrintError(err);
+    const ReadStatus read = shells.files->Read(config_path, kMaxConfigFileBytes, &config_text);
+    if (!read.ok()) {
+      PrintError("config file " + read.message());
       return kExitUsage;
     }
   }

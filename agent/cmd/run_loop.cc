@@ -168,21 +168,19 @@ class RunLoop {
     bool changed = false;
     for (const std::string& path : inputs_) {
       std::string content;
-      std::string err;
-      const ReadStatus status = shells_.files.Read(path, kMaxAnswerBytes, &content, &err);
+      const ReadStatus read = shells_.files.Read(path, kMaxAnswerBytes, &content);
       const std::string hash =
-          status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
+          read.ok() ? Sha256Hex(content) : "status:" + std::to_string(int(read.kind()));
       if (path == inputs_.front()) {
-        if (status == ReadStatus::kOk) log_.AddSecret(std::string(TrimWhitespace(content)));
+        if (read.ok()) log_.AddSecret(std::string(TrimWhitespace(content)));
         // In an EKS Pod Identity pod no web identity token is expected.
         const bool pod_identity =
-            status != ReadStatus::kOk &&
+            !read.ok() &&
             ChooseBaseCredentials({settings_.base_credentials, settings_.pod_identity_uri,
                                    settings_.pod_identity_token_file, false, path})
                     .base == BaseCredentials::kPodIdentity;
         if (!pod_identity) {
-          ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
-                                                 : std::nullopt);
+          ObserveToken(read.ok() ? std::optional<std::string_view>(content) : std::nullopt);
         }
       }
       auto [it, inserted] = hashes_.try_emplace(path, hash);
@@ -212,12 +210,12 @@ class RunLoop {
     const SyncResult result = syncer_.Sync(true);
     in_sync_ = false;
     const double now = shells_.clock.Monotonic();
-    agent_.SyncFinished(now, result.failure, result.retry_after);
+    agent_.SyncFinished(now, result.status.kind(), result.retry_after);
     const double wall = shells_.clock.Wall();
     state_.last_attempt_at = wall;
-    metrics_.SyncFinished(result.failure, wall, result.profiles.size());
+    metrics_.SyncFinished(result.status.kind(), wall, result.profiles.size());
     if (result.mapping_seconds) metrics_.MappingRequestTook(*result.mapping_seconds);
-    if (result.failure == Failure::kNone) {
+    if (result.status.ok()) {
       state_.last_success_at = state_.last_attempt_at;
       state_.last_error.clear();
       state_.last_error_kind.clear();
@@ -229,17 +227,17 @@ class RunLoop {
                  {"seconds", std::to_string(now - started)}});
       Notify(readiness_.SyncSucceeded(result.profiles.size()));
     } else {
-      state_.last_error = log_.Redact(result.message);
-      state_.last_error_kind = std::string(FailureName(result.failure));
+      state_.last_error = log_.Redact(result.status.message());
+      state_.last_error_kind = std::string(FailureName(result.status.kind()));
       state_.last_error_at = state_.last_attempt_at;
       log_.Warn("sync failed",
-                {{"error", result.message},
+                {{"error", result.status.message()},
                  {"kind", state_.last_error_kind},
                  {"consecutive_failures", std::to_string(agent_.consecutive_failures())}});
     }
     state_.consecutive_failures = agent_.consecutive_failures();
     WriteState();
-    if (result.failure != Failure::kNone) Notify(readiness_.SyncFailed(state_.last_error));
+    if (!result.status.ok()) Notify(readiness_.SyncFailed(state_.last_error));
     AnswerRefreshWaiters(result);
   }
 
@@ -290,8 +288,9 @@ class RunLoop {
 
   void AnswerRefreshWaiters(const SyncResult& result) {
     if (!refresh_waiters_.empty()) {
-      const RouteAnswer answer = RefreshAnswer(result.failure, log_.Redact(result.message),
-                                               result.changed, result.profiles);
+      const RouteAnswer answer =
+          RefreshAnswer(result.status.kind(), log_.Redact(result.status.message()), result.changed,
+                        result.profiles);
       for (uint64_t waiter : refresh_waiters_) Answer(waiter, answer);
     }
     refresh_waiters_ = std::move(next_refresh_waiters_);

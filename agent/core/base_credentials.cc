@@ -1,5 +1,6 @@
 #include "core/base_credentials.h"
 
+#include "core/jwt.h"
 #include "core/secret.h"
 #include "core/text.h"
 
@@ -41,11 +42,11 @@ BaseChoice ChooseBaseCredentials(const BaseInputs& inputs) {
 BaseChoice ChooseBaseCredentials(const Settings& settings, Files& files) {
   const std::string path = settings.ReadPath(settings.web_identity_token_file);
   std::string bytes;
-  std::string err;
-  const ReadStatus status = files.Read(path, 64 * 1024, &bytes, &err);
+  const ReadStatus read = files.Read(path, kMaxTokenBytes, &bytes);
   // A token file too large or unreadable still exists: the SDKs would try it.
-  const bool present = status == ReadStatus::kTooLarge || status == ReadStatus::kError ||
-                       (status == ReadStatus::kOk && !TrimWhitespace(bytes).empty());
+  const bool present = read.kind() == ReadFailure::kTooLarge ||
+                       read.kind() == ReadFailure::kError ||
+                       (read.ok() && !TrimWhitespace(bytes).empty());
   WipeString(&bytes);
   return ChooseBaseCredentials({settings.base_credentials, settings.pod_identity_uri,
                                 settings.pod_identity_token_file, present, path});

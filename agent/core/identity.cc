@@ -1,184 +1,148 @@
 #include "core/identity.h"
 
+#include <algorithm>
+
+#include "core/jwt.h"
+#include "core/secret.h"
 #include "core/text.h"
 #include "core/url.h"
 
 namespace irsa {
 namespace {
 
-// Replaces the "labels" prefix of a labels-parser message with the file's
-// path, so it reads like a compiler diagnostic: "/var/run/podinfo/labels:3: ...".
-std::string LabelsError(const std::string& path, const std::string& message) {
-  constexpr std::string_view kPrefix = "labels";
-  if (message.compare(0, kPrefix.size(), kPrefix) == 0)
-    return path + message.substr(kPrefix.size());
-  return path + ": " + message;
-}
+constexpr double kMaxConnectTimeout = 5;
 
-// Why a Domino credential cannot go into an HTTP header, or "" when it can:
-// it must be printable ASCII without spaces.
+// Why a credential cannot go into an HTTP header.
 std::string TokenProblem(std::string_view token) {
+  if (token.empty()) return "is empty";
   for (unsigned char c : token) {
     if (c >= 0x80) return "holds a non-ASCII byte";
   }
   return "holds a space or control character inside the token";
 }
 
-bool IsHeaderSafeToken(std::string_view token) {
-  if (token.empty()) return false;
-  for (unsigned char c : token) {
-    if (c <= 0x20 || c >= 0x7f) return false;
-  }
-  return true;
+}  // namespace
+
+InputRead ReadInput(Files& files, const std::string& path, size_t max_bytes) {
+  InputRead read;
+  read.path = path;
+  read.status = files.Read(path, max_bytes, &read.content);
+  return read;
 }
 
-bool ResolveRunId(const Settings& settings, Files& files, Requester* out, std::string* err) {
-  const std::string path = settings.ReadPath(settings.pod_info_path);
-  std::string text;
-  std::string read_err;
-  switch (files.Read(path, kMaxLabelsBytes, &text, &read_err)) {
-    case ReadStatus::kOk: {
-      Labels labels;
-      std::string parse_err;
-      if (!ParseLabels(text, &labels, &parse_err) ||
-          !PodIdentityFromLabels(labels, &out->pod, &parse_err)) {
-        *err = LabelsError(path, parse_err);
-        return false;
-      }
-      out->run_id_source = "labels file " + path;
-      return true;
+StepStatus ChooseRunId(const Settings& settings, const InputRead& labels, Requester* out) {
+  if (labels.status.ok()) {
+    Labels parsed;
+    std::string err;
+    if (!ParseLabels(labels.content, &parsed, &err) ||
+        !PodIdentityFromLabels(parsed, &out->pod, &err)) {
+      return {Failure::kInput, LabelsError(labels.path, err)};
     }
-    case ReadStatus::kMissing:
-      if (settings.run_id.empty()) {
-        *err = "no run id: labels file " + path + " does not exist and run-id is not set";
-        return false;
-      }
-      out->pod.run_id = settings.run_id;
-      out->pod.workload_type.clear();
-      out->run_id_source = "run-id setting";
-      return true;
-    case ReadStatus::kTooLarge:
-      *err =
-          "labels file " + path + " is larger than " + std::to_string(kMaxLabelsBytes) + " bytes";
-      return false;
-    case ReadStatus::kError:
-      *err = read_err;
-      return false;
+    out->run_id_source = "labels file " + labels.path;
+    return {};
   }
-  *err = "labels file " + path + ": unreadable";
-  return false;
+  if (labels.status.kind() != ReadFailure::kMissing) {
+    return {Failure::kInput, "labels file " + labels.status.message()};
+  }
+  if (settings.run_id.empty()) {
+    return {Failure::kInput,
+            "no run id: labels file " + labels.status.message() + " and run-id is not set"};
+  }
+  out->pod.run_id = settings.run_id;
+  out->pod.workload_type.clear();
+  out->run_id_source = "run-id setting";
+  return {};
 }
 
-// GET <api-proxy>/access-token: the body is the raw JWT.
-bool FetchProxyToken(const Settings& settings, HttpClient& http,
-                     const std::function<bool()>& cancelled, Credential* out, Failure* failure,
-                     std::string* err) {
-  HttpRequest request;
-  request.method = "GET";
-  request.url = JoinUrlPath(settings.api_proxy, "/access-token");
-  const std::string shown = DisplayUrl(request.url);
-  request.total_timeout = settings.request_timeout;
-  request.connect_timeout = std::min(5.0, settings.request_timeout);
-  request.max_response_bytes = kMaxTokenBytes;
-  request.cancelled = cancelled;
-  HttpResponse response;
-  HttpFailure http_failure = HttpFailure::kNone;
-  std::string http_err;
-  if (!http.Send(request, &response, &http_failure, &http_err)) {
-    *failure = http_failure == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient;
-    *err = "api proxy: " + http_err;
-    return false;
-  }
-  if (response.status != 200) {
-    *failure = response.status >= 500 || response.status == 429 ? Failure::kTransient
-                                                                : Failure::kPermanent;
-    *err = "api proxy: GET " + shown + " answered HTTP " + std::to_string(response.status);
-    return false;
-  }
-  const std::string_view token = TrimWhitespace(response.body);
-  if (!IsHeaderSafeToken(token)) {
-    *failure = Failure::kInput;
-    *err = "api proxy: GET " + shown + " did not answer a token (" +
-           std::to_string(response.body.size()) + " bytes)";
-    return false;
-  }
-  out->kind = Credential::Kind::kBearer;
-  out->secret = std::string(token);
-  out->source = "api proxy " + DisplayUrl(settings.api_proxy);
-  return true;
-}
-
-bool ResolveCredential(const Settings& settings, Files& files, HttpClient& http,
-                       const std::function<bool()>& cancelled, Credential* out, Failure* failure,
-                       std::string* err) {
-  const std::string path = settings.ReadPath(settings.domino_token_file);
-  std::string text;
-  std::string read_err;
-  *failure = Failure::kInput;
-  switch (files.Read(path, kMaxTokenBytes, &text, &read_err)) {
-    case ReadStatus::kOk: {
-      const std::string_view token = TrimWhitespace(text);
-      if (token.empty()) {
-        *err = "Domino token file " + path + " is empty";
-        return false;
-      }
-      if (!IsHeaderSafeToken(token)) {
-        *err = "Domino token file " + path + " " + TokenProblem(token);
-        return false;
-      }
-      out->kind = Credential::Kind::kBearer;
-      out->secret = std::string(token);
-      out->source = "token file " + path;
-      return true;
+StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Credential* out) {
+  if (token.status.ok()) {
+    const std::string_view trimmed = TrimWhitespace(token.content);
+    if (!IsHeaderSafeToken(trimmed)) {
+      return {Failure::kInput, "Domino token file " + token.path + " " + TokenProblem(trimmed)};
     }
-    case ReadStatus::kMissing:
-      break;
-    case ReadStatus::kTooLarge:
-      *err = "Domino token file " + path + " is larger than " + std::to_string(kMaxTokenBytes) +
-             " bytes";
-      return false;
-    case ReadStatus::kError:
-      *err = read_err;
-      return false;
+    *out = {Credential::Kind::kBearer, Credential::Origin::kTokenFile, std::string(trimmed),
+            "token file " + token.path};
+    return {};
+  }
+  if (token.status.kind() != ReadFailure::kMissing) {
+    return {Failure::kInput, "Domino token file " + token.status.message()};
   }
   if (!settings.api_proxy.empty()) {
-    return FetchProxyToken(settings, http, cancelled, out, failure, err);
+    *out = {Credential::Kind::kBearer, Credential::Origin::kApiProxy, "",
+            "api proxy " + DisplayUrl(settings.api_proxy)};
+    return {};
   }
   if (!settings.api_key.empty()) {
     if (!IsHeaderSafeToken(settings.api_key)) {
-      *err = "api-key " + TokenProblem(settings.api_key);
-      return false;
+      return {Failure::kInput, "api-key " + TokenProblem(settings.api_key)};
     }
-    out->kind = Credential::Kind::kApiKey;
-    out->secret = settings.api_key;
-    out->source = "api-key setting";
-    return true;
+    *out = {Credential::Kind::kApiKey, Credential::Origin::kApiKey, settings.api_key,
+            "api-key setting"};
+    return {};
   }
-  *err = "no Domino credential: token file " + path +
-         " does not exist and neither api-proxy nor api-key is set";
-  return false;
+  return {Failure::kInput, "no Domino credential: token file " + token.status.message() +
+                               " and neither api-proxy nor api-key is set"};
 }
 
-}  // namespace
+StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
+                           const std::function<bool()>& cancelled, Credential* out) {
+  HttpRequest request;
+  request.method = "GET";
+  request.url = JoinUrlPath(settings.api_proxy, "/access-token");
+  request.total_timeout = settings.request_timeout;
+  request.connect_timeout = std::min(kMaxConnectTimeout, settings.request_timeout);
+  request.max_response_bytes = kMaxTokenBytes;
+  request.cancelled = cancelled;
+  const std::string shown = DisplayUrl(request.url);
+  HttpResponse response;
+  const Status<HttpFailure> sent = http.Send(request, &response);
+  if (!sent.ok()) {
+    return {sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient,
+            "api proxy: " + sent.message()};
+  }
+  if (response.status != 200) {
+    WipeString(&response.body);
+    return {response.status >= 500 || response.status == 429 ? Failure::kTransient
+                                                             : Failure::kPermanent,
+            "api proxy: GET " + shown + " answered HTTP " + std::to_string(response.status)};
+  }
+  const std::string_view token = TrimWhitespace(response.body);
+  if (!IsHeaderSafeToken(token)) {
+    const size_t bytes = response.body.size();
+    WipeString(&response.body);
+    return {Failure::kInput, "api proxy: GET " + shown + " did not answer a token (" +
+                                 std::to_string(bytes) + " bytes)"};
+  }
+  out->secret = std::string(token);
+  WipeString(&response.body);
+  return {};
+}
 
-bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
-                      Requester* out, Failure* failure, std::string* err,
-                      const std::function<bool()>& cancelled) {
-  if (!ResolveRunId(settings, files, out, err)) {
-    *failure = Failure::kInput;
-    return false;
-  }
-  if (!ResolveCredential(settings, files, http, cancelled, &out->credential, failure, err)) {
-    return false;
-  }
-  log.AddSecret(out->credential.secret);
+void NoteRequester(const Requester& requester, Logger& log) {
+  log.AddSecret(requester.credential.secret);
   log.Debug("requester resolved",
-            {{"run_id", out->pod.run_id},
-             {"run_id_source", out->run_id_source},
-             {"workload_type", out->pod.workload_type},
-             {"credential_source", out->credential.source},
-             {"credential_bytes", std::to_string(out->credential.secret.size())}});
-  return true;
+            {{"run_id", requester.pod.run_id},
+             {"run_id_source", requester.run_id_source},
+             {"workload_type", requester.pod.workload_type},
+             {"credential_source", requester.credential.source},
+             {"credential_bytes", std::to_string(requester.credential.secret.size())}});
+}
+
+StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
+                            Requester* out, const std::function<bool()>& cancelled) {
+  const InputRead labels =
+      ReadInput(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
+  if (StepStatus s = ChooseRunId(settings, labels, out); !s.ok()) return s;
+  InputRead token = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
+  StepStatus chosen = ChooseCredential(settings, token, &out->credential);
+  WipeString(&token.content);
+  if (!chosen.ok()) return chosen;
+  if (out->credential.origin == Credential::Origin::kApiProxy) {
+    chosen = FetchProxyToken(settings, http, cancelled, &out->credential);
+    if (!chosen.ok()) return chosen;
+  }
+  NoteRequester(*out, log);
+  return {};
 }
 
 }  // namespace irsa

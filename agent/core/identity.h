@@ -1,10 +1,13 @@
 // Who is asking the mapping service: the run id (and workload type) and the
-// Domino credential.
+// Domino credential. The choices are pure functions of the settings and of
+// what was read, so that `once`, `run` and `doctor` apply the same rules;
+// ResolveRequester does the reading and the one HTTP exchange around them.
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "core/jwt.h"
 #include "core/labels.h"
 #include "core/log.h"
 #include "core/outcome.h"
@@ -15,9 +18,11 @@
 namespace irsa {
 
 struct Credential {
-  enum class Kind { kBearer, kApiKey };
+  enum class Kind { kBearer, kApiKey };  // how it is sent
+  enum class Origin { kTokenFile, kApiProxy, kApiKey };
   Kind kind = Kind::kBearer;
-  std::string secret;  // never logged
+  Origin origin = Origin::kTokenFile;
+  std::string secret;  // never logged; empty until fetched for kApiProxy
   std::string source;  // "token file /x", "api proxy http://...", "api-key setting"
 };
 
@@ -27,18 +32,49 @@ struct Requester {
   Credential credential;
 };
 
-// Upper bounds on what is read.
-inline constexpr size_t kMaxLabelsBytes = 256 * 1024;
-inline constexpr size_t kMaxTokenBytes = 64 * 1024;
+// One input as Files::Read gave it. `content` may hold a secret: wipe it
+// (core/secret.h) when done.
+struct InputRead {
+  std::string path;
+  ReadStatus status;
+  std::string content;  // when status.ok()
+};
 
-// The run id: from the labels file when it exists, else the run-id setting.
+// Reads `path` with at most `max_bytes`.
+InputRead ReadInput(Files& files, const std::string& path, size_t max_bytes);
+
+// Upper bound on the labels file.
+inline constexpr size_t kMaxLabelsBytes = 256 * 1024;
+
+// The run id and workload type: from the labels file when it exists (a
+// broken one is an error, not a reason to fall back), else the run-id
+// setting. Sets `out->pod` and `out->run_id_source`; failures are kInput.
+StepStatus ChooseRunId(const Settings& settings, const InputRead& labels, Requester* out);
+
 // The credential: the Domino token file (whitespace trimmed) when it exists,
-// else GET <api-proxy>/access-token, else the api-key setting. Returns false
-// with the failure kind and one line in `*err` (never secret bytes). A
-// credential holding a control character, or empty, is kInput. `cancelled`
-// is passed to the API proxy's HTTP exchange (HttpRequest::cancelled).
-bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
-                      Requester* out, Failure* failure, std::string* err,
-                      const std::function<bool()>& cancelled = {});
+// else the API proxy (Origin::kApiProxy with an empty secret: FetchProxyToken
+// fills it), else the api-key setting. A credential that is empty or not
+// a valid HTTP header value is kInput.
+StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Credential* out);
+
+// For Origin::kApiProxy: GET <api-proxy>/access-token (at most
+// request-timeout, stopped early once `cancelled` returns true) and, on
+// success, the trimmed token in `out->secret`. A refused request or a body
+// that is not a token is kInput, 5xx, 429 and network failures kTransient,
+// other statuses kPermanent. Messages show the URL without userinfo or query.
+StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
+                           const std::function<bool()>& cancelled, Credential* out);
+
+// Registers the credential with `log` as a secret, then logs (debug) who is
+// asking: run id, sources, the credential's length.
+void NoteRequester(const Requester& requester, Logger& log);
+
+// Reads the labels and token files, applies ChooseRunId and ChooseCredential,
+// and fetches the proxy token when that is the credential. On failure returns
+// the kind and one line (never secret bytes). `cancelled` is passed to the API
+// proxy's HTTP exchange (HttpRequest::cancelled). The credential is
+// registered with `log` as a secret.
+StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,
+                            Requester* out, const std::function<bool()>& cancelled = {});
 
 }  // namespace irsa

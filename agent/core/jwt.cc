@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxTokenBytes = 65536;
 // Clock skew allowed before a token counts as not yet valid.
 constexpr int64_t kNotBeforeLeewaySeconds = 60;
 

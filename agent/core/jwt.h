@@ -2,6 +2,7 @@
 // reports what a token says; STS is the one that verifies it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,9 @@
 #include <vector>
 
 namespace irsa {
+
+// Upper bound on a token read from a file or an API proxy (JWT or not).
+inline constexpr size_t kMaxTokenBytes = 64 * 1024;
 
 struct JwtClaims {
   std::string iss;

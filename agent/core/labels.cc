@@ -238,4 +238,10 @@ bool PodIdentityFromLabels(const Labels& labels, PodIdentity* out, std::string* 
   return true;
 }
 
+std::string LabelsError(const std::string& path, const std::string& message) {
+  constexpr std::string_view kPrefix = "labels";
+  if (message.starts_with(kPrefix)) return path + message.substr(kPrefix.size());
+  return path + ": " + message;
+}
+
 }  // namespace irsa

@@ -39,6 +39,11 @@ struct PodIdentity {
 // or the workload type label is present but not valid.
 bool PodIdentityFromLabels(const Labels& labels, PodIdentity* out, std::string* err);
 
+// A message of the two functions above with its "labels" prefix replaced by
+// the file's path, so it reads like a compiler diagnostic:
+// "/var/run/podinfo/labels:3: ...".
+std::string LabelsError(const std::string& path, const std::string& message);
+
 // A run id is 1..128 characters of [A-Za-z0-9_.-].
 bool IsValidRunId(std::string_view id);
 

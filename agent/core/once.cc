@@ -35,10 +35,10 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
   for (int attempt = 0;; ++attempt) {
     const double budget = deadline - clock.Monotonic();
     SyncResult result = sync(budget);
-    if (previous && budget < starved_below && result.failure == Failure::kTransient) {
+    if (previous && budget < starved_below && result.status.kind() == Failure::kTransient) {
       result = std::move(*previous);
     }
-    if (!Retried(result.failure)) return result;
+    if (!Retried(result.status.kind())) return result;
 
     double wait = BackoffDelay(attempt, settings.min_backoff, settings.max_backoff, uniform01());
     if (result.retry_after) {
@@ -46,11 +46,11 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
     }
     if (wait >= deadline - clock.Monotonic()) {
       log.Warn("giving up: timeout reached",
-               {{"error", result.message}, {"attempts", std::to_string(attempt + 1)}});
+               {{"error", result.status.message()}, {"attempts", std::to_string(attempt + 1)}});
       return result;
     }
-    log.Warn("sync failed, retrying", {{"error", result.message},
-                                       {"kind", std::string(FailureName(result.failure))},
+    log.Warn("sync failed, retrying", {{"error", result.status.message()},
+                                       {"kind", std::string(FailureName(result.status.kind()))},
                                        {"retry_in", Seconds(wait)}});
     previous = std::move(result);
     clock.SleepFor(wait);

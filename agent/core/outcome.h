@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "core/error.h"
+
 namespace irsa {
 
 enum class Failure {
@@ -13,6 +15,9 @@ enum class Failure {
   kAnswer,     // the service answered 200 with something unusable
   kPublish,    // the config file could not be written
 };
+
+// A step's failure kind and its one line (no secret): sync, identity, once.
+using StepStatus = Status<Failure>;
 
 std::string_view FailureName(Failure failure);  // "transient", "permanent", ...
 

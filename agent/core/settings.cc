@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "core/settings_table.h"
+#include "core/url.h"
 
 namespace irsa {
 namespace {
@@ -29,7 +30,7 @@ constexpr SettingRow kRows[] = {
     {"api-proxy", "DOMINO_API_PROXY", K::kUrl, true, "", "", &Settings::api_proxy,
      "fetch the Domino token from GET <URL>/access-token"},
     {"ca-file", "DOMINO_IRSA_SSL_CERT", K::kPath, true, "", "", &Settings::ca_file,
-     "CA certificates to trust for the endpoint"},
+     "extra CA certificates for the endpoint and STS"},
     {"pod-info-path", "POD_INFO_PATH", K::kPath, false, "/var/run/podinfo/labels", "",
      &Settings::pod_info_path, "the downward-API labels file (has the run id)"},
     {"root-path", "ROOT_PATH", K::kPath, true, "", "", &Settings::root_path,
@@ -162,6 +163,7 @@ std::string DisplayValue(const Settings& settings, std::string_view name) {
   const SettingRow* row = FindSettingRow(name);
   if (row == nullptr) return "";
   const std::string value = FormatSettingValue(*row, settings);
+  if (row->kind == K::kUrl) return DisplayUrl(value);
   if (row->kind != K::kSecret) return value;
   return value.empty() ? "absent" : "present (" + std::to_string(value.size()) + " bytes)";
 }

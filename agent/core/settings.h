@@ -120,7 +120,8 @@ struct SettingInfo {
 const std::vector<SettingInfo>& AllSettings();
 
 // The value of setting `name` for display: secrets as "present (N bytes)" or
-// "absent". Empty string for an unknown name.
+// "absent", URLs through DisplayUrl (no userinfo, no query). Empty string for
+// an unknown name.
 std::string DisplayValue(const Settings& settings, std::string_view name);
 
 // The --help text.

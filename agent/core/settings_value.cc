@@ -23,15 +23,6 @@ std::string Quoted(std::string_view text) { return "'" + Printable(text) + "'"; 
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) {
-             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
-
 // Decimal seconds: digits, optionally '.' and more digits. No sign, exponent,
 // "inf" or "nan", so the value is always finite.
 bool ParseSeconds(std::string_view text, double* out, std::string* why) {

@@ -120,8 +120,7 @@ void Syncer::NoteAuditWithoutRequester() {
   std::string err;
   Labels labels;
   PodIdentity pod;
-  if (files_.Read(settings_.ReadPath(settings_.pod_info_path), kMaxLabelsBytes, &text, &err) ==
-          ReadStatus::kOk &&
+  if (files_.Read(settings_.ReadPath(settings_.pod_info_path), kMaxLabelsBytes, &text).ok() &&
       ParseLabels(text, &labels, &err) && PodIdentityFromLabels(labels, &pod, &err)) {
     user_ = AuditUser(pod, "");
     run_id_ = pod.run_id;
@@ -149,36 +148,19 @@ RenderOptions Syncer::MakeRenderOptions(const AuditTrail& audit) const {
 }
 
 bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* result) {
-  std::string err;
   if (!settings_.mapping_file.empty()) {
     NoteAuditWithoutRequester();
     const std::string path = settings_.ReadPath(settings_.mapping_file);
-    switch (files_.Read(path, kMaxAnswerBytes, body, &err)) {
-      case ReadStatus::kOk:
-        return true;
-      case ReadStatus::kMissing:
-        err = "mapping file " + path + " does not exist";
-        break;
-      case ReadStatus::kTooLarge:
-        err = "mapping file " + path + " is larger than " + std::to_string(kMaxAnswerBytes) +
-              " bytes";
-        break;
-      case ReadStatus::kError:
-        break;
-    }
-    result->failure = Failure::kInput;
-    result->message = err;
-    return false;
+    const ReadStatus read = files_.Read(path, kMaxAnswerBytes, body);
+    if (!read.ok()) result->status = {Failure::kInput, "mapping file " + read.message()};
+    return read.ok();
   }
 
   Requester requester;
   Settings budgeted = settings_;
   budgeted.request_timeout = std::min(settings_.request_timeout, time_budget);
-  if (!ResolveRequester(budgeted, files_, http_, log_, &requester, &result->failure, &err,
-                        cancelled_)) {
-    result->message = err;
-    return false;
-  }
+  result->status = ResolveRequester(budgeted, files_, http_, log_, &requester, cancelled_);
+  if (!result->status.ok()) return false;
   NoteAudit(requester);
 
   run_id_ = requester.pod.run_id;
@@ -186,22 +168,20 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   request.cancelled = cancelled_;
 
   HttpResponse response;
-  HttpFailure http_failure = HttpFailure::kNone;
-  if (!http_.Send(request, &response, &http_failure, &err)) {
-    result->failure = FromHttpFailure(http_failure);
-    result->message = http_failure == HttpFailure::kTooLarge
-                          ? "mapping service: answer larger than " +
-                                std::to_string(kMaxAnswerBytes) + " bytes refused"
-                          : "mapping service: " + err;
+  if (const Status<HttpFailure> sent = http_.Send(request, &response); !sent.ok()) {
+    result->status = {FromHttpFailure(sent.kind()), sent.kind() == HttpFailure::kTooLarge
+                                                        ? "mapping service: answer larger than " +
+                                                              std::to_string(kMaxAnswerBytes) +
+                                                              " bytes refused"
+                                                        : "mapping service: " + sent.message()};
     return false;
   }
   result->mapping_seconds = response.seconds;
   log_.Debug("mapping service answered", {{"status", std::to_string(response.status)},
                                           {"bytes", std::to_string(response.body.size())},
                                           {"seconds", std::to_string(response.seconds)}});
-  result->failure = ClassifyStatus(response.status);
-  if (result->failure != Failure::kNone) {
-    result->message = StatusMessage(response.status, requester, response);
+  if (const Failure failure = ClassifyStatus(response.status); failure != Failure::kNone) {
+    result->status = {failure, StatusMessage(response.status, requester, response)};
     if (!response.retry_after.empty()) {
       result->retry_after =
           ParseRetryAfter(response.retry_after, static_cast<int64_t>(wall_clock_()));
@@ -220,13 +200,11 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   MappingAnswer answer;
   std::string err;
   if (!ParseMappingAnswer(body, &answer, &err)) {
-    result.failure = Failure::kAnswer;
-    result.message = "mapping answer rejected: " + err;
+    result.status = {Failure::kAnswer, "mapping answer rejected: " + err};
     return result;
   }
   if (!IsPublishable(answer, &err)) {
-    result.failure = Failure::kAnswer;
-    result.message = "mapping answer rejected: " + err;
+    result.status = {Failure::kAnswer, "mapping answer rejected: " + err};
     return result;
   }
   for (size_t i = 0; i < answer.dropped.size() && i < kMaxDropWarnings; ++i) {
@@ -259,8 +237,7 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
 
   if (!files_.Publish(settings_.aws_config_file, result.rendered, settings_.file_mode,
                       &result.changed, &err)) {
-    result.failure = Failure::kPublish;
-    result.message = err;
+    result.status = {Failure::kPublish, err};
   }
   return result;
 }

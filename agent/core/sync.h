@@ -19,8 +19,7 @@
 namespace irsa {
 
 struct SyncResult {
-  Failure failure = Failure::kNone;
-  std::string message;                // one line for the user, no secret
+  StepStatus status;                  // the failure kind and one line for the user, no secret
   std::optional<double> retry_after;  // seconds, when the service said so
   bool changed = false;               // the file was rewritten
   std::vector<std::string> profiles;  // target profile names written, in order

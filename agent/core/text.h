@@ -21,6 +21,21 @@ bool IsValidUtf8(std::string_view s);
 // True when `s` holds a byte below 0x20 or 0x7f (NUL, CR, LF, TAB included).
 bool HasControlChar(std::string_view s);
 
+// ASCII case-insensitive equality (header names, setting words); bytes
+// outside A-Z compare as they are, whatever the locale.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// `s` with A-Z turned to a-z, whatever the locale; other bytes kept.
+std::string AsciiLower(std::string_view s);
+
+// True when `s` is an HTTP token (RFC 9110 section 5.6.2: one or more of
+// A-Z a-z 0-9 and !#$%&'*+-.^_`|~), the grammar of a header name.
+bool IsHttpToken(std::string_view s);
+
+// True when `s` can be sent as a credential in an HTTP header value: not
+// empty, printable ASCII (0x21-0x7e), no space. Tokens and API keys are.
+bool IsHeaderSafeToken(std::string_view s);
+
 // Appends `cp` to `out` as UTF-8. Returns false for surrogates and values
 // above U+10FFFF, leaving `out` unchanged.
 bool AppendUtf8(char32_t cp, std::string* out);

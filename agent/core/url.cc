@@ -32,6 +32,38 @@ std::string DisplayUrl(std::string_view url) {
   return out;
 }
 
+bool IsUnreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+size_t PercentEncodedSize(std::string_view in, bool keep_slash) {
+  size_t size = 0;
+  for (char c : in) size += IsUnreserved(c) || (keep_slash && c == '/') ? 1 : 3;
+  return size;
+}
+
+void AppendPercentEncoded(std::string_view in, std::string* out, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : in) {
+    if (IsUnreserved(c) || (keep_slash && c == '/')) {
+      out->push_back(c);
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      out->push_back('%');
+      out->push_back(kHex[b >> 4]);
+      out->push_back(kHex[b & 0x0F]);
+    }
+  }
+}
+
+std::string PercentEncode(std::string_view in, bool keep_slash) {
+  std::string out;
+  out.reserve(PercentEncodedSize(in, keep_slash));
+  AppendPercentEncoded(in, &out, keep_slash);
+  return out;
+}
+
 std::string JoinUrlPath(std::string_view base, std::string_view path) {
   base = base.substr(0, base.find_first_of("?#"));
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);

@@ -1,7 +1,9 @@
-// Just enough URL handling for messages and for joining a path: no
-// percent-decoding, no validation beyond splitting (libcurl parses for real).
+// Just enough URL handling for messages, for joining a path and for
+// percent-encoding: no percent-decoding, no validation beyond splitting
+// (libcurl parses for real). DisplayUrl is the one way a URL is shown.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,20 @@ UrlParts SplitUrl(std::string_view url);
 // "scheme://host[:port]/path": never the userinfo or the query, which may
 // carry credentials. Safe for messages and logs.
 std::string DisplayUrl(std::string_view url);
+
+// RFC 3986 unreserved: A-Z a-z 0-9 - _ . ~
+bool IsUnreserved(char c);
+
+// RFC 3986 percent-encoding (as SigV4 and form bodies want it): every byte but
+// the unreserved ones becomes %XX with upper-case hex; '/' is kept when
+// `keep_slash`.
+std::string PercentEncode(std::string_view in, bool keep_slash = false);
+
+// The same, appended to `*out`, and the size it will add: a caller encoding a
+// secret reserves the exact size first so the buffer never reallocates
+// (which would leave copies of the secret in freed memory).
+void AppendPercentEncoded(std::string_view in, std::string* out, bool keep_slash = false);
+size_t PercentEncodedSize(std::string_view in, bool keep_slash = false);
 
 // `base` without query or fragment, without trailing '/', then `path`
 // (which starts with '/'). The userinfo is kept: it is for the request.

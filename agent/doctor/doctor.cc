@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/jwt.h"
-#include "core/labels.h"
 #include "core/log.h"
 #include "core/outcome.h"
 #include "core/text.h"
@@ -31,13 +30,6 @@ std::string_view SourceWord(SettingSource source) {
       return "defaults";
   }
   return "?";
-}
-
-// A credential goes into an HTTP header: printable ASCII without spaces.
-bool IsHeaderSafe(std::string_view token) {
-  return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
-    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
-  });
 }
 
 // Values come from files and services: a control character must not be able
@@ -158,115 +150,81 @@ Check CheckSettings(const Settings& settings, const std::string& config_file) {
   return check;
 }
 
-Check CheckRunId(const Settings& settings, const FileRead& labels) {
+Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+                 const Requester& requester) {
   const std::string name = "run-id";
   if (!settings.mapping_file.empty()) {
     return Make(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
   }
-  const std::string fix =
-      "mount the downward API's metadata.labels at pod-info-path (a volume, not a subPath), or "
-      "set run-id (DOMINO_RUN_ID) for a manual re-run";
-  switch (labels.status) {
-    case ReadStatus::kOk: {
-      Labels parsed;
-      PodIdentity pod;
-      std::string err;
-      if (!ParseLabels(labels.content, &parsed, &err) ||
-          !PodIdentityFromLabels(parsed, &pod, &err)) {
-        if (err.starts_with("labels")) err = labels.path + err.substr(6);
-        return Make(name, CheckStatus::kFail, err, fix);
-      }
-      Check check = Make(name, CheckStatus::kPass,
-                         "run id " + pod.run_id + " from the labels file " + labels.path);
-      check.facts = {
-          {"labels_file", labels.path},
-          {"run_id", pod.run_id},
-          {"workload_type", pod.workload_type.empty() ? "(absent: first-generation mapping call)"
-                                                      : pod.workload_type}};
-      if (!settings.run_id.empty() && settings.run_id != pod.run_id) {
-        check.status = CheckStatus::kWarn;
-        check.fact += "; the run-id setting " + settings.run_id + " is ignored";
-        check.fix = "unset run-id: the labels file wins";
-      }
-      return check;
-    }
-    case ReadStatus::kMissing:
-      if (settings.run_id.empty()) {
-        return Make(
-            name, CheckStatus::kFail,
-            "no run id: the labels file " + labels.path + " does not exist and run-id is not set",
-            fix);
-      }
-      return Make(name, CheckStatus::kPass,
-                  "run id " + settings.run_id + " from the run-id setting (no labels file " +
-                      labels.path + ")");
-    case ReadStatus::kTooLarge:
-      return Make(name, CheckStatus::kFail, "the labels file " + labels.path + " is too large",
-                  fix);
-    case ReadStatus::kError:
-      return Make(name, CheckStatus::kFail, labels.error, fix);
+  if (!chosen.ok()) {
+    return Make(name, CheckStatus::kFail, chosen.message(),
+                "mount the downward API's metadata.labels at pod-info-path (a volume, not a "
+                "subPath), or set run-id (DOMINO_RUN_ID) for a manual re-run");
   }
-  return Make(name, CheckStatus::kFail, "unreadable labels file " + labels.path, fix);
+  const PodIdentity& pod = requester.pod;
+  if (!labels.status.ok()) {
+    return Make(name, CheckStatus::kPass,
+                "run id " + pod.run_id + " from the " + requester.run_id_source +
+                    " (no labels file " + labels.path + ")");
+  }
+  Check check = Make(name, CheckStatus::kPass,
+                     "run id " + pod.run_id + " from the " + requester.run_id_source);
+  check.facts = {
+      {"labels_file", labels.path},
+      {"run_id", pod.run_id},
+      {"workload_type",
+       pod.workload_type.empty() ? "(absent: first-generation mapping call)" : pod.workload_type}};
+  if (!settings.run_id.empty() && settings.run_id != pod.run_id) {
+    check.status = CheckStatus::kWarn;
+    check.fact += "; the run-id setting " + settings.run_id + " is ignored";
+    check.fix = "unset run-id: the labels file wins";
+  }
+  return check;
 }
 
-Check CheckDominoCredential(const Settings& settings, const FileRead& token, int64_t now) {
+Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+                            const StepStatus& chosen, const Credential& credential, int64_t now) {
   const std::string name = "domino-credential";
   if (!settings.mapping_file.empty()) {
     return Make(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
   }
-  const std::string fix =
-      "set domino-token-file (DOMINO_TOKEN_FILE) to the user's Domino token, or api-proxy "
-      "(DOMINO_API_PROXY), or api-key (DOMINO_USER_API_KEY)";
-  switch (token.status) {
-    case ReadStatus::kOk: {
-      const std::string_view trimmed = TrimWhitespace(token.content);
-      if (!IsHeaderSafe(trimmed)) {
-        return Make(name, CheckStatus::kFail,
-                    "the Domino token file " + token.path +
-                        (trimmed.empty() ? " is empty" : " holds a space or control character"),
-                    fix);
-      }
-      Check check =
-          Make(name, CheckStatus::kPass,
-               "token file " + token.path + " (" + std::to_string(trimmed.size()) + " bytes)");
-      // A Domino token is usually a JWT; when it says it has expired, the
-      // service will answer 401 whatever else is right.
-      JwtClaims claims;
-      std::string err;
-      if (DecodeJwtClaims(trimmed, &claims, &err) && claims.exp) {
-        check.facts.push_back({"exp", FormatTimestamp(static_cast<double>(*claims.exp))});
-        if (*claims.exp <= now) {
-          check.status = CheckStatus::kWarn;
-          check.fact += ": expired " + FormatDuration(now - *claims.exp) + " ago";
-          check.fix =
-              "the platform rewrites this file; a stale one means the workspace lost "
-              "its session: restart it, or use api-proxy";
-        }
-      }
-      return check;
-    }
-    case ReadStatus::kMissing:
-      if (!settings.api_proxy.empty()) {
-        return Make(name, CheckStatus::kPass,
-                    "fetched from the API proxy: GET " + settings.api_proxy +
-                        "/access-token (no token file " + token.path + ")");
-      }
-      if (!settings.api_key.empty()) {
-        return Make(name, CheckStatus::kPass,
-                    "api-key setting, " + DisplayValue(settings, "api-key") + " (no token file " +
-                        token.path + ")");
-      }
-      return Make(name, CheckStatus::kFail,
-                  "no Domino credential: the token file " + token.path +
-                      " does not exist and neither api-proxy nor api-key is set",
-                  fix);
-    case ReadStatus::kTooLarge:
-      return Make(name, CheckStatus::kFail, "the Domino token file " + token.path + " is too large",
-                  fix);
-    case ReadStatus::kError:
-      return Make(name, CheckStatus::kFail, token.error, fix);
+  const bool proxy = credential.origin == Credential::Origin::kApiProxy;
+  if (!chosen.ok()) {
+    return Make(name, CheckStatus::kFail, chosen.message(),
+                proxy ? "the API proxy (api-proxy, DOMINO_API_PROXY) must answer GET "
+                        "/access-token with the user's token: check its URL and that it runs"
+                      : "set domino-token-file (DOMINO_TOKEN_FILE) to the user's Domino token, "
+                        "or api-proxy (DOMINO_API_PROXY), or api-key (DOMINO_USER_API_KEY)");
   }
-  return Make(name, CheckStatus::kFail, "unreadable Domino token file " + token.path, fix);
+  const std::string bytes = std::to_string(credential.secret.size()) + " bytes";
+  const std::string no_file = " (no token file " + token.path + ")";
+  Check check = Make(name, CheckStatus::kPass, "");
+  switch (credential.origin) {
+    case Credential::Origin::kTokenFile:
+      check.fact = credential.source + " (" + bytes + ")";
+      break;
+    case Credential::Origin::kApiProxy:
+      check.fact = "token fetched from the " + credential.source + " (" + bytes + ")" + no_file;
+      break;
+    case Credential::Origin::kApiKey:
+      return Make(name, CheckStatus::kPass,
+                  "api-key setting, " + DisplayValue(settings, "api-key") + no_file);
+  }
+  // A Domino token is usually a JWT; when it says it has expired, the
+  // service will answer 401 whatever else is right.
+  JwtClaims claims;
+  std::string err;
+  if (DecodeJwtClaims(credential.secret, &claims, &err) && claims.exp) {
+    check.facts.push_back({"exp", FormatTimestamp(static_cast<double>(*claims.exp))});
+    if (*claims.exp <= now) {
+      check.status = CheckStatus::kWarn;
+      check.fact += ": expired " + FormatDuration(now - *claims.exp) + " ago";
+      check.fix = proxy ? "the API proxy hands out an expired token: restart the workspace"
+                        : "the platform rewrites this file; a stale one means the workspace lost "
+                          "its session: restart it, or use api-proxy";
+    }
+  }
+  return check;
 }
 
 }  // namespace irsa

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/answer.h"
+#include "core/identity.h"
 #include "core/jwt.h"
 #include "core/settings.h"
 #include "irsa_agent/files.h"
@@ -53,23 +54,16 @@ std::string FormatDuration(int64_t seconds);
 
 // One file as the shell read it (Files::Read). `content` may hold a secret:
 // the checks only measure and decode it, never copy it into a Check.
-struct FileRead {
-  std::string path;
-  ReadStatus status = ReadStatus::kMissing;
-  std::string content;  // kOk
-  std::string error;    // kError: one line naming the path
-};
+using FileRead = InputRead;
 
 // The mapping call (or the mapping file) as the shell made it.
 struct MappingProbe {
   bool from_file = false;         // mapping-file is set: `file` was read instead
   FileRead file;                  // from_file: the mapping file (its content is not secret)
-  std::string requester_error;    // not empty: the call was not made (no run id or credential)
+  StepStatus requester;           // not ok: the call was not made (no run id or credential)
   std::string run_id;             // who asked
   std::string credential_source;  // "token file /x", "api proxy ...", "api-key setting"
-  bool answered = false;          // an HTTP status came back
-  HttpFailure failure = HttpFailure::kNone;
-  std::string error;  // !answered: the HttpClient's one-line error
+  Status<HttpFailure> sent;       // ok: an HTTP status came back
   long status = 0;
   double seconds = 0;
   std::string body;  // the answer (an AWS config, or an error page)
@@ -92,10 +86,16 @@ struct StsProbe {
 
 // Every setting with its value (secrets as present/absent and length) and origin.
 Check CheckSettings(const Settings& settings, const std::string& config_file);
-// The run id: from the labels file, else the run-id setting.
-Check CheckRunId(const Settings& settings, const FileRead& labels);
-// Where the Domino credential comes from. `now` is unix seconds.
-Check CheckDominoCredential(const Settings& settings, const FileRead& token, int64_t now);
+// Who is asking is decided by the rules sync uses (core/identity.h); these
+// two checks judge what the rules chose, they never re-derive it.
+// The run id: `chosen` is ChooseRunId's verdict on `labels`, `requester` what it set.
+Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+                 const Requester& requester);
+// The Domino credential: `chosen` is ChooseCredential's verdict on `token`
+// and, for an API proxy, FetchProxyToken's. `now` is unix seconds. The
+// secret is measured and its JWT expiry read, never copied into the Check.
+Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+                            const StepStatus& chosen, const Credential& credential, int64_t now);
 // The web identity token file: present, readable, projected volume or plain file.
 Check CheckTokenFile(const FileRead& token, const PathLayout& layout);
 // The web identity token's claims (iss, sub, aud, iat, exp, time left).
@@ -107,7 +107,7 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
 // (path as written in the file -> what Files::Read gave for it).
 struct ConfigFacts {
   FileRead config;
-  std::map<std::string, ReadStatus> token_paths;
+  std::map<std::string, ReadFailure> token_paths;
   // The pairs the mapping answered, when it did, to see if the file is current.
   bool have_mapping = false;
   std::vector<std::string> mapped_names;

@@ -77,18 +77,18 @@ Check CheckTokenPaths(const Settings& settings, const std::vector<ProfilePair>& 
     if (!seen.insert(path).second) continue;
     check.facts.push_back({"web_identity_token_file", path});
     const auto probed = facts.token_paths.find(path);
-    const ReadStatus status =
-        probed == facts.token_paths.end() ? ReadStatus::kError : probed->second;
+    const ReadFailure status =
+        probed == facts.token_paths.end() ? ReadFailure::kError : probed->second;
     if (path.find("/..") != std::string::npos) {
       check.status = CheckStatus::kFail;
       check.fact = path + " names a kubelet timestamped folder, deleted at the next rotation";
       check.fix =
           "name the stable path (.../serviceaccount/token): SDKs re-read it at every "
           "refresh; rewrite the file with `irsa-agent once`";
-    } else if (status != ReadStatus::kOk) {
+    } else if (status != ReadFailure::kNone) {
       check.status = CheckStatus::kFail;
-      check.fact = path + (status == ReadStatus::kMissing ? " does not exist here"
-                                                          : " is not readable here");
+      check.fact = path + (status == ReadFailure::kMissing ? " does not exist here"
+                                                           : " is not readable here");
       check.fix =
           "mount the projected token at this path in the container that runs the SDKs, "
           "or set web-identity-token-file to where it is and rewrite the file";
@@ -111,19 +111,19 @@ std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& fact
   const FileRead& config = facts.config;
   Check file{
       "config.file", CheckStatus::kFail, "", {{"path", config.path}}, std::string(kRewriteFix)};
-  switch (config.status) {
-    case ReadStatus::kMissing:
+  switch (config.status.kind()) {
+    case ReadFailure::kMissing:
       file.fact = "no config file " + config.path + ": the agent has not written it";
       file.fix = "run `irsa-agent once` (or start `irsa-agent run`) with these settings";
       return {file};
-    case ReadStatus::kTooLarge:
-      file.fact = config.path + " is too large for a config the agent wrote";
+    case ReadFailure::kTooLarge:
+      file.fact = "config file " + config.status.message();
       return {file};
-    case ReadStatus::kError:
-      file.fact = config.error;
+    case ReadFailure::kError:
+      file.fact = "config file " + config.status.message();
       file.fix = "make it readable by the users of the run container (mode 0644)";
       return {file};
-    case ReadStatus::kOk:
+    case ReadFailure::kNone:
       break;
   }
   MappingAnswer parsed;

@@ -7,6 +7,7 @@
 #include "core/arn.h"
 #include "core/identity.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "doctor/doctor.h"
 
 namespace irsa {
@@ -108,20 +109,15 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
   Check service{"mapping.service", CheckStatus::kPass, "", {}, ""};
   if (probe.from_file) {
     service.fact = "not asked: the mapping comes from mapping-file " + probe.file.path;
-    if (probe.file.status == ReadStatus::kOk)
-      return {service, JudgeAnswer(probe.file.path, probe.file.content)};
+    if (probe.file.status.ok()) return {service, JudgeAnswer(probe.file.path, probe.file.content)};
     Check answer{"mapping.answer",
                  CheckStatus::kFail,
-                 probe.file.status == ReadStatus::kMissing
-                     ? "mapping file " + probe.file.path + " does not exist"
-                 : probe.file.status == ReadStatus::kTooLarge
-                     ? "mapping file " + probe.file.path + " is too large"
-                     : probe.file.error,
+                 "mapping file " + probe.file.status.message(),
                  {},
                  "point mapping-file at a saved answer, or use endpoint"};
     return {service, answer};
   }
-  service.facts.push_back({"endpoint", settings.endpoint});
+  service.facts.push_back({"endpoint", DisplayUrl(settings.endpoint)});
   const bool https = settings.endpoint.starts_with("https://");
   service.facts.push_back(
       {"tls", https ? "verified by libcurl (TLS 1.2 or later), trusting " +
@@ -130,19 +126,19 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
                                : "the system CA store and " + settings.ReadPath(settings.ca_file))
                     : "none (plain HTTP: the Domino credential crosses the network unencrypted)"});
   Check answer{"mapping.answer", CheckStatus::kFail, "", {}, ""};
-  if (!probe.requester_error.empty()) {
+  if (!probe.requester.ok()) {
     service.status = CheckStatus::kFail;
-    service.fact = "not asked: " + probe.requester_error;
+    service.fact = "not asked: " + probe.requester.message();
     service.fix = "fix run-id or domino-credential above";
     answer.fact = "no answer (the service was not asked)";
     answer.fix = service.fix;
     return {service, answer};
   }
   service.facts.push_back({"credential", probe.credential_source});
-  if (!probe.answered) {
+  if (!probe.sent.ok()) {
     service.status = CheckStatus::kFail;
-    service.fact = "the mapping call failed: " + probe.error;
-    service.fix = FixFor(probe.failure, settings);
+    service.fact = "the mapping call failed: " + probe.sent.message();
+    service.fix = FixFor(probe.sent.kind(), settings);
     answer.fact = "no answer";
     answer.fix = "fix mapping.service first";
     return {service, answer};

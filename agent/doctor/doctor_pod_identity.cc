@@ -117,12 +117,12 @@ Check CheckPodIdentityConfig(const FileRead& config, bool have_mapping,
                              const std::vector<std::string>& mapped_names) {
   Check check{"config.file", CheckStatus::kFail, "", {{"path", config.path}}, ""};
   check.fix = "run `irsa-agent once` (or start `irsa-agent run`) with these settings";
-  if (config.status == ReadStatus::kMissing) {
+  if (config.status.kind() == ReadFailure::kMissing) {
     check.fact = "no config file " + config.path + ": the agent has not written it";
     return check;
   }
-  if (config.status != ReadStatus::kOk) {
-    check.fact = config.status == ReadStatus::kError ? config.error : config.path + " is too large";
+  if (!config.status.ok()) {
+    check.fact = config.status.message();
     return check;
   }
   if (!IsPodIdentityConfig(config.content)) {

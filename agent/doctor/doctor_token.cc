@@ -93,7 +93,7 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
   const std::string mount_fix =
       "mount the projected service-account token (audience sts.amazonaws.com) at this path, or "
       "set web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)";
-  if (token.status == ReadStatus::kMissing) {
+  if (token.status.kind() == ReadFailure::kMissing) {
     check.status = CheckStatus::kFail;
     check.fact = "no web identity token at " + token.path;
     check.fix = mount_fix;
@@ -102,8 +102,8 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
   }
   const std::string described = DescribeLayout(token.path, layout);
   check.facts.push_back({"layout", described});
-  switch (token.status) {
-    case ReadStatus::kOk: {
+  switch (token.status.kind()) {
+    case ReadFailure::kNone: {
       const size_t bytes = TrimWhitespace(token.content).size();
       check.facts.push_back({"bytes", std::to_string(bytes)});
       if (bytes == 0) {
@@ -120,12 +120,10 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
       }
       return check;
     }
-    case ReadStatus::kTooLarge:
-      check.fact = token.path + " is too large for a token";
-      break;
-    case ReadStatus::kError:
-    case ReadStatus::kMissing:
-      check.fact = token.error;
+    case ReadFailure::kTooLarge:
+    case ReadFailure::kError:
+    case ReadFailure::kMissing:
+      check.fact = "web identity token file " + token.status.message();
       break;
   }
   check.status = CheckStatus::kFail;
@@ -135,7 +133,7 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
 
 Check CheckTokenClaims(const FileRead& token, int64_t now) {
   Check check{"token.claims", CheckStatus::kFail, "", {}, ""};
-  if (token.status != ReadStatus::kOk || TrimWhitespace(token.content).empty()) {
+  if (!token.status.ok() || TrimWhitespace(token.content).empty()) {
     check.fact = "no token to decode (see token.file)";
     check.fix = "fix token.file first";
     return check;

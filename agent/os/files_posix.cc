@@ -168,39 +168,31 @@ class PosixFiles : public Files {
  public:
   // Opens without O_NOFOLLOW (symlinks are followed, as documented) but with
   // O_NONBLOCK, so that a FIFO at `path` is refused instead of blocking.
-  ReadStatus Read(const std::string& path, size_t max_bytes, std::string* out,
-                  std::string* err) override {
+  ReadStatus Read(const std::string& path, size_t max_bytes, std::string* out) override {
+    auto fail = [&](ReadFailure kind, const std::string& why) {
+      return ReadStatus(kind, path + why);
+    };
     Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!fd.ok()) {
       const int error = errno;
-      if (error == ENOENT || error == ENOTDIR) {
-        *err = path + ": does not exist";
-        return ReadStatus::kMissing;
-      }
-      *err = path + ": " + ErrnoText(error);
-      return ReadStatus::kError;
+      if (error == ENOENT || error == ENOTDIR)
+        return fail(ReadFailure::kMissing, " does not exist");
+      return fail(ReadFailure::kError, ": " + ErrnoText(error));
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) {
-      *err = path + ": " + ErrnoText(errno);
-      return ReadStatus::kError;
-    }
-    if (!S_ISREG(st.st_mode)) {
-      *err = path + ": not a regular file";
-      return ReadStatus::kError;
-    }
+    if (::fstat(fd.get(), &st) != 0) return fail(ReadFailure::kError, ": " + ErrnoText(errno));
+    if (!S_ISREG(st.st_mode)) return fail(ReadFailure::kError, ": not a regular file");
     std::string content;
     bool too_large = false;
     if (const int error = ReadUpTo(fd.get(), max_bytes, &content, &too_large); error != 0) {
-      *err = path + ": " + ErrnoText(error);
-      return ReadStatus::kError;
+      return fail(ReadFailure::kError, ": " + ErrnoText(error));
     }
     if (too_large) {
-      *err = path + ": larger than " + std::to_string(max_bytes) + " bytes";
-      return ReadStatus::kTooLarge;
+      return fail(ReadFailure::kTooLarge,
+                  " is larger than " + std::to_string(max_bytes) + " bytes");
     }
     *out = std::move(content);
-    return ReadStatus::kOk;
+    return {};
   }
 
   // Every step works relative to one descriptor of the folder, so the temp

@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "core/text.h"
+#include "core/url.h"
 #include "irsa_agent/http.h"
 #include "os/curl_trust.h"
 #include "version.h"
@@ -39,14 +41,6 @@ CURLcode GlobalInit() {
   return result;
 }
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() &&
@@ -54,15 +48,6 @@ std::string_view Trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-// RFC 9110 token characters (so no NUL, CR, LF, space or colon).
-bool IsHeaderName(std::string_view name) {
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           kSymbols.find(c) != std::string_view::npos;
-  });
 }
 
 bool IsSafeHeaderValue(std::string_view value) {
@@ -105,9 +90,7 @@ bool ParseTarget(const std::string& text, Target* target, std::string* err) {
     return false;
   }
   target->scheme = UrlPart(target->url.get(), CURLUPART_SCHEME);
-  const std::string port = UrlPart(target->url.get(), CURLUPART_PORT);
-  target->display = target->scheme + "://" + UrlPart(target->url.get(), CURLUPART_HOST) +
-                    (port.empty() ? "" : ":" + port) + UrlPart(target->url.get(), CURLUPART_PATH);
+  target->display = DisplayUrl(UrlPart(target->url.get(), CURLUPART_URL));
   if (target->scheme != "http" && target->scheme != "https") {
     *err = "the scheme must be http or https";
     return false;
@@ -121,7 +104,7 @@ bool BuildHeaders(const HttpRequest& request, std::unique_ptr<curl_slist, SlistD
                   std::string* err) {
   std::vector<std::string> lines;
   for (const auto& [name, value] : request.headers) {
-    if (!IsHeaderName(name)) {
+    if (!IsHttpToken(name)) {
       *err = "a header name is empty or holds a character outside the HTTP token set";
       return false;
     }
@@ -310,10 +293,8 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
 
 class CurlHttpClient : public HttpClient {
  public:
-  bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
-            std::string* err) override {
+  Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
     *response = HttpResponse{};
-    *failure = HttpFailure::kNone;
     Target target;
     std::string why;
     const bool ok = Prepare(request, &target, &why);
@@ -322,9 +303,7 @@ class CurlHttpClient : public HttpClient {
         (known_method ? request.method : "HTTP") + " " + target.display + ": ";
     auto fail = [&](HttpFailure kind, const std::string& message) {
       response->body.clear();
-      *failure = kind;
-      *err = prefix + message;
-      return false;
+      return Status<HttpFailure>(kind, prefix + message);
     };
     if (!ok) return fail(HttpFailure::kBadRequest, why);
     std::unique_ptr<curl_slist, SlistDeleter> headers;
@@ -367,7 +346,7 @@ class CurlHttpClient : public HttpClient {
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     response->status = status;
-    return true;
+    return {};
   }
 
  private:

@@ -1,4 +1,8 @@
-// One HTTP exchange, behind an interface (http_curl.cc is the real one).
+// One HTTP exchange, the seam every network call goes through. http_curl.cc
+// is the real one (libcurl); tests use FakeHttp or a loopback server.
+//
+// Thread safety: one HttpClient may be used by one thread at a time. Send
+// borrows the request for the duration of the call only.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +11,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/error.h"
 
 namespace irsa {
 
@@ -33,6 +39,8 @@ struct HttpResponse {
   double seconds = 0;       // wall time of the exchange
 };
 
+// Why no HTTP status came back. Callers branch on it: kBadRequest is a local
+// input problem, kTooLarge an unusable answer, the rest are worth a retry.
 enum class HttpFailure {
   kNone,
   kBadRequest,  // refused before sending: bad URL, CR/LF or NUL in a header, unusable CA file
@@ -46,14 +54,18 @@ enum class HttpFailure {
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  // Sends `request`. Returns true when an HTTP status was received (any
-  // status; redirects are not followed). Returns false with `*failure` and a
-  // one-line `*err` naming the host and what went wrong (never a header value).
-  virtual bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
-                    std::string* err) = 0;
+  // Sends `request` and waits for the answer, at most request.total_timeout
+  // seconds. Returns ok() when an HTTP status was received (any status,
+  // 4xx and 5xx included; redirects are not followed) with `*response`
+  // filled. Otherwise returns the failure kind and one line naming the
+  // method and host and what went wrong (never a header value, userinfo or
+  // query); `*response` is then unspecified. Signals interrupting the
+  // exchange are retried inside (EINTR is never returned); a request whose
+  // `cancelled` turns true stops early with kTimeout.
+  virtual Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) = 0;
 };
 
-// libcurl, TLS verification always on (TLS 1.2+), proxies from the usual
+// libcurl, owned by the caller; TLS verification always on (TLS 1.2+), proxies from the usual
 // environment variables, no redirects, no cookies.
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 

@@ -1,5 +1,6 @@
 // How a token path is laid out on disk, for the doctor: lstat and readlink,
 // never the content. The seam lets doctor tests describe any layout.
+// path_probe_posix.cc is the real one. Stateless; safe from any thread.
 #pragma once
 
 #include <string>
@@ -17,6 +18,8 @@ struct PathLayout {
 };
 
 // Inspects `path` with lstat, readlink and stat (path_probe_posix.cc).
+// Never fails: what cannot be inspected is reported as absent (false or
+// empty fields). EINTR cannot occur (no blocking call).
 PathLayout ProbePathLayout(const std::string& path);
 
 }  // namespace irsa

@@ -16,17 +16,19 @@ class FakeFiles : public Files {
   std::string publish_error;                       // non-empty: Publish fails with it
   int publishes = 0;                               // successful writes
 
-  ReadStatus Read(const std::string& path, size_t max_bytes, std::string* out,
-                  std::string* err) override {
+  // The messages follow the contract in files.h word for word.
+  ReadStatus Read(const std::string& path, size_t max_bytes, std::string* out) override {
     if (auto e = read_errors.find(path); e != read_errors.end()) {
-      *err = e->second;
-      return ReadStatus::kError;
+      return ReadStatus(ReadFailure::kError, e->second);
     }
     auto it = content.find(path);
-    if (it == content.end()) return ReadStatus::kMissing;
-    if (it->second.size() > max_bytes) return ReadStatus::kTooLarge;
+    if (it == content.end()) return ReadStatus(ReadFailure::kMissing, path + " does not exist");
+    if (it->second.size() > max_bytes) {
+      return ReadStatus(ReadFailure::kTooLarge,
+                        path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
     *out = it->second;
-    return ReadStatus::kOk;
+    return {};
   }
 
   bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,

@@ -34,23 +34,14 @@ class FakeHttp : public HttpClient {
   std::deque<FakeExchange> script;
   std::vector<HttpRequest> requests;
 
-  bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
-            std::string* err) override {
+  Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
     requests.push_back(request);
-    if (script.empty()) {
-      *failure = HttpFailure::kConnect;
-      *err = "FakeHttp: no scripted answer";
-      return false;
-    }
+    if (script.empty()) return {HttpFailure::kConnect, "FakeHttp: no scripted answer"};
     const FakeExchange exchange = script.front();
     if (script.size() > 1) script.pop_front();
-    if (exchange.failure != HttpFailure::kNone) {
-      *failure = exchange.failure;
-      *err = exchange.error;
-      return false;
-    }
+    if (exchange.failure != HttpFailure::kNone) return {exchange.failure, exchange.error};
     *response = exchange.response;
-    return true;
+    return {};
   }
 
   // The value of header `name` in request `i`, or "" when absent.

@@ -1178,7 +1178,7 @@ CASES: tuple = (
          ini("[agent]\nregion = us-east-1\0\n"), 2, "agent.ini:2: NUL byte",
          extra=CONFIG_ARGS, **NO_MAPPING),
     case("ini-huge", SETTINGS, "an INI file over 64 KiB",
-         ini("[agent]\n" + "# padding\n" * 7000), 2, "agent.ini is over 64 KiB",
+         ini("[agent]\n" + "# padding\n" * 7000), 2, "agent.ini is larger than 65536 bytes",
          extra=CONFIG_ARGS, **NO_MAPPING),
     case("ini-fifo", SETTINGS, "--config naming a FIFO",
          lambda s: os.mkfifo(s.path("agent.ini")), 2, "agent.ini: not a regular file",

@@ -32,6 +32,7 @@ import os
 import re
 import sys
 import shutil
+import ssl
 import threading
 import time
 import unittest
@@ -42,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AtomicDir,  # noqa: E402
                      answer_for, domino_labels, free_port, make_api_key, make_jwt,
-                     write_labels)
+                     make_pki, write_labels)
 from stand_in_service import Reply  # noqa: E402
 from test_e2e_sdk import MotoTestCase  # noqa: E402
 
@@ -56,7 +57,8 @@ class FakeSts:
     """An STS on 127.0.0.1 that denies the roles in `deny`, issues known
     credentials, and checks AssumeRole signatures with botocore."""
 
-    def __init__(self, deny=()):
+    def __init__(self, deny=(), pki=None):
+        """`pki` (harness.Pki): serve HTTPS with its server certificate."""
         self.deny = set(deny)
         self.issued = []        # (access key, secret, session token) in issue order
         self.signatures = []    # for each AssumeRole: (expected, received) Authorization
@@ -80,7 +82,13 @@ class FakeSts:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if pki is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(pki.server_cert, pki.server_key)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -411,6 +419,24 @@ class DoctorTest(MotoTestCase):
             for output in (result.stdout, result.stderr, as_json.stdout, as_json.stderr):
                 self.assertNotIn(secret, output, "a temporary credential leaked")
 
+    def test_sts_over_https_trusts_ca_file(self):
+        """`doctor --sts` trusts ca-file for the STS endpoint, as the mapping
+        call does (issue 9, defect 10): a self-signed STS answers."""
+        self.publish()
+        pki = make_pki(self.path("pki"), "sts")
+        with FakeSts(pki=pki) as sts:
+            self.sts_endpoint = sts.url
+            self.assertTrue(sts.url.startswith("https://127.0.0.1:"))
+            result = self.doctor("--sts", ca_file=pki.ca_cert)
+            self.assertEqual(len(sts.actions), 4, result.describe())
+            self.assert_check(result, "sts.web-identity", "pass", "src_acme-update-bucket-role")
+            self.assert_check(result, "sts.assume-role", "pass", "acme-update-bucket-role")
+            self.assert_only_failures(result)
+            # Without ca-file the same STS is refused: the trust came from it.
+            untrusted = self.doctor("--sts")
+            self.assert_check(untrusted, "sts.web-identity", "fail", "SSL certificate problem")
+            self.assertEqual(len(sts.actions), 4)
+
     def test_sts_unreachable_is_reported_once(self):
         self.publish()
         self.sts_endpoint = f"http://127.0.0.1:{free_port()}"
@@ -438,6 +464,54 @@ class DoctorTest(MotoTestCase):
                           "acme-update-bucket-role: AccessDenied")
         self.assertIn("(Principal AWS) to sts:AssumeRole", result.stdout)
         self.assert_only_failures(result, "sts.assume-role")
+
+    # --- URLs with credentials in them (issue 9, defect 1) ------------------------------
+    def url_secrets(self):
+        """A URL password and a signed query, registered as secrets."""
+        password = self.add_secret("URL password", "pw-" + os.urandom(12).hex())
+        signature = self.add_secret("signed query", os.urandom(16).hex())
+        return password, f"X-Amz-Signature={signature}&X-Amz-Credential=AKIAEXAMPLE"
+
+    def assert_urls_clean(self, result, password):
+        for output in (result.stdout, result.stderr):
+            self.assertNotIn(password, output, result.describe())
+            self.assertNotIn("X-Amz-Signature", output, result.describe())
+            self.assertNotIn("X-Amz-Credential", output, result.describe())
+            self.assertNotIn("//access-token", output, result.describe())
+
+    def test_urls_are_shown_without_userinfo_or_query(self):
+        password, query = self.url_secrets()
+        port = self.service.port
+        endpoint = f"http://user:{password}@127.0.0.1:{port}{ENDPOINT_PATH}?{query}"
+        proxy = f"http://proxy:{password}@127.0.0.1:{port}/?{query}"
+        os.unlink(self.domino_token_file)  # the API proxy is the credential
+        for extra in ((), ("--json",)):
+            result = self.doctor(*extra, endpoint=endpoint, api_proxy=proxy)
+            self.assert_urls_clean(result, password)
+            self.assertIn(f"http://127.0.0.1:{port}{ENDPOINT_PATH}", result.stdout)
+        # This service hands out no token (GET /access-token answers 404): the
+        # credential check fails instead of passing without asking.
+        self.assert_check(result_text := self.doctor(endpoint=endpoint, api_proxy=proxy),
+                          "domino-credential", "fail",
+                          f"api proxy: GET http://127.0.0.1:{port}/access-token answered HTTP 404")
+        self.assert_urls_clean(result_text, password)
+
+    def test_api_proxy_token_is_fetched_once_and_used(self):
+        password, query = self.url_secrets()
+        proxy_token = self.add_secret("proxy token", make_jwt(sub=os.urandom(8).hex()))
+        self.service.set_access_token(proxy_token + "\n")
+        os.unlink(self.domino_token_file)
+        proxy = f"http://proxy:{password}@127.0.0.1:{self.service.port}/?{query}"
+        result = self.doctor(api_proxy=proxy)
+        self.assert_urls_clean(result, password)
+        self.assert_check(result, "domino-credential", "pass",
+                          f"token fetched from the api proxy http://127.0.0.1:{self.service.port}/",
+                          f"({len(proxy_token)} bytes)")
+        self.assert_check(result, "mapping.service", "pass", "HTTP 200")
+        self.assertEqual(len(self.service.token_requests()), 1)
+        mapping = [r for r in self.service.requests if r.method == "POST"]
+        self.assertEqual(len(mapping), 1)
+        self.assertEqual(mapping[0].header_values("Authorization"), ["Bearer " + proxy_token])
 
     # --- secrets ----------------------------------------------------------------------
     def test_no_secret_in_any_output(self):

@@ -37,7 +37,6 @@ MappingProbe Answered(long status, std::string body, double seconds = 0.25) {
   MappingProbe p;
   p.run_id = "6527182438a6346046006654";
   p.credential_source = "token file /t";
-  p.answered = true;
   p.status = status;
   p.seconds = seconds;
   p.body = std::move(body);
@@ -56,13 +55,11 @@ TEST_SUITE("doctor") {
   TEST_CASE("CheckMapping") {
     MappingProbe refused;
     refused.run_id = "r";
-    refused.failure = HttpFailure::kConnect;
-    refused.error = "127.0.0.1:1: connection refused";
+    refused.sent = {HttpFailure::kConnect, "127.0.0.1:1: connection refused"};
     MappingProbe tls = refused;
-    tls.failure = HttpFailure::kTls;
-    tls.error = "127.0.0.1: certificate verify failed";
+    tls.sent = {HttpFailure::kTls, "127.0.0.1: certificate verify failed"};
     MappingProbe no_requester;
-    no_requester.requester_error = "no run id: labels file /l does not exist";
+    no_requester.requester = {Failure::kInput, "no run id: labels file /l does not exist"};
     MappingProbe file;
     file.from_file = true;
     file.file = Read("/m.conf", kReference);
@@ -140,13 +137,29 @@ TEST_SUITE("doctor") {
           "verified by libcurl (TLS 1.2 or later), trusting the system CA store and /ca.pem");
   }
 
+  TEST_CASE("CheckMapping shows the endpoint without userinfo or query") {
+    const Settings settings =
+        ParseDoctor(
+            {"--endpoint", "https://user:hunter2pass@irsa.example/map?X-Amz-Signature=f00dfeed"})
+            .settings;
+    MappingProbe refused;
+    refused.sent = {HttpFailure::kConnect, "POST https://irsa.example/map: connection refused"};
+    for (const MappingProbe& probe : {refused, Answered(200, kReference)}) {
+      const std::vector<Check> checks = CheckMapping(settings, probe);
+      CHECK(Fact(Named(checks, "mapping.service"), "endpoint") == "https://irsa.example/map");
+      const std::string all = RenderAll(checks);
+      CHECK(all.find("hunter2pass") == std::string::npos);
+      CHECK(all.find("X-Amz-Signature") == std::string::npos);
+    }
+  }
+
   TEST_CASE("CheckConfig") {
     const std::string stable = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
-    const auto facts = [&stable](FileRead config, ReadStatus token = ReadStatus::kOk) {
+    const auto facts = [&stable](FileRead config, ReadFailure token = ReadFailure::kNone) {
       ConfigFacts f;
       f.config = std::move(config);
       f.token_paths[stable] = token;
-      f.token_paths["/sa/..2026_11_23_17_00_00.1/token"] = ReadStatus::kOk;
+      f.token_paths["/sa/..2026_11_23_17_00_00.1/token"] = ReadFailure::kNone;
       return f;
     };
     std::string broken = Published({"good"});
@@ -170,7 +183,7 @@ TEST_SUITE("doctor") {
          CheckStatus::kPass, 3, "2 complete pairs in /c"},
         {facts(Read("/c", Published({"a"}, "/sa/..2026_11_23_17_00_00.1/token"))),
          CheckStatus::kPass, CheckStatus::kPass, CheckStatus::kFail, 3, "1 complete pairs in /c"},
-        {facts(Read("/c", Published({"a"})), ReadStatus::kMissing), CheckStatus::kPass,
+        {facts(Read("/c", Published({"a"})), ReadFailure::kMissing), CheckStatus::kPass,
          CheckStatus::kPass, CheckStatus::kFail, 3, "1 complete pairs in /c"},
     };
     const Settings settings = ParseDoctor({}).settings;

@@ -104,9 +104,9 @@ TEST_SUITE("doctor_pod_identity") {
   TEST_CASE("config.file for a Pod Identity config") {
     FileRead config;
     config.path = "/var/run/.aws/config";
-    config.status = ReadStatus::kMissing;
+    config.status = ReadStatus(ReadFailure::kMissing, "/var/run/.aws/config does not exist");
     CHECK(CheckPodIdentityConfig(config, false, {}).status == CheckStatus::kFail);
-    config.status = ReadStatus::kOk;
+    config.status = ReadStatus();
     config.content = "[profile x]\nsource_profile = src_x\n";
     Check c = CheckPodIdentityConfig(config, false, {});
     CHECK(c.status == CheckStatus::kFail);

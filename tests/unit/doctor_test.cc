@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/identity.h"
+#include "fakes/fake_http.h"
 #include "irsa_agent/path_probe.h"
 #include "unit/doctor_test_util.h"
 
@@ -102,7 +104,22 @@ TEST_SUITE("doctor") {
     CHECK(CheckSettings(inv.settings, "/etc/a.ini").fact.ends_with("(INI file /etc/a.ini)"));
   }
 
-  TEST_CASE("CheckRunId") {
+  TEST_CASE("CheckSettings shows URLs without userinfo or query") {
+    const Invocation inv = ParseDoctor(
+        {"--endpoint", "https://user:hunter2pass@irsa.example:8443/map?X-Amz-Signature=f00dfeed",
+         "--api-proxy", "http://proxy-user:hunter2pass@127.0.0.1:8899/?X-Amz-Signature=f00dfeed",
+         "--sts-endpoint", "http://127.0.0.1:5000/"});
+    const Check check = CheckSettings(inv.settings, "");
+    CHECK(Fact(check, "endpoint") == "https://irsa.example:8443/map  [flag --endpoint]");
+    CHECK(Fact(check, "api-proxy") == "http://127.0.0.1:8899/  [flag --api-proxy]");
+    CHECK(Fact(check, "sts-endpoint") == "http://127.0.0.1:5000/  [flag --sts-endpoint]");
+    const std::string all = RenderAll({check});
+    CHECK(all.find("hunter2pass") == std::string::npos);
+    CHECK(all.find("X-Amz-Signature") == std::string::npos);
+    CHECK(all.find("f00dfeed") == std::string::npos);
+  }
+
+  TEST_CASE("CheckRunId judges what ChooseRunId chose") {
     const std::string labels =
         "app.kubernetes.io/name=\"run-6527182438a6346046006654\"\n"
         "dominodatalab.com/irsa-workload-type=\"edge-workload\"";
@@ -130,8 +147,11 @@ TEST_SUITE("doctor") {
         {{},
          Missing("/l"),
          CheckStatus::kFail,
-         "no run id: the labels file /l does not exist and run-id is not set"},
-        {{}, Error("/l", "/l: Permission denied"), CheckStatus::kFail, "/l: Permission denied"},
+         "no run id: labels file /l does not exist and run-id is not set"},
+        {{},
+         Error("/l", "/l: Permission denied"),
+         CheckStatus::kFail,
+         "labels file /l: Permission denied"},
         {{"--mapping-file", "/m"},
          Missing("/l"),
          CheckStatus::kPass,
@@ -139,17 +159,25 @@ TEST_SUITE("doctor") {
     };
     for (const Case& c : cases) {
       CAPTURE(c.fact);
-      const Check check = CheckRunId(ParseDoctor(c.flags).settings, c.labels);
+      const Settings settings = ParseDoctor(c.flags).settings;
+      Requester requester;
+      const StepStatus chosen = ChooseRunId(settings, c.labels, &requester);
+      const Check check = CheckRunId(settings, c.labels, chosen, requester);
       CHECK(check.name == "run-id");
       CHECK(check.status == c.status);
       CHECK(check.fact == c.fact);
       CHECK(check.fix.empty() == (c.status == CheckStatus::kPass));
+      // The doctor and sync agree: a failing check is exactly sync's refusal.
+      if (c.status == CheckStatus::kFail) CHECK(chosen.message() == c.fact);
     }
-    const Check ok = CheckRunId(ParseDoctor({}).settings, Read("/l", labels));
+    const Settings settings = ParseDoctor({}).settings;
+    Requester requester;
+    const StepStatus chosen = ChooseRunId(settings, Read("/l", labels), &requester);
+    const Check ok = CheckRunId(settings, Read("/l", labels), chosen, requester);
     CHECK(Fact(ok, "workload_type") == "edge-workload");
   }
 
-  TEST_CASE("CheckDominoCredential") {
+  TEST_CASE("CheckDominoCredential judges what ChooseCredential chose") {
     const std::string token = MakeJwt({{"sub", "user"}, {"exp", kNow + 3600}});
     const std::string expired = MakeJwt({{"sub", "user"}, {"exp", kNow - 120}});
     struct Case {
@@ -168,15 +196,11 @@ TEST_SUITE("doctor") {
          Read("/t", expired),
          CheckStatus::kWarn,
          "token file /t (" + std::to_string(expired.size()) + " bytes): expired 2m 0s ago"},
-        {{}, Read("/t", " \n"), CheckStatus::kFail, "the Domino token file /t is empty"},
+        {{}, Read("/t", " \n"), CheckStatus::kFail, "Domino token file /t is empty"},
         {{},
          Read("/t", "two words"),
          CheckStatus::kFail,
-         "the Domino token file /t holds a space or control character"},
-        {{"--api-proxy", "http://localhost:8899"},
-         Missing("/t"),
-         CheckStatus::kPass,
-         "fetched from the API proxy: GET http://localhost:8899/access-token (no token file /t)"},
+         "Domino token file /t holds a space or control character inside the token"},
         {{"--api-key", kApiKey},
          Missing("/t"),
          CheckStatus::kPass,
@@ -184,20 +208,71 @@ TEST_SUITE("doctor") {
         {{},
          Missing("/t"),
          CheckStatus::kFail,
-         "no Domino credential: the token file /t does not exist and neither api-proxy nor "
+         "no Domino credential: token file /t does not exist and neither api-proxy nor "
          "api-key is set"},
-        {{}, Error("/t", "/t: Permission denied"), CheckStatus::kFail, "/t: Permission denied"},
+        {{},
+         Error("/t", "/t: Permission denied"),
+         CheckStatus::kFail,
+         "Domino token file /t: Permission denied"},
+        {{"--mapping-file", "/m"},
+         Missing("/t"),
+         CheckStatus::kPass,
+         "not needed: the mapping comes from mapping-file"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.fact);
-      const Check check = CheckDominoCredential(ParseDoctor(c.flags).settings, c.file, kNow);
+      const Settings settings = ParseDoctor(c.flags).settings;
+      Credential credential;
+      const StepStatus chosen = ChooseCredential(settings, c.file, &credential);
+      const Check check = CheckDominoCredential(settings, c.file, chosen, credential, kNow);
       CHECK(check.name == "domino-credential");
       CHECK(check.status == c.status);
       CHECK(check.fact == c.fact);
+      if (c.status == CheckStatus::kFail) CHECK(chosen.message() == c.fact);
       const std::string all = RenderAll({check});
       CHECK(all.find(kApiKey) == std::string::npos);
       CHECK(all.find(token) == std::string::npos);
       CHECK(all.find("opaque-token-value") == std::string::npos);
+    }
+  }
+
+  TEST_CASE("CheckDominoCredential: an API proxy passes only when it handed out a token") {
+    const std::string token = MakeJwt({{"sub", "user"}, {"exp", kNow + 3600}});
+    struct Case {
+      FakeExchange answer;
+      CheckStatus status;
+      std::string fact;
+    };
+    const Case cases[] = {
+        {FakeExchange::Status(200, token + "\n"), CheckStatus::kPass,
+         "token fetched from the api proxy http://127.0.0.1:8899/ (" +
+             std::to_string(token.size()) + " bytes) (no token file /t)"},
+        {FakeExchange::Fail(HttpFailure::kConnect,
+                            "GET http://127.0.0.1:8899/access-token: Connection refused"),
+         CheckStatus::kFail,
+         "api proxy: GET http://127.0.0.1:8899/access-token: Connection refused"},
+        {FakeExchange::Status(503), CheckStatus::kFail,
+         "api proxy: GET http://127.0.0.1:8899/access-token answered HTTP 503"},
+        {FakeExchange::Status(200, "<p>sign in</p>"), CheckStatus::kFail,
+         "api proxy: GET http://127.0.0.1:8899/access-token did not answer a token (14 bytes)"},
+    };
+    const Settings settings = ParseDoctor({"--api-proxy", "http://127.0.0.1:8899/"}).settings;
+    for (const Case& c : cases) {
+      CAPTURE(c.fact);
+      FakeHttp http;
+      http.script = {c.answer};
+      Credential credential;
+      StepStatus chosen = ChooseCredential(settings, Missing("/t"), &credential);
+      REQUIRE(chosen.ok());
+      CHECK(credential.origin == Credential::Origin::kApiProxy);
+      CHECK(credential.secret.empty());
+      chosen = FetchProxyToken(settings, http, {}, &credential);
+      const Check check = CheckDominoCredential(settings, Missing("/t"), chosen, credential, kNow);
+      CHECK(check.status == c.status);
+      CHECK(check.fact == c.fact);
+      REQUIRE(http.requests.size() == 1);
+      CHECK(http.requests[0].url == "http://127.0.0.1:8899/access-token");
+      CHECK(RenderAll({check}).find(token) == std::string::npos);
     }
   }
 
@@ -233,7 +308,7 @@ TEST_SUITE("doctor") {
          "no web identity token at /sa/token", ""},
         {Read("/sa/token", "\n"), plain, CheckStatus::kFail, "/sa/token is empty", "plain file"},
         {Error("/sa/token", "/sa/token: Permission denied"), plain, CheckStatus::kFail,
-         "/sa/token: Permission denied", "plain file"},
+         "web identity token file /sa/token: Permission denied", "plain file"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.fact);
@@ -290,7 +365,7 @@ TEST_SUITE("doctor") {
       CHECK(check.status == c.status);
       CHECK(check.fact == c.fact);
       CHECK(check.fix.empty() == (c.status == CheckStatus::kPass));
-      if (c.file.status == ReadStatus::kOk) {
+      if (c.file.status.ok()) {
         CHECK(RenderAll({check}).find(c.file.content) == std::string::npos);
       }
     }

@@ -38,14 +38,15 @@ inline Invocation ParseDoctor(std::vector<std::string> flags, const Environment&
   return inv;
 }
 
+// What Files::Read gives, worded as files.h promises.
 inline FileRead Read(std::string path, std::string content) {
-  return {std::move(path), ReadStatus::kOk, std::move(content), ""};
+  return {std::move(path), {}, std::move(content)};
 }
 inline FileRead Missing(std::string path) {
-  return {std::move(path), ReadStatus::kMissing, "", ""};
+  return {path, ReadStatus(ReadFailure::kMissing, path + " does not exist"), ""};
 }
 inline FileRead Error(std::string path, std::string error) {
-  return {std::move(path), ReadStatus::kError, "", std::move(error)};
+  return {std::move(path), ReadStatus(ReadFailure::kError, std::move(error)), ""};
 }
 
 // An unsigned JWT-shaped token with `claims` (the signature is filler).

@@ -76,14 +76,16 @@ std::set<std::string> Names(const std::string& dir) {
 }
 
 struct ReadOutcome {
-  ReadStatus status;
+  ReadFailure status;
   std::string content;
   std::string err;
 };
 
 ReadOutcome Read(const std::string& path, size_t max_bytes) {
-  ReadOutcome out{ReadStatus::kError, "untouched", ""};
-  out.status = NewPosixFiles()->Read(path, max_bytes, &out.content, &out.err);
+  ReadOutcome out{ReadFailure::kError, "untouched", ""};
+  const ReadStatus read = NewPosixFiles()->Read(path, max_bytes, &out.content);
+  out.status = read.kind();
+  out.err = read.message();
   return out;
 }
 
@@ -112,29 +114,29 @@ TEST_SUITE("files_posix") {
     struct Case {
       std::string path;
       size_t max_bytes;
-      ReadStatus want;
+      ReadFailure want;
       std::string content;  // kOk only
       std::string err;      // otherwise
     };
     const Case cases[] = {
-        {dir / "token", 4, ReadStatus::kOk, "abc\n", ""},
-        {dir / "token", 100, ReadStatus::kOk, "abc\n", ""},
-        {dir / "empty", 0, ReadStatus::kOk, "", ""},
-        {dir / "link", 4, ReadStatus::kOk, "abc\n", ""},  // symlinks are followed
-        {dir / "token", 3, ReadStatus::kTooLarge, "", dir / "token: larger than 3 bytes"},
-        {dir / "missing", 4, ReadStatus::kMissing, "", dir / "missing: does not exist"},
-        {dir / "dangling", 4, ReadStatus::kMissing, "", dir / "dangling: does not exist"},
-        {dir / "token/child", 4, ReadStatus::kMissing, "", dir / "token/child: does not exist"},
-        {dir / "fifo", 4, ReadStatus::kError, "", dir / "fifo: not a regular file"},
-        {dir / "folder", 4, ReadStatus::kError, "", dir / "folder: not a regular file"},
-        {"/dev/null", 4, ReadStatus::kError, "", "/dev/null: not a regular file"},
+        {dir / "token", 4, ReadFailure::kNone, "abc\n", ""},
+        {dir / "token", 100, ReadFailure::kNone, "abc\n", ""},
+        {dir / "empty", 0, ReadFailure::kNone, "", ""},
+        {dir / "link", 4, ReadFailure::kNone, "abc\n", ""},  // symlinks are followed
+        {dir / "token", 3, ReadFailure::kTooLarge, "", dir / "token is larger than 3 bytes"},
+        {dir / "missing", 4, ReadFailure::kMissing, "", dir / "missing does not exist"},
+        {dir / "dangling", 4, ReadFailure::kMissing, "", dir / "dangling does not exist"},
+        {dir / "token/child", 4, ReadFailure::kMissing, "", dir / "token/child does not exist"},
+        {dir / "fifo", 4, ReadFailure::kError, "", dir / "fifo: not a regular file"},
+        {dir / "folder", 4, ReadFailure::kError, "", dir / "folder: not a regular file"},
+        {"/dev/null", 4, ReadFailure::kError, "", "/dev/null: not a regular file"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.path);
       CAPTURE(c.max_bytes);
       const ReadOutcome out = Read(c.path, c.max_bytes);
       CHECK(out.status == c.want);
-      if (c.want == ReadStatus::kOk) {
+      if (c.want == ReadFailure::kNone) {
         CHECK(out.content == c.content);
       } else {
         CHECK(out.err == c.err);
@@ -147,8 +149,8 @@ TEST_SUITE("files_posix") {
     TempDir dir;
     WriteFile(dir / "big", std::string(3 << 20, 'b'));
     const ReadOutcome out = Read(dir / "big", 1 << 20);
-    CHECK(out.status == ReadStatus::kTooLarge);
-    CHECK(out.err == dir / "big: larger than 1048576 bytes");
+    CHECK(out.status == ReadFailure::kTooLarge);
+    CHECK(out.err == dir / "big is larger than 1048576 bytes");
   }
 
   TEST_CASE("Publish creates the file with exactly the mode asked for, whatever the umask") {

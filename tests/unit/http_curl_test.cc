@@ -51,7 +51,10 @@ struct Outcome {
 Outcome Send(const HttpRequest& request) {
   Outcome out;
   const double start = Now();
-  out.ok = NewCurlHttpClient()->Send(request, &out.response, &out.failure, &out.err);
+  const Status<HttpFailure> sent = NewCurlHttpClient()->Send(request, &out.response);
+  out.ok = sent.ok();
+  out.failure = sent.kind();
+  out.err = sent.message();
   out.seconds = Now() - start;
   return out;
 }

@@ -217,7 +217,7 @@ TEST_SUITE("metrics") {
     answered.response.seconds = 0.125;
     http.script.push_back(answered);
     const SyncResult r = syncer.Sync(true);
-    CHECK(r.failure == Failure::kTransient);
+    CHECK(r.status.kind() == Failure::kTransient);
     REQUIRE(r.mapping_seconds.has_value());
     CHECK(*r.mapping_seconds == 0.125);
 

@@ -30,8 +30,7 @@ struct OnceFixture {
 
 SyncResult Failed(Failure failure, std::optional<double> retry_after = std::nullopt) {
   SyncResult r;
-  r.failure = failure;
-  r.message = "failed";
+  if (failure != Failure::kNone) r.status = {failure, "failed"};
   r.retry_after = retry_after;
   return r;
 }
@@ -39,7 +38,7 @@ SyncResult Failed(Failure failure, std::optional<double> retry_after = std::null
 TEST_SUITE("once") {
   TEST_CASE_FIXTURE(OnceFixture, "success at once does not sleep") {
     script = {SyncResult{}};
-    CHECK(Run().failure == Failure::kNone);
+    CHECK(Run().status.kind() == Failure::kNone);
     CHECK(clock.sleeps.empty());
   }
 
@@ -49,7 +48,7 @@ TEST_SUITE("once") {
     draw = 0.999;
     script = {Failed(Failure::kTransient), Failed(Failure::kAnswer), Failed(Failure::kTransient),
               SyncResult{}};
-    CHECK(Run().failure == Failure::kNone);
+    CHECK(Run().status.kind() == Failure::kNone);
     REQUIRE(clock.sleeps.size() == 3);
     CHECK(clock.sleeps[0] == doctest::Approx(2).epsilon(0.01));
     CHECK(clock.sleeps[1] == doctest::Approx(4).epsilon(0.01));
@@ -60,7 +59,7 @@ TEST_SUITE("once") {
     for (Failure f : {Failure::kPermanent, Failure::kInput, Failure::kPublish}) {
       clock.sleeps.clear();
       script = {Failed(f), SyncResult{}};
-      CHECK(Run().failure == f);
+      CHECK(Run().status.kind() == f);
       CHECK(clock.sleeps.empty());
     }
   }
@@ -72,7 +71,7 @@ TEST_SUITE("once") {
     draw = 0.999;
     script = {Failed(Failure::kTransient)};
     const double start = clock.Monotonic();
-    CHECK(Run().failure == Failure::kTransient);
+    CHECK(Run().status.kind() == Failure::kTransient);
     CHECK(clock.Monotonic() - start <= 10);
     double total = 0;
     for (double s : clock.sleeps) total += s;
@@ -98,7 +97,7 @@ TEST_SUITE("once") {
         },
         clock, [&] { return draw; }, settings, log);
     CHECK(calls >= 3);  // two full attempts, then at least one cut short by the deadline
-    CHECK(r.failure == Failure::kAnswer);
+    CHECK(r.status.kind() == Failure::kAnswer);
   }
 
   TEST_CASE_FIXTURE(OnceFixture, "Retry-After stretches the wait, capped by max-backoff") {
@@ -107,7 +106,7 @@ TEST_SUITE("once") {
     settings.timeout = 100;
     draw = 0;
     script = {Failed(Failure::kTransient, 12.0), Failed(Failure::kTransient, 500.0), SyncResult{}};
-    CHECK(Run().failure == Failure::kNone);
+    CHECK(Run().status.kind() == Failure::kNone);
     REQUIRE(clock.sleeps.size() == 2);
     CHECK(clock.sleeps[0] == doctest::Approx(12));
     CHECK(clock.sleeps[1] == doctest::Approx(20));

@@ -123,7 +123,7 @@ TEST_SUITE("render_pod_identity") {
     Syncer syncer{settings, files, http, log, [] { return 1.8e9; }};
 
     SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.rendered == kExpected);
     CHECK(files.content[settings.aws_config_file] == r.rendered);
     CHECK(r.profiles == std::vector<std::string>{"acme-list-bucket-role", "data.reader@team"});

@@ -51,14 +51,14 @@ struct SyncFixture {
   }
 
   // Every log line and message so far, for secret checks.
-  std::string Output(const SyncResult& r) const { return sink.All() + r.message; }
+  std::string Output(const SyncResult& r) const { return sink.All() + r.status.message(); }
 };
 
 TEST_SUITE("sync") {
   TEST_CASE_FIXTURE(SyncFixture, "reference answer from the first-generation service") {
     http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.changed);
     CHECK(r.profiles ==
           std::vector<std::string>{"acme-update-bucket-role", "acme-list-bucket-role"});
@@ -84,7 +84,7 @@ TEST_SUITE("sync") {
         std::string(kLabels) + "\ndominodatalab.com/irsa-workload-type=\"cluster-worker\"";
     http.script.push_back(FakeExchange::Status(200, ""));
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(http.requests.at(0).body ==
           R"({"irsa_workload_type":"cluster-worker","run_id":"6527182438a6346046006654"})");
     CHECK(r.profiles.empty());
@@ -96,7 +96,7 @@ TEST_SUITE("sync") {
     http.script.push_back(FakeExchange::Status(200, std::string(kToken) + "\n"));
     http.script.push_back(FakeExchange::Status(200, ""));
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     REQUIRE(http.requests.size() == 2);
     CHECK(http.requests[0].method == "GET");
     CHECK(http.requests[0].url == "http://localhost:8899/access-token");
@@ -110,7 +110,7 @@ TEST_SUITE("sync") {
     settings.api_key = "api-key-secret-value";
     http.script.push_back(FakeExchange::Status(200, ""));
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(http.Header(0, "X-Domino-Api-Key") == "api-key-secret-value");
     CHECK(http.Header(0, "Authorization").empty());
     CHECK(http.requests[0].body == R"({"run_id":"6527182438a6346046006654"})");
@@ -147,8 +147,8 @@ TEST_SUITE("sync") {
       SyncFixture f;
       c.setup(f);
       const SyncResult r = f.syncer.Sync(true);
-      CHECK(r.failure == Failure::kInput);
-      CHECK(r.message == c.message);
+      CHECK(r.status.kind() == Failure::kInput);
+      CHECK(r.status.message() == c.message);
       CHECK(f.http.requests.empty());
       CHECK(f.files.publishes == 0);
     }
@@ -199,8 +199,8 @@ TEST_SUITE("sync") {
       f.files.content[f.settings.aws_config_file] = "previous";
       f.http.script.push_back(c.exchange);
       const SyncResult r = f.syncer.Sync(true);
-      CHECK(r.failure == c.failure);
-      CHECK(r.message == c.message);
+      CHECK(r.status.kind() == c.failure);
+      CHECK(r.status.message() == c.message);
       CHECK(f.files.content[f.settings.aws_config_file] == "previous");
       CHECK(f.Output(r).find(kToken) == std::string::npos);
     }
@@ -211,7 +211,7 @@ TEST_SUITE("sync") {
     for (int i = 0; i < 25; ++i) body += "[profile orphan" + std::to_string(i) + "]\nx = y\n";
     http.script.push_back(FakeExchange::Status(200, body));
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.profiles.size() == 2);
     CHECK(r.dropped.size() == 25);
     int left_out = 0;
@@ -239,7 +239,7 @@ TEST_SUITE("sync") {
     http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
     CHECK(syncer.Sync(true).changed);
     const SyncResult again = syncer.Sync(true);
-    CHECK(again.failure == Failure::kNone);
+    CHECK(again.status.kind() == Failure::kNone);
     CHECK_FALSE(again.changed);
     CHECK(files.publishes == 1);
   }
@@ -248,14 +248,14 @@ TEST_SUITE("sync") {
     http.script.push_back(FakeExchange::Status(200, ""));
     files.publish_error = "no space left on device writing /var/run/.aws/config";
     const SyncResult r = syncer.Sync(true);
-    CHECK(r.failure == Failure::kPublish);
-    CHECK(r.message == files.publish_error);
+    CHECK(r.status.kind() == Failure::kPublish);
+    CHECK(r.status.message() == files.publish_error);
   }
 
   TEST_CASE_FIXTURE(SyncFixture, "render only when not publishing") {
     http.script.push_back(FakeExchange::Status(200, ReadTestdata("reference-answer.conf")));
     const SyncResult r = syncer.Sync(false);
-    CHECK(r.failure == Failure::kNone);
+    CHECK(r.status.kind() == Failure::kNone);
     CHECK(r.rendered == WithSessionName(ReadTestdata("reference-rendered.conf")));
     CHECK(files.publishes == 0);
   }
@@ -265,7 +265,7 @@ TEST_SUITE("sync") {
     files.content[settings.pod_info_path] =
         std::string(kLabels) + "\ndominodatalab.com/starting-user-username=\"alice\"";
     SyncResult r = syncer.Sync(false);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.audit.session_name == "alice@6527182438a6346046006654");
 
     files.content[settings.pod_info_path] = kLabels;
@@ -273,7 +273,7 @@ TEST_SUITE("sync") {
         "eyJhbGciOiJIUzI1NiJ9.eyJwcmVmZXJyZWRfdXNlcm5hbWUiOiJib2Iuam9uZXMifQ.c2ln";
     files.content[settings.domino_token_file] = token;
     r = syncer.Sync(false);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.audit.session_name == "bob.jones@6527182438a6346046006654");
     CHECK(r.audit.source_identity.empty());
     CHECK(r.audit.tags.empty());
@@ -291,7 +291,7 @@ TEST_SUITE("sync") {
     settings.session_tags = true;
     settings.credentials_binary = "/opt/irsa-agent/bin/irsa-agent";
     const SyncResult r = syncer.Sync(true);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.kind() == Failure::kNone);
     CHECK(r.audit.source_identity == "alice");
     CHECK(r.audit.tags == std::vector<std::pair<std::string, std::string>>{
                               {"domino-user", "alice"},
@@ -320,14 +320,14 @@ TEST_SUITE("sync") {
     files.content.clear();
     files.content[settings.mapping_file] = ReadTestdata("reference-answer.conf");
     const SyncResult r = syncer.Sync(true);
-    CHECK(r.failure == Failure::kNone);
+    CHECK(r.status.kind() == Failure::kNone);
     CHECK(r.profiles.size() == 2);
     CHECK(http.requests.empty());
 
     files.content.erase(settings.mapping_file);
     const SyncResult missing = syncer.Sync(true);
-    CHECK(missing.failure == Failure::kInput);
-    CHECK(missing.message == "mapping file /etc/irsa-agent/mapping.conf does not exist");
+    CHECK(missing.status.kind() == Failure::kInput);
+    CHECK(missing.status.message() == "mapping file /etc/irsa-agent/mapping.conf does not exist");
   }
 
   TEST_CASE_FIXTURE(SyncFixture, "time budget caps the request time-outs") {

@@ -109,6 +109,39 @@ TEST_SUITE("text") {
     }
   }
 
+  TEST_CASE("EqualsIgnoreCase and AsciiLower: ASCII only, whatever the locale") {
+    CHECK(EqualsIgnoreCase("Content-Type", "content-TYPE"));
+    CHECK(EqualsIgnoreCase("", ""));
+    CHECK_FALSE(EqualsIgnoreCase("warn", "warning"));
+    CHECK_FALSE(EqualsIgnoreCase("a", "b"));
+    CHECK_FALSE(EqualsIgnoreCase("\xc3\x89", "\xc3\xa9"));  // \u00c9 vs \u00e9: not ASCII
+    CHECK_FALSE(EqualsIgnoreCase("[", "{"));                // 0x5b vs 0x7b: not letters
+    CHECK(AsciiLower("X-Amz-Date \xc3\x89") == "x-amz-date \xc3\x89");
+  }
+
+  TEST_CASE("IsHttpToken and IsHeaderSafeToken") {
+    struct Case {
+      std::string_view in;
+      bool token, header_safe;
+    };
+    const Case cases[] = {
+        {"Content-Type", true, true},
+        {"x!#$%&'*+-.^_`|~9", true, true},
+        {"", false, false},
+        {"a b", false, false},
+        {"a:b", false, true},  // a colon ends a header name, not a credential
+        {"a/b=", false, true},
+        {"a\rb", false, false},
+        {"caf\xc3\xa9", false, false},
+        {"\x7f", false, false},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(Printable(c.in));
+      CHECK(IsHttpToken(c.in) == c.token);
+      CHECK(IsHeaderSafeToken(c.in) == c.header_safe);
+    }
+  }
+
   TEST_CASE("AppendUtf8") {
     struct Case {
       char32_t cp;

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <string_view>
+
 namespace irsa {
 namespace {
 
@@ -24,6 +27,21 @@ TEST_SUITE("url") {
       CAPTURE(c.url);
       CHECK(DisplayUrl(c.url) == c.shown);
     }
+  }
+
+  TEST_CASE("percent-encoding keeps only the unreserved set") {
+    CHECK(PercentEncode("AZaz09-_.~") == "AZaz09-_.~");
+    CHECK(PercentEncode("a b+c=d&e/f:g") == "a%20b%2Bc%3Dd%26e%2Ff%3Ag");
+    CHECK(PercentEncode("a/b", true) == "a/b");
+    CHECK(PercentEncode("\xc3\xa9\x01") == "%C3%A9%01");
+    CHECK(PercentEncode("") == "");
+    for (const std::string_view in : {"", "plain", "a b/c", "\xff\x00%"}) {
+      CHECK(PercentEncodedSize(in) == PercentEncode(in).size());
+      CHECK(PercentEncodedSize(in, true) == PercentEncode(in, true).size());
+    }
+    std::string out = "x=";
+    AppendPercentEncoded("a&b", &out);
+    CHECK(out == "x=a%26b");
   }
 
   TEST_CASE("split") {
