@@ -23,7 +23,7 @@ enum class SettingKind {
   kRegion,     // std::string: [a-z0-9-]{1,32}
   kListen,     // std::string: host:port or [v6]:port
   kMode,       // int: 3-4 octal digits within 0666, with owner read
-  kSeconds,    // double: decimal, 0 < s <= 86400
+  kSeconds,    // double: decimal, SettingRow::min_seconds <= s <= 86400
   kLogLevel,   // LogLevel
   kLogFormat,  // LogFormat
   kBool,       // bool
@@ -43,6 +43,9 @@ struct SettingRow {
   std::string_view run_default;   // the default under `run` when it differs, else empty
   SettingField field;
   std::string_view help;
+  // kSeconds only: the floor. Values below it would turn a retry, a poll or a
+  // refresh into a hot loop (or a time-out too short for one TLS handshake).
+  double min_seconds = 0;
 };
 
 std::span<const SettingRow> SettingRows();

@@ -32,9 +32,18 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+// The shortest fixed form of a value ParseSeconds accepted: at most 5 integer
+// digits, and below 1 up to 323 zeros and 17 digits (a denormal like
+// 0.000...0005), so 400 bytes always suffice.
+std::string FormatSeconds(double value) {
+  char buf[400];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
 // Decimal seconds: digits, optionally '.' and more digits. No sign, exponent,
-// "inf" or "nan", so the value is always finite.
-bool ParseSeconds(std::string_view text, double* out, std::string* why) {
+// "inf" or "nan", so the value is always finite. At least `floor`.
+bool ParseSeconds(std::string_view text, double floor, double* out, std::string* why) {
   const size_t dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
   const std::string_view frac = dot == std::string_view::npos ? "" : text.substr(dot + 1);
@@ -49,9 +58,10 @@ bool ParseSeconds(std::string_view text, double* out, std::string* why) {
     return false;
   }
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) ||
+  if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || value < floor ||
       value > kMaxSeconds) {
-    *why = Quoted(text) + " is out of range (above 0, at most 86400 seconds)";
+    const std::string low = floor > 0 ? "at least " + FormatSeconds(floor) : "above 0";
+    *why = Quoted(text) + " is out of range (" + low + ", at most 86400 seconds)";
     return false;
   }
   *out = value;
@@ -198,15 +208,6 @@ bool ParseBool(std::string_view text, bool* out, std::string* why) {
   return false;
 }
 
-// The shortest fixed form of a value ParseSeconds accepted: at most 5 integer
-// digits, and below 1 up to 323 zeros and 17 digits (a denormal like
-// 0.000...0005), so 400 bytes always suffice.
-std::string FormatSeconds(double value) {
-  char buf[400];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed);
-  return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
-
 }  // namespace
 
 bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* settings,
@@ -215,7 +216,8 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
     case K::kMode:
       return ParseMode(text, &(settings->*std::get<int Settings::*>(row.field)), why);
     case K::kSeconds:
-      return ParseSeconds(text, &(settings->*std::get<double Settings::*>(row.field)), why);
+      return ParseSeconds(text, row.min_seconds,
+                          &(settings->*std::get<double Settings::*>(row.field)), why);
     case K::kLogLevel:
       return ParseLogLevel(text, &(settings->*std::get<LogLevel Settings::*>(row.field)), why);
     case K::kLogFormat:
