@@ -23,7 +23,7 @@ subtracted), `after answer` (reading the answer, validation, rendering,
 publish with fsyncs), `total` and `net` = total - service.
 
 The agent spaces requested syncs min(1 s, min-backoff) apart, so rotations
-are 1.2 s apart; `--fast` passes `--min-backoff 0.01` and spaces them 0.3 s.
+are 1.2 s apart; `--fast` passes `--min-backoff 0.1` (its floor) and spaces them 0.3 s.
 
 `--dir /dev/shm` puts the folders on tmpfs, where fsync costs nothing: the
 difference in `after answer` is the price of durability on the default disk.
