@@ -161,13 +161,13 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
       ReadFile(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
   checks.push_back(CheckRunId(settings, labels));
   FileRead domino = ReadFile(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(domino.content));
+  log.AddSecret("domino-token", TrimWhitespace(domino.content));
   checks.push_back(CheckDominoCredential(settings, domino, now));
   WipeString(&domino.content);
 
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
   FileRead token = ReadFile(files, token_path, kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(token.content));
+  log.AddSecret("web-identity-token", TrimWhitespace(token.content));
   checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
   checks.push_back(CheckTokenClaims(token, now));
 

@@ -27,7 +27,7 @@ Logger MakeLogger(const Settings& settings, Shells& shells) {
   Clock* clock = shells.clock.get();
   Logger log(settings.log_level, settings.log_format, shells.sink.get(),
              [clock] { return clock->Wall(); });
-  log.AddSecret(settings.api_key);
+  log.AddSecret("api-key", settings.api_key);
   return log;
 }
 

@@ -157,7 +157,8 @@ class RunLoop {
       const std::string hash =
           status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
       if (path == inputs_.front()) {
-        if (status == ReadStatus::kOk) log_.AddSecret(std::string(TrimWhitespace(content)));
+        if (status == ReadStatus::kOk)
+          log_.AddSecret("web-identity-token", TrimWhitespace(content));
         ObserveToken(status == ReadStatus::kOk ? std::optional<std::string_view>(content)
                                                : std::nullopt);
       }

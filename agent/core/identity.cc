@@ -171,7 +171,7 @@ bool ResolveRequester(const Settings& settings, Files& files, HttpClient& http, 
   if (!ResolveCredential(settings, files, http, cancelled, &out->credential, failure, err)) {
     return false;
   }
-  log.AddSecret(out->credential.secret);
+  log.AddSecret("domino-credential", out->credential.secret);
   log.Debug("requester resolved",
             {{"run_id", out->pod.run_id},
              {"run_id_source", out->run_id_source},
