@@ -522,6 +522,13 @@ def bind_mount_over_config(s: Scene) -> None:
     s.mount("--bind", source, s.config)
 
 
+def config_is_null_device(s: Scene) -> None:
+    """The config path is a copy of /dev/null (mknod as root: the real one
+    must never be at risk in a test)."""
+    os.unlink(s.config)
+    os.mknod(s.config, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+
+
 def config_is_folder(s: Scene) -> None:
     os.unlink(s.config)
     os.mkdir(s.config)
@@ -1071,7 +1078,11 @@ CASES: tuple = (
          config_hardlink_to_victim, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_victim_untouched),
     case("fs-config-fifo", FILESYSTEM, "a FIFO at the config path",
-         mkfifo_at("config"), 0, "wrote 2 profiles", effect=REFERENCE),
+         mkfifo_at("config"), 6, "it is a FIFO, not a regular file", reach=ONCE),
+    case("fs-config-char-device", FILESYSTEM,
+         "a character device at the config path (AWS_CONFIG_FILE=/dev/null, as root)",
+         config_is_null_device, 6, "it is a character device, not a regular file",
+         reach=ONCE),
     case("fs-stale-temp-file", FILESYSTEM, "a crashed writer's temp file (.config.tmp-*)",
          stale_temp_file, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_stale_temp_untouched),
