@@ -7,6 +7,7 @@
 #include "cmd/commands.h"
 #include "core/invocation.h"
 #include "core/outcome.h"
+#include "core/path_collision.h"
 #include "core/settings.h"
 #include "version.h"
 
@@ -48,7 +49,8 @@ int Main(const std::vector<std::string>& args) {
     }
   }
   Invocation invocation;
-  if (!ParseInvocation(args, env, config_text, &invocation, &err)) {
+  if (!ParseInvocation(args, env, config_text, &invocation, &err) ||
+      !CheckPathCollisions(CommandPaths(invocation), ProbePathLayout, &err)) {
     PrintError(err);
     return kExitUsage;
   }

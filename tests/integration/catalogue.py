@@ -401,6 +401,28 @@ def victim(s: Scene) -> str:
     return path
 
 
+def inputs_snapshot(s: Scene) -> None:
+    """Remembers the inputs (the links and the files they lead to), for
+    check_inputs_untouched."""
+    s.inputs_state = {p: (snapshot(p), snapshot(os.path.realpath(p)))
+                      for p in (s.sa_token, s.token, s.labels)}
+
+
+def check_inputs_untouched(s: Scene, result) -> None:
+    for path, before in s.inputs_state.items():
+        after = (snapshot(path), snapshot(os.path.realpath(path)))
+        if after != before:
+            raise AssertionError(f"the input {path} was touched: {before} -> {after}")
+
+
+def config_hardlink_to_labels(s: Scene) -> None:
+    """The config path is a hard link to the labels file (another name, the
+    same inode)."""
+    os.unlink(s.config)
+    os.link(os.path.realpath(s.labels), s.config)
+    inputs_snapshot(s)
+
+
 def check_victim_untouched(s: Scene, result) -> None:
     after = snapshot(s.path("victim", "precious"))
     if after != s.victim_state:
@@ -1083,6 +1105,19 @@ CASES: tuple = (
          "a character device at the config path (AWS_CONFIG_FILE=/dev/null, as root)",
          config_is_null_device, 6, "it is a character device, not a regular file",
          reach=ONCE),
+    case("fs-config-is-token", FILESYSTEM, "--aws-config-file naming the web identity token",
+         inputs_snapshot, 2,
+         "is the same file as web-identity-token-file: writing it would destroy that input",
+         flags={"aws-config-file": "{sa_token}"}, check=check_inputs_untouched, **NO_MAPPING),
+    case("fs-config-is-labels-hardlink", FILESYSTEM,
+         "the config is a hard link to the labels file",
+         config_hardlink_to_labels, 2, "is the same file as pod-info-path",
+         check=check_inputs_untouched, **NO_MAPPING),
+    case("fs-config-is-state-file", FILESYSTEM,
+         "`run` with --aws-config-file naming its own state file",
+         None, 2, "is the same file as state file: writing it would destroy the other",
+         flags={"aws-config-file": "{aws_dir}/irsa-agent-state.json"},
+         extra=("@command", "run"), effect=ABSENT, **NO_MAPPING),
     case("fs-stale-temp-file", FILESYSTEM, "a crashed writer's temp file (.config.tmp-*)",
          stale_temp_file, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_stale_temp_untouched),
