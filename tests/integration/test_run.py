@@ -261,6 +261,31 @@ class ControlTest(RunTestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("not ready: no state file", result.stdout)
 
+    def test_status_escapes_the_state_files_strings(self):
+        # The state file's folder is writable by the user's container: its
+        # strings must not drive the terminal of whoever runs `status`.
+        hostile = "\x1b]0;pwned\x07\x1b[2J\r\x9b31m"
+        state = {"version": "x", "pid": 1, "started_at": 1, "last_error": "boom " + hostile,
+                 "last_error_kind": "transient", "consecutive_failures": 1,
+                 "config_file": self.config + hostile, "config_hash": "", "profiles": [hostile]}
+        for success in (False, True):
+            if success:
+                state["last_success_at"] = 1
+            with open(os.path.join(self.config_dir, "irsa-agent-state.json"), "w") as f:
+                json.dump(state, f)
+            for extra in ((), ("--json",)):
+                result = subprocess.run(
+                    [self.agent, "status", "--aws-config-file", self.config, *extra],
+                    capture_output=True, timeout=10, env=harness.clean_environment())
+                self.assertEqual(result.returncode, 1, result)
+                for raw in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b", b"\x9b"):
+                    self.assertNotIn(raw, result.stdout, (success, extra, result.stdout))
+                if not extra:
+                    self.assertIn(b"\\x1b]0;pwned\\x07", result.stdout)
+                else:
+                    doc = json.loads(result.stdout)
+                    self.assertIn(hostile, doc.get("last_error", doc["reason"]))
+
     def test_sighup_syncs_at_once(self):
         agent = self.start_agent()
         self.wait_for_calls(1, 5)
