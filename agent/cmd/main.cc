@@ -9,6 +9,7 @@
 #include "core/outcome.h"
 #include "core/path_collision.h"
 #include "core/settings.h"
+#include "os/url_check.h"
 #include "version.h"
 
 extern char** environ;
@@ -50,6 +51,7 @@ int Main(const std::vector<std::string>& args) {
   }
   Invocation invocation;
   if (!ParseInvocation(args, env, config_text, &invocation, &err) ||
+      !CheckUrlSettings(invocation.settings, &err) ||
       !CheckPathCollisions(CommandPaths(invocation), ProbePathLayout, &err)) {
     PrintError(err);
     return kExitUsage;
