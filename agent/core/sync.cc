@@ -32,8 +32,13 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
            ") was refused";
   }
   if (status >= 300 && status < 400) {
-    return "mapping service: " + code + ": redirect to " +
-           Printable(SplitUrl(response.location).authority) +
+    if (response.location.empty()) {
+      // A 304 (the agent sends no conditional request) or a bare 300.
+      return "mapping service: " + code + ": a 3xx answer without a Location header, not a mapping";
+    }
+    const std::string_view host = SplitUrl(response.location).authority;
+    const std::string target = host.empty() ? "a relative location" : Printable(host);
+    return "mapping service: " + code + ": redirect to " + target +
            " not followed (the credential is never sent across a redirect)";
   }
   return "mapping service: " + code;

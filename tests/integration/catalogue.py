@@ -1031,6 +1031,10 @@ CASES: tuple = (
          "not followed (the credential is never sent across a redirect)", reach=ONCE,
          check=check_redirect_target_untouched),
 
+    case("answer-304-no-location", ANSWERS, "304 Not Modified (a 3xx without Location)",
+         answer(Reply(304, b"", ())), 3,
+         "HTTP 304: a 3xx answer without a Location header, not a mapping", reach=ONCE),
+
     case("answer-redirect-reflects-token", ANSWERS,
          "302 whose Location holds the agent's own token as user info",
          redirect_reflecting_token, 3, "redirect to 127.0.0.2:1 not followed", reach=ONCE),

@@ -146,6 +146,8 @@ TEST_SUITE("sync") {
     };
     FakeExchange redirect = FakeExchange::Status(302);
     redirect.response.location = "https://evil.example:8443/steal?x=1";
+    FakeExchange relative = FakeExchange::Status(307);
+    relative.response.location = "/elsewhere";
     const std::vector<Case> cases = {
         {FakeExchange::Status(404, "No Pod Found with the run id x for the user"),
          Failure::kTransient,
@@ -166,6 +168,12 @@ TEST_SUITE("sync") {
         {redirect, Failure::kPermanent,
          "mapping service: HTTP 302: redirect to evil.example:8443 not followed (the credential is "
          "never sent across a redirect)"},
+        // A 304 has no Location: it once read "redirect to  not followed".
+        {FakeExchange::Status(304), Failure::kPermanent,
+         "mapping service: HTTP 304: a 3xx answer without a Location header, not a mapping"},
+        {relative, Failure::kPermanent,
+         "mapping service: HTTP 307: redirect to a relative location not followed (the credential "
+         "is never sent across a redirect)"},
         {FakeExchange::Fail(HttpFailure::kTimeout, "POST http://x/: timed out"),
          Failure::kTransient, "mapping service: POST http://x/: timed out"},
         {FakeExchange::Fail(HttpFailure::kTooLarge, "too big"), Failure::kAnswer,
