@@ -122,13 +122,26 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   Requester requester;
   Settings budgeted = settings_;
   budgeted.request_timeout = std::min(settings_.request_timeout, time_budget);
+  const double started = wall_clock_();
   if (!ResolveRequester(budgeted, files_, http_, log_, &requester, &result->failure, &err,
                         cancelled_)) {
     result->message = err;
     return false;
   }
+  // The API proxy's exchange may have spent part of the budget: the mapping
+  // call gets only what is left, so `once` never overruns `timeout`.
+  const double spent = std::max(0.0, wall_clock_() - started);
+  const double left = std::min(settings_.request_timeout, time_budget - spent);
+  if (left <= 0) {
+    result->failure = Failure::kTransient;
+    result->message =
+        "mapping service: no time left for the mapping call (the Domino token "
+        "took " +
+        std::to_string(static_cast<int>(spent)) + " s to fetch)";
+    return false;
+  }
 
-  HttpRequest request = MappingRequest(settings_, requester, budgeted.request_timeout);
+  HttpRequest request = MappingRequest(settings_, requester, left);
   request.cancelled = cancelled_;
 
   HttpResponse response;

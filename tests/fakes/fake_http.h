@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,13 @@ class FakeHttp : public HttpClient {
  public:
   std::deque<FakeExchange> script;
   std::vector<HttpRequest> requests;
+  // Called with each request before it is answered (to advance a fake clock).
+  std::function<void(const HttpRequest&)> on_send;
 
   bool Send(const HttpRequest& request, HttpResponse* response, HttpFailure* failure,
             std::string* err) override {
     requests.push_back(request);
+    if (on_send) on_send(request);
     if (script.empty()) {
       *failure = HttpFailure::kConnect;
       *err = "FakeHttp: no scripted answer";

@@ -88,6 +88,35 @@ TEST_SUITE("sync") {
     CHECK(Output(r).find(kToken) == std::string::npos);
   }
 
+  TEST_CASE_FIXTURE(SyncFixture, "the API proxy's exchange and the mapping call share the budget") {
+    // `once` passes the time left before `timeout`: two exchanges of the
+    // whole budget each once overran it by one request.
+    files.content.erase(settings.domino_token_file);
+    settings.api_proxy = "http://localhost:8899/";
+    settings.request_timeout = 10;
+    double now = 1.8e9;
+    Syncer timed(settings, files, http, log, [&now] { return now; });
+    http.on_send = [&now](const HttpRequest& request) {
+      if (request.method == "GET") now += 3;  // the token took 3 s
+    };
+    http.script.push_back(FakeExchange::Status(200, std::string(kToken) + "\n"));
+    http.script.push_back(FakeExchange::Status(200, ""));
+    REQUIRE(timed.Sync(true, 5).failure == Failure::kNone);
+    REQUIRE(http.requests.size() == 2);
+    CHECK(http.requests[0].total_timeout == doctest::Approx(5));
+    CHECK(http.requests[1].total_timeout == doctest::Approx(2));
+
+    // Nothing left: no mapping call at all, a transient failure.
+    http.requests.clear();
+    http.script = {FakeExchange::Status(200, std::string(kToken) + "\n")};
+    const SyncResult r = timed.Sync(true, 2.5);
+    CHECK(r.failure == Failure::kTransient);
+    CHECK(r.message ==
+          "mapping service: no time left for the mapping call (the Domino token took 3 s to "
+          "fetch)");
+    CHECK(http.requests.size() == 1);
+  }
+
   TEST_CASE_FIXTURE(SyncFixture, "API key and run id in a workspace without labels") {
     files.content.clear();
     settings.run_id = "6527182438a6346046006654";
