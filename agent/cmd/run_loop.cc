@@ -154,8 +154,10 @@ class RunLoop {
       std::string content;
       std::string err;
       const ReadStatus status = shells_.files.Read(path, kMaxAnswerBytes, &content, &err);
-      const std::string hash =
+      std::string hash =
           status == ReadStatus::kOk ? Sha256Hex(content) : "status:" + std::to_string(int(status));
+      if (hash.empty()) hash = "unhashed:" + std::to_string(++unhashed_reads_);  // a change: sync
+
       if (path == inputs_.front()) {
         if (status == ReadStatus::kOk)
           log_.AddSecret("web-identity-token", TrimWhitespace(content));
@@ -279,6 +281,7 @@ class RunLoop {
   std::string state_path_;
   std::vector<std::string> inputs_;  // the web-identity token first
   std::map<std::string, std::string> hashes_;
+  uint64_t unhashed_reads_ = 0;  // reads Sha256Hex could not hash (each counts as a change)
   AgentState state_;
   std::vector<int> refresh_waiters_;
   bool ready_sent_ = false;

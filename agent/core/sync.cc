@@ -199,6 +199,12 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   result.rendered =
       RenderConfig(answer.pairs, {settings_.web_identity_token_file, settings_.region});
   result.config_hash = Sha256Hex(result.rendered);
+  if (result.config_hash.empty()) {
+    // The state file and `status` compare the config by this hash.
+    result.failure = Failure::kInput;
+    result.message = std::string(kDigestFailure);
+    return result;
+  }
   if (!publish) return result;
 
   if (!files_.Publish(settings_.aws_config_file, result.rendered, settings_.file_mode,

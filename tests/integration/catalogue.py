@@ -423,6 +423,22 @@ def config_hardlink_to_labels(s: Scene) -> None:
     inputs_snapshot(s)
 
 
+NULL_PROVIDER_CONF = """openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+null = null_sect
+[null_sect]
+activate = 1
+"""
+
+
+def openssl_without_sha256(s: Scene) -> None:
+    """An OpenSSL config that loads only the null provider: no SHA-256."""
+    with open(s.path("openssl.cnf"), "w") as f:
+        f.write(NULL_PROVIDER_CONF)
+
+
 def check_victim_untouched(s: Scene, result) -> None:
     after = snapshot(s.path("victim", "precious"))
     if after != s.victim_state:
@@ -1138,6 +1154,11 @@ CASES: tuple = (
          huge_sparse_previous, 0, "wrote 2 profiles", effect=REFERENCE, check=check_quick(5)),
     case("fs-stdout-full", FILESYSTEM, "once --print with stdout on a full device (/dev/full)",
          None, 6, "cannot write to standard output", extra=("--print",), stdout_to="/dev/full"),
+
+    case("openssl-no-sha256", FILESYSTEM,
+         "OPENSSL_CONF loading no provider with SHA-256 (the config hash cannot be computed)",
+         openssl_without_sha256, 4, "OpenSSL cannot compute SHA-256 (check OPENSSL_CONF",
+         env={"OPENSSL_CONF": "{tmp}/openssl.cnf"}, reach=ONCE),
 
     # --- settings and flags: the user's own environment -----------------------------
     case("flag-unknown", SETTINGS, "--no-such-flag",
