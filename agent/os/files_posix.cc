@@ -55,7 +55,7 @@ std::string ErrnoText(int error) { return std::system_category().message(error);
 enum class Step { kOpenFolder, kCreate, kWrite, kSync, kRename, kSyncFolder };
 
 std::string PublishError(Step step, int error, const std::string& path, const std::string& dir) {
-  const std::string folder = "config folder " + dir;
+  const std::string folder = "folder " + dir;  // the config's, the state file's or install's
   if (step == Step::kOpenFolder && error == ENOENT) return folder + " does not exist";
   if (step == Step::kOpenFolder && error == ENOTDIR) return folder + " is not a folder";
   if (error == EROFS) return folder + " is on a read-only file system";

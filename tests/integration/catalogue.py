@@ -439,6 +439,11 @@ def openssl_without_sha256(s: Scene) -> None:
         f.write(NULL_PROVIDER_CONF)
 
 
+def check_message_lacks(result, text: str) -> None:
+    if text in result.stderr:
+        raise AssertionError(f"the message says {text!r}: {result.stderr}")
+
+
 def check_victim_untouched(s: Scene, result) -> None:
     after = snapshot(s.path("victim", "precious"))
     if after != s.victim_state:
@@ -1145,6 +1150,9 @@ CASES: tuple = (
          temp_symlinks_to_victim, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_planted_links_intact),
 
+    case("install-folder-missing", FILESYSTEM, "`install DIR` into a folder that does not exist",
+         None, 6, "/irsa-agent: folder ", extra=("@command", "install", "{tmp}/no-such/bin"),
+         check=lambda s, r: check_message_lacks(r, "config folder"), **NO_MAPPING),
     case("fs-config-path-ends-in-slash", FILESYSTEM, "--aws-config-file ending in /",
          None, 6, "not a file name", flags={"aws-config-file": "{aws_dir}/"}),
     case("fs-folder-symlink-loop", FILESYSTEM, "the config folder is a symlink loop",

@@ -249,8 +249,8 @@ TEST_SUITE("files_posix") {
       std::string err;
     };
     const Case cases[] = {
-        {dir / "missing/config", 0644, "config folder " + dir / "missing does not exist"},
-        {dir / "file/config", 0644, "config folder " + dir / "file is not a folder"},
+        {dir / "missing/config", 0644, "folder " + dir / "missing does not exist"},
+        {dir / "file/config", 0644, "folder " + dir / "file is not a folder"},
         {dir / "folder", 0644, "cannot replace " + dir / "folder: it is a folder"},
         {dir / "folder/", 0644, dir / "folder/: not a file name"},
         {dir / "config", 01644, dir / "config: invalid file mode 01644"},
@@ -307,7 +307,7 @@ TEST_SUITE("files_posix") {
     PublishOutcome out = Publish(mnt + "/config", "new");
     CHECK_FALSE(out.ok);
     CHECK_FALSE(out.changed);
-    CHECK(out.err == "config folder " + mnt + " is on a read-only file system");
+    CHECK(out.err == "folder " + mnt + " is on a read-only file system");
     CHECK(Slurp(mnt + "/config") == "current");
     CHECK(Names(mnt) == std::set<std::string>{"config"});
 
