@@ -10,7 +10,6 @@
 #include "core/text.h"
 
 namespace irsa {
-namespace {}  // namespace
 
 void PrintError(std::string_view message) {
   const std::string line = "irsa-agent: error: " + EscapeControl(message) + "\n";

@@ -70,8 +70,6 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
 // (secrets included: callers decide what to show).
 std::string FormatSettingValue(const SettingRow& row, const Settings& settings);
 
-// Whether the host of `listen`, a value ParseSettingValue accepted, is a
-
 // One `key = value` line of section [agent], at 1-based line `line`.
 struct IniSetting {
   int line = 0;
