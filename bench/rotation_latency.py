@@ -23,7 +23,7 @@ subtracted), `after answer` (reading the answer, validation, rendering,
 publish with fsyncs), `total` and `net` = total - service.
 
 The agent spaces requested syncs min(1 s, min-backoff) apart, so rotations
-are 1.2 s apart; `--fast` passes `--min-backoff 0.01` and spaces them 0.3 s.
+are 1.2 s apart; `--fast` passes `--min-backoff 0.1` (its floor) and spaces them 0.3 s.
 
 `--dir /dev/shm` puts the folders on tmpfs, where fsync costs nothing: the
 difference in `after answer` is the price of durability on the default disk.
@@ -119,13 +119,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binary", nargs="?", help="irsa-agent binary (default $IRSA_AGENT_BIN)")
     parser.add_argument("--rotations", type=int, default=30, help="at least 20 for the target")
-    parser.add_argument("--fast", action="store_true", help="--min-backoff 0.01, 0.3 s apart")
+    parser.add_argument("--fast", action="store_true", help="--min-backoff 0.1 (the floor), 0.3 s apart")
     parser.add_argument("--dir", help="parent of the work folder (its file system pays the fsyncs)")
     args = parser.parse_args()
     if not 1 <= args.rotations <= 500:
         benchlib.fail("--rotations must be 1..500")
     binary = benchlib.agent_binary(args.binary)
-    spacing, extra = (0.3, ["--min-backoff", "0.01"]) if args.fast else (1.2, [])
+    spacing, extra = (0.3, ["--min-backoff", "0.1"]) if args.fast else (1.2, [])
     work = tempfile.mkdtemp(prefix="irsa-bench-rotation-", dir=args.dir)
     service = stand_in_service.StandInService(answer("rotation-start")).start()
     proc = None

@@ -155,17 +155,23 @@ std::string SigV4Signature(std::string_view secret, const SigV4Scope& scope,
   std::string seed;
   seed.reserve(4 + secret.size());
   seed.append("AWS4").append(secret);
+  // A failed HMAC returns "" and the next would key on it quietly: every
+  // step is checked (`ok`).
   std::string date_key = HmacSha256(seed, scope.amz_date.substr(0, 8));
+  bool ok = !date_key.empty();
   WipeString(&seed);
   std::string region_key = HmacSha256(date_key, scope.region);
+  ok = ok && !region_key.empty();
   WipeString(&date_key);
   std::string service_key = HmacSha256(region_key, scope.service);
+  ok = ok && !service_key.empty();
   WipeString(&region_key);
   std::string signing_key = HmacSha256(service_key, "aws4_request");
+  ok = ok && !signing_key.empty();
   WipeString(&service_key);
-  const std::string signature = HexEncode(HmacSha256(signing_key, string_to_sign));
+  const std::string mac = HmacSha256(signing_key, string_to_sign);
   WipeString(&signing_key);
-  return signature;
+  return ok && !mac.empty() ? HexEncode(mac) : std::string();
 }
 
 bool ValidateSigV4Request(const SigV4Request& request, const SigV4Credentials& credentials,
@@ -215,8 +221,14 @@ bool SignV4(const SigV4Request& request, const SigV4Credentials& credentials,
   std::string canonical =
       CanonicalRequest(request, scope, credentials.session_token, &signed_headers);
   const std::string to_sign = StringToSign(scope, canonical);
+  // A failed Sha256Hex leaves the canonical request or the string to sign
+  // ending in its empty hash.
+  const bool hashed = !canonical.ends_with('\n') && !to_sign.ends_with('\n');
   WipeString(&canonical);  // holds the session token
   const std::string signature = SigV4Signature(credentials.secret_access_key, scope, to_sign);
+  if (!hashed || signature.empty()) {
+    return Fail(err, std::string(kDigestFailure));
+  }
   headers->clear();
   headers->emplace_back("X-Amz-Date", scope.amz_date);
   if (!credentials.session_token.empty()) {

@@ -53,7 +53,8 @@ std::string CanonicalRequest(const SigV4Request& request, const SigV4Scope& scop
 std::string StringToSign(const SigV4Scope& scope, std::string_view canonical_request);
 // "20150830/us-east-1/service/aws4_request".
 std::string CredentialScope(const SigV4Scope& scope);
-// Lower-case hex HMAC of `string_to_sign` under the key derived from `secret`.
+// Lower-case hex HMAC of `string_to_sign` under the key derived from `secret`;
+// "" when OpenSSL fails (HmacSha256).
 std::string SigV4Signature(std::string_view secret, const SigV4Scope& scope,
                            std::string_view string_to_sign);
 
@@ -68,7 +69,8 @@ std::string SigV4Signature(std::string_view secret, const SigV4Scope& scope,
 bool ValidateSigV4Request(const SigV4Request& request, const SigV4Credentials& credentials,
                           const SigV4Scope& scope, std::string* err);
 
-// Signs `request`: returns false with `*err` when it is invalid (above).
+// Signs `request`: returns false with `*err` when it is invalid (above) or
+// OpenSSL cannot compute the hashes (kDigestFailure).
 // On success `*headers` receives the headers to send besides the request's
 // own: X-Amz-Date, X-Amz-Security-Token (when a session token is given) and
 // Authorization ("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/

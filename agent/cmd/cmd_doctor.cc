@@ -163,14 +163,14 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const StepStatus run_id = ChooseRunId(settings, labels, &requester);
   checks.push_back(CheckRunId(settings, labels, run_id, requester));
   FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(domino.content));  // even when it is not a usable credential
+  log.AddSecret("domino-credential", TrimWhitespace(domino.content));  // even when it is not a usable credential
   StepStatus credential = ChooseCredential(settings, domino, &requester.credential);
   WipeString(&domino.content);
   if (settings.mapping_file.empty() && credential.ok() &&
       requester.credential.origin == Credential::Origin::kApiProxy) {
     credential = FetchProxyToken(settings, *shells.http, {}, &requester.credential);
   }
-  log.AddSecret(requester.credential.secret);
+  log.AddSecret("domino-credential", requester.credential.secret);
   if (run_id.ok() && credential.ok()) NoteRequester(requester, log);
   checks.push_back(CheckDominoCredential(settings, domino, credential, requester.credential, now));
 
@@ -180,7 +180,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   checks.push_back(CheckBaseCredentials(base));
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
   FileRead token = ReadInput(files, token_path, kMaxTokenBytes);
-  log.AddSecret(TrimWhitespace(token.content));
+  log.AddSecret("web-identity-token", TrimWhitespace(token.content));
   if (!pod_identity) {
     checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
     checks.push_back(CheckTokenClaims(token, now));

@@ -10,7 +10,6 @@
 #include "core/text.h"
 
 namespace irsa {
-namespace {}  // namespace
 
 void PrintError(std::string_view message) {
   const std::string line = "irsa-agent: error: " + EscapeControl(message) + "\n";
@@ -27,7 +26,7 @@ Logger MakeLogger(const Settings& settings, Shells& shells) {
   Clock* clock = shells.clock.get();
   Logger log(settings.log_level, settings.log_format, shells.sink.get(),
              [clock] { return clock->Wall(); });
-  log.AddSecret(settings.api_key);
+  log.AddSecret("api-key", settings.api_key);
   return log;
 }
 

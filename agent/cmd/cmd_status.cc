@@ -5,6 +5,7 @@
 #include "core/outcome.h"
 #include "core/state.h"
 #include "core/sync.h"
+#include "core/text.h"
 
 namespace irsa {
 namespace {
@@ -14,9 +15,9 @@ constexpr size_t kMaxStateBytes = 64 * 1024;
 int NotReady(const Invocation& invocation, const std::string& reason) {
   if (invocation.json) {
     const nlohmann::json out = {{"ready", false}, {"reason", reason}};
-    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%s\n", out.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::printf("not ready: %s\n", reason.c_str());
+    std::printf("not ready: %s\n", EscapeControl(reason).c_str());
   }
   return kExitUnavailable;
 }
@@ -47,9 +48,11 @@ int StatusCommand(const Invocation& invocation, Shells& shells) {
     nlohmann::json out = nlohmann::json::parse(SerializeState(state), nullptr, false);
     out["ready"] = readiness.ready;
     out["reason"] = readiness.reason;
-    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    // ensure_ascii: \uXXXX for every non-ASCII character, C1 controls included.
+    std::printf("%s\n", out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::printf("%s: %s\n", readiness.ready ? "ready" : "not ready", readiness.reason.c_str());
+    std::printf("%s: %s\n", readiness.ready ? "ready" : "not ready",
+                EscapeControl(readiness.reason).c_str());
   }
   return readiness.ready ? kExitOk : kExitUnavailable;
 }

@@ -7,7 +7,9 @@
 #include "cmd/commands.h"
 #include "core/invocation.h"
 #include "core/outcome.h"
+#include "core/path_collision.h"
 #include "core/settings.h"
+#include "os/url_check.h"
 #include "version.h"
 
 extern char** environ;
@@ -45,7 +47,9 @@ int Main(const std::vector<std::string>& args) {
     }
   }
   Invocation invocation;
-  if (!ParseInvocation(args, env, config_text, &invocation, &err)) {
+  if (!ParseInvocation(args, env, config_text, &invocation, &err) ||
+      !CheckUrlSettings(invocation.settings, &err) ||
+      !CheckPathCollisions(CommandPaths(invocation), ProbePathLayout, &err)) {
     PrintError(err);
     return kExitUsage;
   }

@@ -169,10 +169,11 @@ class RunLoop {
     for (const std::string& path : inputs_) {
       std::string content;
       const ReadStatus read = shells_.files.Read(path, kMaxAnswerBytes, &content);
-      const std::string hash =
+      std::string hash =
           read.ok() ? Sha256Hex(content) : "status:" + std::to_string(int(read.kind()));
+      if (hash.empty()) hash = "unhashed:" + std::to_string(++unhashed_reads_);  // a change: sync
       if (path == inputs_.front()) {
-        if (read.ok()) log_.AddSecret(std::string(TrimWhitespace(content)));
+        if (read.ok()) log_.AddSecret("web-identity-token", TrimWhitespace(content));
         // In an EKS Pod Identity pod no web identity token is expected.
         const bool pod_identity =
             !read.ok() &&
@@ -308,6 +309,7 @@ class RunLoop {
   std::string state_path_;
   std::vector<std::string> inputs_;  // the web-identity token first
   std::map<std::string, std::string> hashes_;
+  uint64_t unhashed_reads_ = 0;  // reads Sha256Hex could not hash (each counts as a change)
   AgentState state_;
   std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
   std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after

@@ -94,7 +94,6 @@ class Agent {
   double NextWake() const;
 
   int consecutive_failures() const { return failures_; }
-  bool sync_running() const { return running_; }
 
  private:
   void RequestSync(double now);

@@ -119,7 +119,7 @@ StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
 }
 
 void NoteRequester(const Requester& requester, Logger& log) {
-  log.AddSecret(requester.credential.secret);
+  log.AddSecret("domino-credential", requester.credential.secret);
   log.Debug("requester resolved",
             {{"run_id", requester.pod.run_id},
              {"run_id_source", requester.run_id_source},

@@ -361,6 +361,14 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
         "or --mapping-file";
     return false;
   }
+  // ca-file says TLS was meant; over http:// the Bearer token would cross the
+  // network in clear without a word.
+  if (!s.ca_file.empty() && s.endpoint.starts_with("http://")) {
+    *err = "endpoint (" + s.origin.at("endpoint") + ") is plain http:// but ca-file (" +
+           s.origin.at("ca-file") +
+           ") is set: the credential would be sent in clear; use https:// or drop ca-file";
+    return false;
+  }
   if (needs_mapping && !s.endpoint.empty() && !s.mapping_file.empty()) {
     *err = "endpoint (" + s.origin.at("endpoint") + ") and mapping-file (" +
            s.origin.at("mapping-file") + ") are both set; use one";

@@ -12,6 +12,8 @@
 #include <span>
 #include <utility>
 
+#include "core/secret.h"
+
 namespace irsa {
 namespace {
 
@@ -124,7 +126,7 @@ Logger::Logger(LogLevel level, LogFormat format, LogSink* sink, std::function<do
 void Logger::Log(LogLevel level, std::string_view message, std::span<const LogField> fields) {
   if (!Enabled(level) || sink_ == nullptr) return;
   const double now = wall_clock_ ? wall_clock_() : 0;
-  if (secrets_.empty()) {
+  if (slots_.empty()) {
     sink_->Emit(FormatLine(format_, now, level, message, fields));
     return;
   }
@@ -137,28 +139,57 @@ void Logger::Log(LogLevel level, std::string_view message, std::span<const LogFi
   sink_->Emit(Redact(FormatLine(format_, now, level, Redact(message), clean_fields)));
 }
 
-void Logger::AddSecret(std::string_view secret) {
+Logger::~Logger() {
+  for (SecretSlot& slot : slots_) {
+    for (std::string& secret : slot.secrets) WipeString(&secret);
+  }
+}
+
+void Logger::AddSecret(std::string_view slot_name, std::string_view secret) {
   if (secret.size() < kMinSecretSize) return;
-  if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
-  secrets_.emplace_back(secret);
-  // Longest first, so a secret that contains another is replaced whole.
-  std::stable_sort(secrets_.begin(), secrets_.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  auto slot = std::find_if(slots_.begin(), slots_.end(),
+                           [slot_name](const SecretSlot& s) { return s.name == slot_name; });
+  if (slot == slots_.end()) {
+    slots_.push_back(SecretSlot{std::string(slot_name), {}});
+    slot = slots_.end() - 1;
+  }
+  std::vector<std::string>& secrets = slot->secrets;
+  const auto known = std::find(secrets.begin(), secrets.end(), secret);
+  if (known != secrets.end()) {
+    // Already registered: it becomes the most recent again.
+    std::rotate(known, known + 1, secrets.end());
+    return;
+  }
+  if (secrets.size() < kSecretsPerSlot) {
+    secrets.emplace_back(secret);
+    return;
+  }
+  // The oldest is wiped and its string reused for the newest; rotate swaps,
+  // so no stray copy of a dropped secret is left behind.
+  WipeString(&secrets.front());
+  std::rotate(secrets.begin(), secrets.begin() + 1, secrets.end());
+  secrets.back().assign(secret);
 }
 
 std::string Logger::Redact(std::string_view text) const {
-  if (secrets_.empty()) return std::string(text);
-  // One left-to-right pass, so "[redacted]" itself is never searched again.
+  if (slots_.empty()) return std::string(text);
+  // One left-to-right pass, so "[redacted]" itself is never searched again;
+  // at each position the longest secret that starts there is replaced whole
+  // (a secret may contain another). At most slots x kSecretsPerSlot candidates.
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
     const std::string_view rest = text.substr(pos);
-    auto hit = std::find_if(secrets_.begin(), secrets_.end(),
-                            [rest](const std::string& s) { return rest.starts_with(s); });
-    if (hit != secrets_.end()) {
+    size_t hit = 0;
+    for (const SecretSlot& slot : slots_) {
+      for (const std::string& secret : slot.secrets) {
+        if (secret.size() > hit && rest.starts_with(secret)) hit = secret.size();
+      }
+    }
+    if (hit > 0) {
       out.append(kRedacted);
-      pos += hit->size();
+      pos += hit;
     } else {
       out.push_back(text[pos++]);
     }

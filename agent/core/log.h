@@ -1,6 +1,6 @@
 // Log lines, text or JSON, to a sink. Secrets registered with AddSecret are
 // replaced by "[redacted]" in every line as a last line of defence; callers
-// must still never pass them.
+// must still never pass them. Not thread-safe.
 #pragma once
 
 #include <functional>
@@ -27,6 +27,12 @@ class Logger {
  public:
   // `wall_clock` returns unix seconds for the timestamp. Borrows `sink`.
   Logger(LogLevel level, LogFormat format, LogSink* sink, std::function<double()> wall_clock);
+  // Wipes the registered secrets (WipeString).
+  ~Logger();
+  Logger(Logger&& other) = default;
+  Logger& operator=(Logger&& other) = default;
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {}) {
     Log(level, message, std::span<const LogField>(fields.begin(), fields.size()));
@@ -45,8 +51,15 @@ class Logger {
     Log(LogLevel::kError, m, f);
   }
 
-  // Secrets shorter than 8 bytes are ignored (too likely to match by chance).
-  void AddSecret(std::string_view secret);
+  // Registers `secret` under `slot`, a fixed name for where it came from
+  // ("web-identity-token", "domino-credential", ...). Each slot keeps its
+  // kSecretsPerSlot most recent distinct secrets (the current one and the
+  // ones just before it, which a line being written may still hold); an
+  // older one is wiped and dropped, so memory and the cost of Redact stay
+  // bounded however often a token rotates. Secrets shorter than 8 bytes are
+  // ignored (too likely to match by chance).
+  void AddSecret(std::string_view slot, std::string_view secret);
+  static constexpr size_t kSecretsPerSlot = 3;
   // Returns `text` with every registered secret replaced.
   std::string Redact(std::string_view text) const;
 
@@ -58,7 +71,11 @@ class Logger {
   LogFormat format_;
   LogSink* sink_;
   std::function<double()> wall_clock_;
-  std::vector<std::string> secrets_;
+  struct SecretSlot {
+    std::string name;
+    std::vector<std::string> secrets;  // oldest first, at most kSecretsPerSlot
+  };
+  std::vector<SecretSlot> slots_;  // one per name given to AddSecret
 };
 
 // "2026-11-23T17:00:00.123Z" for unix seconds `t`.

@@ -23,7 +23,7 @@ enum class SettingKind {
   kRegion,        // std::string: [a-z0-9-]{1,32}
   kListen,        // std::string: host:port or [v6]:port
   kMode,          // int: 3-4 octal digits within 0666, with owner read
-  kSeconds,       // double: decimal, 0 < s <= 86400
+  kSeconds,       // double: decimal, SettingRow::min_seconds <= s <= 86400
   kLogLevel,      // LogLevel
   kLogFormat,     // LogFormat
   kBool,          // bool
@@ -46,6 +46,9 @@ struct SettingRow {
   std::string_view run_default;   // the default under `run` when it differs, else empty
   SettingField field;
   std::string_view help;
+  // kSeconds only: the floor. Values below it would turn a retry, a poll or a
+  // refresh into a hot loop (or a time-out too short for one TLS handshake).
+  double min_seconds = 0;
 };
 
 std::span<const SettingRow> SettingRows();
@@ -69,8 +72,6 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
 // `row`'s current value in `settings` as text that ParseSettingValue accepts
 // (secrets included: callers decide what to show).
 std::string FormatSettingValue(const SettingRow& row, const Settings& settings);
-
-// Whether the host of `listen`, a value ParseSettingValue accepted, is a
 
 // One `key = value` line of section [agent], at 1-based line `line`.
 struct IniSetting {

@@ -23,9 +23,23 @@ std::string Quoted(std::string_view text) { return "'" + Printable(text) + "'"; 
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// The shortest fixed form that reads back as exactly the value ParseSeconds
+// accepted: at most 5 integer digits, and below 1 up to 340 fraction digits
+// (a denormal like 0.000...0005), so 400 bytes always suffice. The first
+// precision whose correctly rounded form round-trips is the shortest one.
+std::string FormatSeconds(double value) {
+  char buf[400];
+  for (int precision = 0; precision <= 340; ++precision) {
+    const int n = std::snprintf(buf, sizeof(buf), "%.*f", precision, value);
+    if (n <= 0 || n >= static_cast<int>(sizeof(buf))) break;
+    if (std::strtod(buf, nullptr) == value) return std::string(buf, static_cast<size_t>(n));
+  }
+  return "?";
+}
+
 // Decimal seconds: digits, optionally '.' and more digits. No sign, exponent,
-// "inf" or "nan", so the value is always finite.
-bool ParseSeconds(std::string_view text, double* out, std::string* why) {
+// "inf" or "nan", so the value is always finite. At least `floor`.
+bool ParseSeconds(std::string_view text, double floor, double* out, std::string* why) {
   const size_t dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
   const std::string_view frac = dot == std::string_view::npos ? "" : text.substr(dot + 1);
@@ -43,8 +57,9 @@ bool ParseSeconds(std::string_view text, double* out, std::string* why) {
   // static binary. The agent never calls setlocale, so '.' is the separator.
   const std::string digits(text);
   value = std::strtod(digits.c_str(), nullptr);
-  if (!(value > 0) || value > kMaxSeconds) {
-    *why = Quoted(text) + " is out of range (above 0, at most 86400 seconds)";
+  if (!(value > 0) || value < floor || value > kMaxSeconds) {
+    const std::string low = floor > 0 ? "at least " + FormatSeconds(floor) : "above 0";
+    *why = Quoted(text) + " is out of range (" + low + ", at most 86400 seconds)";
     return false;
   }
   *out = value;
@@ -204,20 +219,6 @@ bool ParseBool(std::string_view text, bool* out, std::string* why) {
   return false;
 }
 
-// The shortest fixed form that reads back as exactly the value ParseSeconds
-// accepted: at most 5 integer digits, and below 1 up to 340 fraction digits
-// (a denormal like 0.000...0005), so 400 bytes always suffice. The first
-// precision whose correctly rounded form round-trips is the shortest one.
-std::string FormatSeconds(double value) {
-  char buf[400];
-  for (int precision = 0; precision <= 340; ++precision) {
-    const int n = std::snprintf(buf, sizeof(buf), "%.*f", precision, value);
-    if (n <= 0 || n >= static_cast<int>(sizeof(buf))) break;
-    if (std::strtod(buf, nullptr) == value) return std::string(buf, static_cast<size_t>(n));
-  }
-  return "?";
-}
-
 }  // namespace
 
 bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* settings,
@@ -226,7 +227,8 @@ bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* s
     case K::kMode:
       return ParseMode(text, &(settings->*std::get<int Settings::*>(row.field)), why);
     case K::kSeconds:
-      return ParseSeconds(text, &(settings->*std::get<double Settings::*>(row.field)), why);
+      return ParseSeconds(text, row.min_seconds,
+                          &(settings->*std::get<double Settings::*>(row.field)), why);
     case K::kLogLevel:
       return ParseLogLevel(text, &(settings->*std::get<LogLevel Settings::*>(row.field)), why);
     case K::kLogFormat:

@@ -139,7 +139,12 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
                        " has an invalid profile: " + published.dropped.front()};
   }
   std::string reason = Count(published.pairs.size(), "profile") + " in " + state.config_file;
-  if (Sha256Hex(*config) != state.config_hash) reason += " (changed since the agent wrote it)";
+  const std::string hash = Sha256Hex(*config);
+  if (hash.empty()) {
+    reason += " (not compared with what the agent wrote: " + std::string(kDigestFailure) + ")";
+  } else if (hash != state.config_hash) {
+    reason += " (changed since the agent wrote it)";
+  }
   if (!state.last_error.empty()) reason += "; last sync failed: " + state.last_error;
   return {true, reason};
 }

@@ -37,8 +37,13 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
            ") was refused";
   }
   if (status >= 300 && status < 400) {
-    return "mapping service: " + code + ": redirect to " +
-           Printable(SplitUrl(response.location).authority) +
+    if (response.location.empty()) {
+      // A 304 (the agent sends no conditional request) or a bare 300.
+      return "mapping service: " + code + ": a 3xx answer without a Location header, not a mapping";
+    }
+    const std::string_view host = SplitUrl(response.location).authority;
+    const std::string target = host.empty() ? "a relative location" : Printable(host);
+    return "mapping service: " + code + ": redirect to " + target +
            " not followed (the credential is never sent across a redirect)";
   }
   return "mapping service: " + code;
@@ -159,12 +164,24 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
   Requester requester;
   Settings budgeted = settings_;
   budgeted.request_timeout = std::min(settings_.request_timeout, time_budget);
+  const double started = wall_clock_();
   result->status = ResolveRequester(budgeted, files_, http_, log_, &requester, cancelled_);
   if (!result->status.ok()) return false;
   NoteAudit(requester);
+  // The API proxy's exchange may have spent part of the budget: the mapping
+  // call gets only what is left, so `once` never overruns `timeout`.
+  const double spent = std::max(0.0, wall_clock_() - started);
+  const double left = std::min(settings_.request_timeout, time_budget - spent);
+  if (left <= 0) {
+    result->status = StepStatus(Failure::kTransient,
+                                "mapping service: no time left for the mapping call (the Domino "
+                                "token took " +
+                                    std::to_string(static_cast<int>(spent)) + " s to fetch)");
+    return false;
+  }
 
   run_id_ = requester.pod.run_id;
-  HttpRequest request = MappingRequest(settings_, requester, budgeted.request_timeout);
+  HttpRequest request = MappingRequest(settings_, requester, left);
   request.cancelled = cancelled_;
 
   HttpResponse response;
@@ -233,6 +250,11 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   }
   result.pairs = answer.pairs;
   result.config_hash = Sha256Hex(result.rendered);
+  if (result.config_hash.empty()) {
+    // The state file and `status` compare the config by this hash.
+    result.status = StepStatus(Failure::kInput, std::string(kDigestFailure));
+    return result;
+  }
   if (!publish) return result;
 
   if (!files_.Publish(settings_.aws_config_file, result.rendered, settings_.file_mode,

@@ -53,12 +53,14 @@ Failure ClassifyStatus(long status);
 
 class Syncer {
  public:
-  // Borrows everything; `wall_clock` gives unix seconds for Retry-After dates.
+  // Borrows everything; `wall_clock` gives unix seconds for Retry-After dates
+  // and to measure how much of the time budget the API proxy's exchange used.
   Syncer(const Settings& settings, Files& files, HttpClient& http, Logger& log,
          std::function<double()> wall_clock);
 
   // One attempt. With `publish` false the config is rendered but not written.
-  // The HTTP exchanges take at most `time_budget` seconds (and request-timeout).
+  // The HTTP exchanges take at most `time_budget` seconds in all (and each at
+  // most request-timeout).
   SyncResult Sync(bool publish, double time_budget = 1e9);
 
   // Makes every HTTP exchange stop early once `cancelled` returns true.

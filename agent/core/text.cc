@@ -184,8 +184,20 @@ std::string Count(size_t n, std::string_view noun) {
 std::string EscapeControl(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  // A C1 control (U+0080..U+009F, UTF-8 C2 80..C2 9F; U+009B is CSI) is
+  // escaped as its two bytes; other UTF-8 is kept.
+  bool c1 = false;
   AppendEscaped(
-      s, [](uint8_t b) { return b < 0x20 || b == 0x7F; }, &out);
+      s,
+      [&s, &c1, i = size_t{0}](uint8_t b) mutable {
+        const bool lead = b == 0xC2 && i + 1 < s.size() && static_cast<uint8_t>(s[i + 1]) >= 0x80 &&
+                          static_cast<uint8_t>(s[i + 1]) <= 0x9F;
+        const bool escape = b < 0x20 || b == 0x7F || lead || c1;
+        c1 = lead;
+        ++i;
+        return escape;
+      },
+      &out);
   return out;
 }
 

@@ -46,8 +46,9 @@ std::string JoinComma(const std::vector<std::string>& items);
 // "1 profile", "2 profiles", "0 profiles": `noun` is singular and takes an s.
 std::string Count(size_t n, std::string_view noun);
 
-// `s` with every byte below 0x20 and 0x7f as \xNN, so a message stays one
-// line and cannot drive a terminal. Other bytes are kept.
+// `s` with every byte below 0x20 and 0x7f, and both bytes of a UTF-8 C1
+// control (U+0080..U+009F), as \xNN, so a message stays one line and cannot
+// drive a terminal. Other bytes are kept.
 std::string EscapeControl(std::string_view s);
 
 // "Quoted" form of a name for messages: at most 64 visible characters,

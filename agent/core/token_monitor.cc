@@ -104,7 +104,8 @@ std::vector<TokenNote> TokenMonitor::Observe(std::optional<std::string_view> tok
   } else {
     // Trimmed like DecodeJwtClaims does: a trailing newline is not a new token.
     std::string hash = Sha256Hex(TrimWhitespace(*token));
-    if (hash != last_hash_) {
+    // Without a hash (Sha256Hex failed) every read counts as a change.
+    if (hash.empty() || hash != last_hash_) {
       content_changed = true;
       last_hash_ = std::move(hash);
       JwtClaims claims;

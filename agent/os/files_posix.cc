@@ -55,7 +55,7 @@ std::string ErrnoText(int error) { return std::system_category().message(error);
 enum class Step { kOpenFolder, kCreate, kWrite, kSync, kRename, kSyncFolder };
 
 std::string PublishError(Step step, int error, const std::string& path, const std::string& dir) {
-  const std::string folder = "config folder " + dir;
+  const std::string folder = "folder " + dir;  // the config's, the state file's or install's
   if (step == Step::kOpenFolder && error == ENOENT) return folder + " does not exist";
   if (step == Step::kOpenFolder && error == ENOTDIR) return folder + " is not a folder";
   if (error == EROFS) return folder + " is on a read-only file system";
@@ -112,6 +112,27 @@ int WriteAll(int fd, std::string_view bytes) {
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return 0;
+}
+
+// What is at `name` in `folder` when it is neither absent, a regular file nor
+// a symlink (which Publish replaces: the link, never its target): "a
+// character device", "a FIFO", ... Empty when Publish may go ahead. A folder
+// is left to rename(2), which names it (EISDIR).
+std::string_view Irreplaceable(int folder, const std::string& name) {
+  struct stat st {};
+  if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return {};
+  switch (st.st_mode & S_IFMT) {
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFSOCK:
+      return "a socket";
+    default:
+      return {};
+  }
 }
 
 // True when `name` in `folder` is already a regular file (not a symlink to
@@ -220,6 +241,12 @@ class PosixFiles : public Files {
     Fd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!folder.ok()) {
       *err = PublishError(Step::kOpenFolder, errno, path, dir);
+      return false;
+    }
+    // /dev/null given as the config (a common way to switch the AWS config
+    // off) must never become a regular file, nor a FIFO or a socket.
+    if (const std::string_view what = Irreplaceable(folder.get(), name); !what.empty()) {
+      *err = "cannot replace " + path + ": it is " + std::string(what) + ", not a regular file";
       return false;
     }
     if (HoldsAlready(folder.get(), name, bytes, mode)) return true;

@@ -160,7 +160,6 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   const std::string_view line = Trim(std::string_view(data, n));
   if (line.starts_with("HTTP/")) {  // a new response (after 1xx): forget earlier headers
-    ex->response->content_type.clear();
     ex->response->retry_after.clear();
     ex->response->location.clear();
     return n;
@@ -169,9 +168,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   if (colon == std::string_view::npos) return n;
   const std::string_view name = line.substr(0, colon);
   const std::string_view value = Trim(line.substr(colon + 1));
-  if (EqualsIgnoreCase(name, "content-type")) {
-    ex->response->content_type = value;
-  } else if (EqualsIgnoreCase(name, "retry-after")) {
+  if (EqualsIgnoreCase(name, "retry-after")) {
     ex->response->retry_after = value;
   } else if (EqualsIgnoreCase(name, "location")) {
     ex->response->location = value;

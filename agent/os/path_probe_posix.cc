@@ -31,6 +31,8 @@ PathLayout ProbePathLayout(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0) {
     layout.exists = true;
     layout.is_regular = S_ISREG(st.st_mode);
+    layout.device = st.st_dev;
+    layout.inode = st.st_ino;
   }
   layout.is_symlink = IsSymlink(path);
   if (layout.is_symlink) layout.link_target = ReadLink(path);

@@ -48,8 +48,9 @@ class Files {
   // with a one-line `*err`, the temp file removed and `path` untouched.
   // "Already holds" means a regular file with those bytes and exactly `mode`;
   // a symlink at `path` is replaced by a regular file (its target is never
-  // written). `mode` is at most 0777. One failure comes after the commit
-  // point: when only the final folder fsync fails, returns false with
+  // written); anything else at `path` (a device such as /dev/null, a FIFO, a
+  // socket, a folder) is a failure and stays as it is. `mode` is at most 0777. One failure comes
+  // after the commit point: when only the final folder fsync fails, returns false with
   // `*changed` true (the new content is in place but may not survive a crash).
   // EINTR is retried inside. No caller branches on why it failed.
   virtual bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,

@@ -33,7 +33,6 @@ struct HttpRequest {
 struct HttpResponse {
   long status = 0;
   std::string body;
-  std::string content_type;
   std::string retry_after;  // raw header value, empty when absent
   std::string location;     // raw header value of a redirect
   double seconds = 0;       // wall time of the exchange

@@ -15,6 +15,10 @@ struct PathLayout {
   bool data_is_symlink = false;  // <folder>/..data is a symlink
   std::string data_target;       // its readlink(), when it is one
   bool is_regular = false;       // what the path resolves to is a regular file
+  // What the path resolves to, when it exists: two paths name the same file
+  // when both are equal (hard links and other spellings included).
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
 };
 
 // Inspects `path` with lstat, readlink and stat (path_probe_posix.cc).

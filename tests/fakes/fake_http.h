@@ -3,6 +3,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,12 @@ class FakeHttp : public HttpClient {
  public:
   std::deque<FakeExchange> script;
   std::vector<HttpRequest> requests;
+  // Called with each request before it is answered (to advance a fake clock).
+  std::function<void(const HttpRequest&)> on_send;
 
   Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
     requests.push_back(request);
+    if (on_send) on_send(request);
     if (script.empty()) return {HttpFailure::kConnect, "FakeHttp: no scripted answer"};
     const FakeExchange exchange = script.front();
     if (script.size() > 1) script.pop_front();

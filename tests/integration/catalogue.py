@@ -53,7 +53,7 @@ DEFAULT_FLAGS = {
     "pod-info-path": "{labels}",
     "timeout": "1",
     "request-timeout": "1",
-    "min-backoff": "0.05",
+    "min-backoff": "0.1",
     "max-backoff": "0.2",
     "log-format": "json",
 }
@@ -401,6 +401,49 @@ def victim(s: Scene) -> str:
     return path
 
 
+def inputs_snapshot(s: Scene) -> None:
+    """Remembers the inputs (the links and the files they lead to), for
+    check_inputs_untouched."""
+    s.inputs_state = {p: (snapshot(p), snapshot(os.path.realpath(p)))
+                      for p in (s.sa_token, s.token, s.labels)}
+
+
+def check_inputs_untouched(s: Scene, result) -> None:
+    for path, before in s.inputs_state.items():
+        after = (snapshot(path), snapshot(os.path.realpath(path)))
+        if after != before:
+            raise AssertionError(f"the input {path} was touched: {before} -> {after}")
+
+
+def config_hardlink_to_labels(s: Scene) -> None:
+    """The config path is a hard link to the labels file (another name, the
+    same inode)."""
+    os.unlink(s.config)
+    os.link(os.path.realpath(s.labels), s.config)
+    inputs_snapshot(s)
+
+
+NULL_PROVIDER_CONF = """openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+null = null_sect
+[null_sect]
+activate = 1
+"""
+
+
+def openssl_without_sha256(s: Scene) -> None:
+    """An OpenSSL config that loads only the null provider: no SHA-256."""
+    with open(s.path("openssl.cnf"), "w") as f:
+        f.write(NULL_PROVIDER_CONF)
+
+
+def check_message_lacks(result, text: str) -> None:
+    if text in result.stderr:
+        raise AssertionError(f"the message says {text!r}: {result.stderr}")
+
+
 def check_victim_untouched(s: Scene, result) -> None:
     after = snapshot(s.path("victim", "precious"))
     if after != s.victim_state:
@@ -520,6 +563,13 @@ def bind_mount_over_config(s: Scene) -> None:
     os.makedirs(os.path.dirname(source))
     s.write_previous(source)
     s.mount("--bind", source, s.config)
+
+
+def config_is_null_device(s: Scene) -> None:
+    """The config path is a copy of /dev/null (mknod as root: the real one
+    must never be at risk in a test)."""
+    os.unlink(s.config)
+    os.mknod(s.config, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
 
 
 def config_is_folder(s: Scene) -> None:
@@ -1002,6 +1052,10 @@ CASES: tuple = (
          "not followed (the credential is never sent across a redirect)", reach=ONCE,
          check=check_redirect_target_untouched),
 
+    case("answer-304-no-location", ANSWERS, "304 Not Modified (a 3xx without Location)",
+         answer(Reply(304, b"", ())), 3,
+         "HTTP 304: a 3xx answer without a Location header, not a mapping", reach=ONCE),
+
     case("answer-redirect-reflects-token", ANSWERS,
          "302 whose Location holds the agent's own token as user info",
          redirect_reflecting_token, 3, "redirect to 127.0.0.2:1 not followed", reach=ONCE),
@@ -1071,7 +1125,24 @@ CASES: tuple = (
          config_hardlink_to_victim, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_victim_untouched),
     case("fs-config-fifo", FILESYSTEM, "a FIFO at the config path",
-         mkfifo_at("config"), 0, "wrote 2 profiles", effect=REFERENCE),
+         mkfifo_at("config"), 6, "it is a FIFO, not a regular file", reach=ONCE),
+    case("fs-config-char-device", FILESYSTEM,
+         "a character device at the config path (AWS_CONFIG_FILE=/dev/null, as root)",
+         config_is_null_device, 6, "it is a character device, not a regular file",
+         reach=ONCE),
+    case("fs-config-is-token", FILESYSTEM, "--aws-config-file naming the web identity token",
+         inputs_snapshot, 2,
+         "is the same file as web-identity-token-file: writing it would destroy that input",
+         flags={"aws-config-file": "{sa_token}"}, check=check_inputs_untouched, **NO_MAPPING),
+    case("fs-config-is-labels-hardlink", FILESYSTEM,
+         "the config is a hard link to the labels file",
+         config_hardlink_to_labels, 2, "is the same file as pod-info-path",
+         check=check_inputs_untouched, **NO_MAPPING),
+    case("fs-config-is-state-file", FILESYSTEM,
+         "`run` with --aws-config-file naming its own state file",
+         None, 2, "is the same file as state file: writing it would destroy the other",
+         flags={"aws-config-file": "{aws_dir}/irsa-agent-state.json"},
+         extra=("@command", "run"), effect=ABSENT, **NO_MAPPING),
     case("fs-stale-temp-file", FILESYSTEM, "a crashed writer's temp file (.config.tmp-*)",
          stale_temp_file, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_stale_temp_untouched),
@@ -1079,6 +1150,9 @@ CASES: tuple = (
          temp_symlinks_to_victim, 0, "wrote 2 profiles", effect=REFERENCE,
          check=check_planted_links_intact),
 
+    case("install-folder-missing", FILESYSTEM, "`install DIR` into a folder that does not exist",
+         None, 6, "/irsa-agent: folder ", extra=("@command", "install", "{tmp}/no-such/bin"),
+         check=lambda s, r: check_message_lacks(r, "config folder"), **NO_MAPPING),
     case("fs-config-path-ends-in-slash", FILESYSTEM, "--aws-config-file ending in /",
          None, 6, "not a file name", flags={"aws-config-file": "{aws_dir}/"}),
     case("fs-folder-symlink-loop", FILESYSTEM, "the config folder is a symlink loop",
@@ -1088,6 +1162,11 @@ CASES: tuple = (
          huge_sparse_previous, 0, "wrote 2 profiles", effect=REFERENCE, check=check_quick(5)),
     case("fs-stdout-full", FILESYSTEM, "once --print with stdout on a full device (/dev/full)",
          None, 6, "cannot write to standard output", extra=("--print",), stdout_to="/dev/full"),
+
+    case("openssl-no-sha256", FILESYSTEM,
+         "OPENSSL_CONF loading no provider with SHA-256 (the config hash cannot be computed)",
+         openssl_without_sha256, 4, "OpenSSL cannot compute SHA-256 (check OPENSSL_CONF",
+         env={"OPENSSL_CONF": "{tmp}/openssl.cnf"}, reach=ONCE),
 
     # --- settings and flags: the user's own environment -----------------------------
     case("flag-unknown", SETTINGS, "--no-such-flag",
@@ -1110,6 +1189,18 @@ CASES: tuple = (
     case("flag-zero-duration", SETTINGS, "--min-backoff 0",
          None, 2, "--min-backoff: '0' is out of range",
          flags={"min-backoff": "0"}, **NO_MAPPING),
+    case("flag-microsecond-refresh", SETTINGS, "--refresh-interval 0.000001 (a hot loop)",
+         None, 2, "--refresh-interval: '0.000001' is out of range (at least 10,",
+         flags={"refresh-interval": "0.000001"}, **NO_MAPPING),
+    case("flag-microsecond-poll", SETTINGS, "--poll-interval 0.000001 (100 % CPU)",
+         None, 2, "--poll-interval: '0.000001' is out of range (at least 1,",
+         flags={"poll-interval": "0.000001"}, **NO_MAPPING),
+    case("flag-microsecond-backoff", SETTINGS, "--min-backoff 0.000001 (a hot retry loop)",
+         None, 2, "--min-backoff: '0.000001' is out of range (at least 0.1,",
+         flags={"min-backoff": "0.000001"}, **NO_MAPPING),
+    case("flag-tiny-request-timeout", SETTINGS, "--request-timeout 0.001",
+         None, 2, "--request-timeout: '0.001' is out of range (at least 1,",
+         flags={"request-timeout": "0.001"}, **NO_MAPPING),
     case("flag-absurd-duration", SETTINGS, "--timeout 86401 (over a day)",
          None, 2, "--timeout: '86401' is out of range", flags={"timeout": "86401"},
          **NO_MAPPING),
@@ -1125,6 +1216,19 @@ CASES: tuple = (
     case("flag-endpoint-not-http", SETTINGS, "--endpoint file:///etc/passwd",
          None, 2, "is not an http:// or https:// URL with a host",
          flags={"endpoint": "file:///etc/passwd"}, **NO_MAPPING),
+    case("flag-endpoint-bad-port", SETTINGS, "--endpoint http://127.0.0.1:99999/x",
+         None, 2, "endpoint (flag --endpoint): 'http://127.0.0.1:99999/x' is not a URL libcurl "
+         "accepts: Port number", flags={"endpoint": "http://127.0.0.1:99999/x"}, **NO_MAPPING),
+    case("flag-endpoint-bad-ipv6", SETTINGS, "--endpoint http://[::1/x (no closing bracket)",
+         None, 2, "'http://[::1/x' is not a URL libcurl accepts: Bad IPv6 address",
+         flags={"endpoint": "http://[::1/x"}, **NO_MAPPING),
+    case("env-api-proxy-bad-port", SETTINGS, "DOMINO_API_PROXY=http://127.0.0.1:70000",
+         None, 2, "api-proxy (env DOMINO_API_PROXY): 'http://127.0.0.1:70000' is not a URL",
+         env={"DOMINO_API_PROXY": "http://127.0.0.1:70000"}, **NO_MAPPING),
+    case("flag-http-endpoint-with-ca-file", SETTINGS,
+         "an http:// endpoint with --ca-file (TLS was meant; the token would go in clear)",
+         None, 2, "is plain http:// but ca-file (flag --ca-file) is set",
+         flags={"ca-file": "{tmp}/ca.pem"}, **NO_MAPPING),
     case("flag-path-control-char", SETTINGS, "a newline inside --aws-config-file",
          None, 2, "--aws-config-file: contains a control character",
          flags={"aws-config-file": "{config}\nx"}, effect=UNCHANGED, **NO_MAPPING),

@@ -29,7 +29,7 @@ from stand_in_service import Reply  # noqa: E402
 from harness import ENDPOINT_PATH, PREVIOUS_CONFIG  # noqa: E402
 
 # Fast retries so time-out tests stay short.
-FAST = {"min-backoff": "0.05", "max-backoff": "0.2", "timeout": "10", "request-timeout": "5"}
+FAST = {"min-backoff": "0.1", "max-backoff": "0.2", "timeout": "10", "request-timeout": "5"}
 
 
 class OnceTest(AgentTestCase):
@@ -372,7 +372,7 @@ class OnceTest(AgentTestCase):
                 f.write(PREVIOUS_CONFIG)
             self.previous = FileState.of(self.config)
             service.set_answer(padded(limit + 1))
-            self.assert_failed_cleanly(self.once(service, timeout="0.5"), 5, "1048576")
+            self.assert_failed_cleanly(self.once(service, timeout="1"), 5, "1048576")
 
     def test_empty_answer_removes_every_profile(self):
         # 200 with an empty body: the user has no roles (any more).
@@ -545,7 +545,7 @@ class OnceTest(AgentTestCase):
             for endpoint in (f"http://user:{password}@127.0.0.1:{port}{ENDPOINT_PATH}",
                              f"http://127.0.0.1:{port}{ENDPOINT_PATH}?key={query_key}"):
                 for level in ("info", "debug"):
-                    result = self.once(endpoint=endpoint, timeout="0.3", log_level=level)
+                    result = self.once(endpoint=endpoint, timeout="1", log_level=level)
                     self.assert_failed_cleanly(result, 1)
 
     def test_api_proxy_url_credentials_never_printed(self):
@@ -562,7 +562,7 @@ class OnceTest(AgentTestCase):
         for label, proxy, exit_code in cases:
             for level in ("info", "debug"):
                 with self.subTest(label, log_level=level):
-                    result = self.once(service, api_proxy=proxy, timeout="0.3", log_level=level)
+                    result = self.once(service, api_proxy=proxy, timeout="1", log_level=level)
                     self.assert_failed_cleanly(result, exit_code)
 
     def test_secrets_never_logged_in_debug_json(self):

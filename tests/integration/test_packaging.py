@@ -527,7 +527,7 @@ class RunAgentCase(AgentTestCase):
         """Starts `irsa-agent run`; it is killed after the test if still running."""
         log = open(self.log_file, "wb")
         self.addCleanup(log.close)
-        proc = subprocess.Popen([self.agent, "run", "--min-backoff", "0.05", "--max-backoff",
+        proc = subprocess.Popen([self.agent, "run", "--min-backoff", "0.1", "--max-backoff",
                                  "0.2", *extra_args],
                                 env=clean_environment(self.agent_env(env)),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)

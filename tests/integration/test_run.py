@@ -184,16 +184,17 @@ class TokenRotationTest(RunTestCase):
         self.assertEqual(agent.stop()[0], 0)
 
     def test_mapping_change_is_picked_up_by_the_refresh_interval(self):
-        agent = self.start_agent("--refresh-interval", "1")
+        # 10 s is the floor of refresh-interval; the jitter is at most 10 %.
+        agent = self.start_agent("--refresh-interval", "10")
         self.wait_for_config()
         self.service.set_answer(answer_for(pairs("role-a", "role-b")))
-        self.assertTrue(wait_until(lambda: b"[profile role-b]" in self.read_config(), 4))
+        self.assertTrue(wait_until(lambda: b"[profile role-b]" in self.read_config(), 13))
         self.assertEqual(agent.stop()[0], 0)
 
 
 class FailureTest(RunTestCase):
     def test_outage_keeps_the_config_and_status_reports_both(self):
-        agent = self.start_agent("--refresh-interval", "0.5")
+        agent = self.start_agent()
         self.wait_for_config()
         self.assertTrue(wait_until(lambda: self.status().returncode == 0, 2), self.status().stdout)
         before = FileState.of(self.config)
@@ -201,6 +202,7 @@ class FailureTest(RunTestCase):
         self.service.set_answer(Reply.server_error())
         outage_start = time.monotonic()
         calls = len(self.service.mapping_requests())
+        agent.signal(signal.SIGHUP)  # the outage is noticed at the next sync
         self.wait_for_calls(calls + 2, 6)
         while time.monotonic() - outage_start < 3:
             self.assert_unchanged(self.config, before)
@@ -260,6 +262,31 @@ class ControlTest(RunTestCase):
         result = self.status()
         self.assertEqual(result.returncode, 1)
         self.assertIn("not ready: no state file", result.stdout)
+
+    def test_status_escapes_the_state_files_strings(self):
+        # The state file's folder is writable by the user's container: its
+        # strings must not drive the terminal of whoever runs `status`.
+        hostile = "\x1b]0;pwned\x07\x1b[2J\r\x9b31m"
+        state = {"version": "x", "pid": 1, "started_at": 1, "last_error": "boom " + hostile,
+                 "last_error_kind": "transient", "consecutive_failures": 1,
+                 "config_file": self.config + hostile, "config_hash": "", "profiles": [hostile]}
+        for success in (False, True):
+            if success:
+                state["last_success_at"] = 1
+            with open(os.path.join(self.config_dir, "irsa-agent-state.json"), "w") as f:
+                json.dump(state, f)
+            for extra in ((), ("--json",)):
+                result = subprocess.run(
+                    [self.agent, "status", "--aws-config-file", self.config, *extra],
+                    capture_output=True, timeout=10, env=harness.clean_environment())
+                self.assertEqual(result.returncode, 1, result)
+                for raw in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b", b"\x9b"):
+                    self.assertNotIn(raw, result.stdout, (success, extra, result.stdout))
+                if not extra:
+                    self.assertIn(b"\\x1b]0;pwned\\x07", result.stdout)
+                else:
+                    doc = json.loads(result.stdout)
+                    self.assertIn(hostile, doc.get("last_error", doc["reason"]))
 
     def test_sighup_syncs_at_once(self):
         agent = self.start_agent()
@@ -380,7 +407,8 @@ class ControlTest(RunTestCase):
 class ConcurrentReaderTest(RunTestCase):
     def test_strict_reader_always_sees_a_complete_file(self):
         names = [f"role-{i:03d}" for i in range(40)]
-        agent = self.start_agent("--min-backoff", "0.001", "--max-backoff", "0.01")
+        # min-backoff's floor (0.1 s) spaces the SIGHUP syncs: 200 take 20 s or more.
+        agent = self.start_agent("--min-backoff", "0.1", "--max-backoff", "0.1")
         self.wait_for_config()
         stop = threading.Event()
         reads = {"ok": 0, "bad": []}
@@ -402,7 +430,7 @@ class ConcurrentReaderTest(RunTestCase):
         thread = threading.Thread(target=reader)
         thread.start()
         rewrites = 0
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while rewrites < 200 and time.monotonic() < deadline:
             count = 1 + rewrites % len(names)
             self.service.set_answer(answer_for(pairs(*names[:count])))

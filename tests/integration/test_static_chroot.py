@@ -62,7 +62,7 @@ ROOT_CA_FILE = "/etc/ssl/test-ca.pem"
 ROOT_TOKEN_FILE = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 ROOT_AWS_DIR = "/var/run/.aws"
 # Short retries: a failing run gives up after about `timeout` seconds.
-FAST = ["--timeout", "4", "--request-timeout", "2", "--min-backoff", "0.05",
+FAST = ["--timeout", "4", "--request-timeout", "2", "--min-backoff", "0.1",
         "--max-backoff", "0.2"]
 RUN_LIMIT_SECONDS = 30
 

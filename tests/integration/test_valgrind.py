@@ -40,7 +40,7 @@ ENDPOINT_PATH = "/map_iam_roles_to_pod_sa"
 # valgrind makes the agent 20 to 50 times slower; TLS start-up is the slow part.
 LIMIT_SECONDS = 180
 # Fast retries for the failure run, so valgrind does not multiply long waits.
-FAST = ["--min-backoff", "0.05", "--max-backoff", "0.2", "--timeout", "5",
+FAST = ["--min-backoff", "0.1", "--max-backoff", "0.2", "--timeout", "5",
         "--request-timeout", "60"]
 
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -250,8 +251,8 @@ TEST_SUITE("files_posix") {
       std::string err;
     };
     const Case cases[] = {
-        {dir / "missing/config", 0644, "config folder " + dir / "missing does not exist"},
-        {dir / "file/config", 0644, "config folder " + dir / "file is not a folder"},
+        {dir / "missing/config", 0644, "folder " + dir / "missing does not exist"},
+        {dir / "file/config", 0644, "folder " + dir / "file is not a folder"},
         {dir / "folder", 0644, "cannot replace " + dir / "folder: it is a folder"},
         {dir / "folder/", 0644, dir / "folder/: not a file name"},
         {dir / "config", 01644, dir / "config: invalid file mode 01644"},
@@ -269,6 +270,32 @@ TEST_SUITE("files_posix") {
     CHECK(Slurp(dir / "file") == "x");
   }
 
+  TEST_CASE("Publish replaces only a regular file or a symlink: never a device, FIFO or socket") {
+    // AWS_CONFIG_FILE=/dev/null, as root, once made the agent replace /dev/null.
+    TempDir dir;
+    REQUIRE(::mkfifo((dir / "fifo").c_str(), 0644) == 0);
+    REQUIRE(::mknod((dir / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);  // as root
+    REQUIRE(::mknod((dir / "socket").c_str(), S_IFSOCK | 0644, 0) == 0);
+    struct Case {
+      std::string name;
+      std::string what;
+      mode_t type;
+    };
+    const Case cases[] = {{"fifo", "a FIFO", S_IFIFO},
+                          {"null", "a character device", S_IFCHR},
+                          {"socket", "a socket", S_IFSOCK}};
+    for (const Case& c : cases) {
+      CAPTURE(c.name);
+      const PublishOutcome out = Publish(dir / c.name, "content");
+      CHECK_FALSE(out.ok);
+      CHECK_FALSE(out.changed);
+      CHECK(out.err ==
+            "cannot replace " + dir / c.name + ": it is " + c.what + ", not a regular file");
+      CHECK((Lstat(dir / c.name).st_mode & S_IFMT) == c.type);
+    }
+    CHECK(Names(dir.path()) == std::set<std::string>{"fifo", "null", "socket"});
+  }
+
   TEST_CASE("Publish into a read-only folder") {
     TempDir dir;
     const std::string mnt = dir / "ro";
@@ -282,7 +309,7 @@ TEST_SUITE("files_posix") {
     PublishOutcome out = Publish(mnt + "/config", "new");
     CHECK_FALSE(out.ok);
     CHECK_FALSE(out.changed);
-    CHECK(out.err == "config folder " + mnt + " is on a read-only file system");
+    CHECK(out.err == "folder " + mnt + " is on a read-only file system");
     CHECK(Slurp(mnt + "/config") == "current");
     CHECK(Names(mnt) == std::set<std::string>{"config"});
 

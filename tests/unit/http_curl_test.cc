@@ -73,7 +73,6 @@ TEST_SUITE("http_curl") {
     CHECK(out.failure == HttpFailure::kNone);
     CHECK(out.response.status == 200);
     CHECK(out.response.body == "hello");
-    CHECK(out.response.content_type == "text/html; charset=utf-8");
     CHECK(out.response.retry_after == "120");
     CHECK(out.response.location == "");
     CHECK(out.response.seconds > 0);

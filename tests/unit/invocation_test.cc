@@ -384,6 +384,10 @@ TEST_SUITE("invocation") {
          "max-backoff (0.25) is below min-backoff (0.5)"},
         {{"run", "--min-backoff", "400"}, "max-backoff (300) is below min-backoff (400)"},
         {{"once", "--min-backoff", "31"}, "max-backoff (30) is below min-backoff (31)"},
+        {{"once", "--endpoint", "http://svc/map", "--ca-file", "/ca.pem"},
+         "endpoint (flag --endpoint) is plain http:// but ca-file (flag --ca-file) is set: the "
+         "credential would be sent in clear; use https:// or drop ca-file"},
+        {{"status", "--endpoint", "https://svc/map", "--ca-file", "/ca.pem"}, ""},
         {{"status", "--min-backoff", "7", "--max-backoff", "7"}, ""},
         {{"run", "--listen", "0.0.0.0:6003"},
          "listen '0.0.0.0:6003' is not a loopback address (set listen-any to allow it)"},

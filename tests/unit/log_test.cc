@@ -165,7 +165,7 @@ TEST_SUITE("log") {
     for (LogFormat format : {LogFormat::kText, LogFormat::kJson}) {
       FakeLogSink sink;
       Logger log = MakeLogger(&sink, LogLevel::kDebug, format);
-      log.AddSecret(secret);
+      log.AddSecret("token", secret);
       log.Info("token is " + secret, {{"header", "Bearer " + secret}, {"again", secret + secret}});
       REQUIRE(sink.lines.size() == 1);
       const std::string& line = sink.lines[0];
@@ -186,7 +186,7 @@ TEST_SUITE("log") {
       for (const std::string& secret : secrets) {
         FakeLogSink sink;
         Logger log = MakeLogger(&sink, LogLevel::kDebug, format);
-        log.AddSecret(secret);
+        log.AddSecret("token", secret);
         log.Warn(secret, {{"k", "x" + secret + "y"}});
         REQUIRE(sink.lines.size() == 1);
         CHECK(sink.lines[0].find("defghij") == std::string::npos);
@@ -199,16 +199,49 @@ TEST_SUITE("log") {
     FakeLogSink sink;
     Logger log = MakeLogger(&sink);
     CHECK(log.Redact("nothing registered") == "nothing registered");
-    log.AddSecret("short7!");  // under 8 bytes: ignored
+    log.AddSecret("a", "short7!");  // under 8 bytes: ignored
     CHECK(log.Redact("a short7! b") == "a short7! b");
-    log.AddSecret("12345678");
-    log.AddSecret("12345678");          // duplicates are harmless
-    log.AddSecret("0123456789abcdef");  // contains the first secret
+    log.AddSecret("a", "12345678");
+    log.AddSecret("a", "12345678");          // duplicates are harmless
+    log.AddSecret("b", "0123456789abcdef");  // contains the first secret
     CHECK(log.Redact("x12345678y") == "x[redacted]y");
     CHECK(log.Redact("0123456789abcdef") == "[redacted]");
     CHECK(log.Redact("123456781234567812345678") == "[redacted][redacted][redacted]");
     CHECK(log.Redact("1234567") == "1234567");
     CHECK(log.Redact("") == "");
+  }
+
+  TEST_CASE("AddSecret keeps the last few secrets per slot, however often they rotate") {
+    FakeLogSink sink;
+    Logger log = MakeLogger(&sink);
+    const auto token = [](int i) { return "rotated-token-" + std::to_string(i) + "-end"; };
+    log.AddSecret("api-key", "the-api-key-never-rotates");
+    for (int i = 0; i < 1000; ++i) log.AddSecret("web-identity-token", token(i));
+    // The current token and the ones just before it are still redacted...
+    for (int i = 1000 - static_cast<int>(Logger::kSecretsPerSlot); i < 1000; ++i) {
+      CHECK(log.Redact("x" + token(i) + "y") == "x[redacted]y");
+    }
+    // ...older ones were dropped (the list no longer grows with rotations)...
+    const int dropped = 999 - static_cast<int>(Logger::kSecretsPerSlot);
+    CHECK(log.Redact(token(dropped)) == token(dropped));
+    CHECK(log.Redact(token(0)) == token(0));
+    // ...and another slot's secret is untouched by them.
+    CHECK(log.Redact("the-api-key-never-rotates") == "[redacted]");
+  }
+
+  TEST_CASE("AddSecret: a secret registered again becomes the most recent of its slot") {
+    FakeLogSink sink;
+    Logger log = MakeLogger(&sink);
+    log.AddSecret("slot", "first-secret");
+    log.AddSecret("slot", "second-secret");
+    log.AddSecret("slot", "first-secret");  // in use again
+    for (size_t i = 0; i + 2 < Logger::kSecretsPerSlot; ++i) {
+      log.AddSecret("slot", "filler-secret-" + std::to_string(i));
+    }
+    CHECK(log.Redact("first-secret") == "[redacted]");
+    log.AddSecret("slot", "one-more-secret");  // pushes out second-secret, the oldest
+    CHECK(log.Redact("second-secret") == "second-secret");
+    CHECK(log.Redact("first-secret") == "[redacted]");
   }
 
   TEST_CASE("Logger without a sink or clock does nothing harmful") {

@@ -35,12 +35,12 @@ TEST_SUITE("settings") {
     const std::string too_long_region(33, 'a');
     const ValueCase cases[] = {
         {"timeout", "60", "60"},
-        {"timeout", "0.5", "0.5"},
+        {"timeout", "1.5", "1.5"},
         {"timeout", "1.250", "1.25"},
         // Shown as the shortest form that reads back as the same double.
-        {"timeout", "0.1", "0.1"},
-        {"timeout", "0.30000000000000004", "0.30000000000000004"},
-        {"timeout", "0.300000000000000001", "0.3"},
+        {"min-backoff", "0.1", "0.1"},
+        {"min-backoff", "0.30000000000000004", "0.30000000000000004"},
+        {"min-backoff", "0.300000000000000001", "0.3"},
         {"timeout", "86399.99999999999", "86399.99999999999"},
         {"timeout", "007", "7"},
         {"timeout", "86400", "86400"},
@@ -54,18 +54,43 @@ TEST_SUITE("settings") {
         {"timeout", "5.", "error: --timeout: '5.' is not a number of seconds"},
         {"timeout", " 5", "error: --timeout: ' 5' is not a number of seconds"},
         {"timeout", "0x10", "error: --timeout: '0x10' is not a number of seconds"},
-        {"timeout", "0", "error: --timeout: '0' is out of range (above 0, at most 86400 seconds)"},
+        {"timeout", "0",
+         "error: --timeout: '0' is out of range (at least 1, at most 86400 seconds)"},
         {"timeout", "0.0",
-         "error: --timeout: '0.0' is out of range (above 0, at most 86400 seconds)"},
+         "error: --timeout: '0.0' is out of range (at least 1, at most 86400 seconds)"},
         {"request-timeout", "86400.001",
-         "error: --request-timeout: '86400.001' is out of range (above 0, at most 86400 seconds)"},
+         "error: --request-timeout: '86400.001' is out of range (at least 1, at most 86400 "
+         "seconds)"},
         {"poll-interval", std::string(400, '9'),
          "error: --poll-interval: '" + std::string(64, '9') +
-             "...' is out of range (above 0, at most 86400 seconds)"},
-        // Found by fuzz/invocation_fuzz.cc: tiny values displayed as "?", which
-        // does not parse back (the fixed form outgrew a 64-byte buffer).
-        {"poll-interval", "0." + std::string(80, '0') + "1", "0." + std::string(80, '0') + "1"},
-        {"timeout", "0." + std::string(323, '0') + "5", "0." + std::string(323, '0') + "5"},
+             "...' is out of range (at least 1, at most 86400 seconds)"},
+        // Found by fuzz/invocation_fuzz.cc: tiny values displayed as "?" (the
+        // fixed form outgrew a 64-byte buffer); below every floor now.
+        {"poll-interval", "0." + std::string(80, '0') + "1",
+         "error: --poll-interval: '0." + std::string(62, '0') +
+             "...' is out of range (at least 1, at most 86400 seconds)"},
+        // The floors: below them a retry, a poll or a refresh is a hot loop.
+        {"timeout", "1", "1"},
+        {"timeout", "0.999",
+         "error: --timeout: '0.999' is out of range (at least 1, at most 86400 seconds)"},
+        {"request-timeout", "1", "1"},
+        {"request-timeout", "0.5",
+         "error: --request-timeout: '0.5' is out of range (at least 1, at most 86400 seconds)"},
+        {"min-backoff", "0.1", "0.1"},
+        {"min-backoff", "0.000001",
+         "error: --min-backoff: '0.000001' is out of range (at least 0.1, at most 86400 "
+         "seconds)"},
+        {"max-backoff", "1", "1"},
+        {"max-backoff", "0.09",
+         "error: --max-backoff: '0.09' is out of range (at least 0.1, at most 86400 seconds)"},
+        {"poll-interval", "1", "1"},
+        {"poll-interval", "0.000001",
+         "error: --poll-interval: '0.000001' is out of range (at least 1, at most 86400 "
+         "seconds)"},
+        {"refresh-interval", "10", "10"},
+        {"refresh-interval", "9.99",
+         "error: --refresh-interval: '9.99' is out of range (at least 10, at most 86400 "
+         "seconds)"},
         {"file-mode", "0644", "0644"},
         {"file-mode", "644", "0644"},
         {"file-mode", "0600", "0600"},

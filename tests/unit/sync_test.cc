@@ -104,6 +104,35 @@ TEST_SUITE("sync") {
     CHECK(Output(r).find(kToken) == std::string::npos);
   }
 
+  TEST_CASE_FIXTURE(SyncFixture, "the API proxy's exchange and the mapping call share the budget") {
+    // `once` passes the time left before `timeout`: two exchanges of the
+    // whole budget each once overran it by one request.
+    files.content.erase(settings.domino_token_file);
+    settings.api_proxy = "http://localhost:8899/";
+    settings.request_timeout = 10;
+    double now = 1.8e9;
+    Syncer timed(settings, files, http, log, [&now] { return now; });
+    http.on_send = [&now](const HttpRequest& request) {
+      if (request.method == "GET") now += 3;  // the token took 3 s
+    };
+    http.script.push_back(FakeExchange::Status(200, std::string(kToken) + "\n"));
+    http.script.push_back(FakeExchange::Status(200, ""));
+    REQUIRE(timed.Sync(true, 5).status.ok());
+    REQUIRE(http.requests.size() == 2);
+    CHECK(http.requests[0].total_timeout == doctest::Approx(5));
+    CHECK(http.requests[1].total_timeout == doctest::Approx(2));
+
+    // Nothing left: no mapping call at all, a transient failure.
+    http.requests.clear();
+    http.script = {FakeExchange::Status(200, std::string(kToken) + "\n")};
+    const SyncResult r = timed.Sync(true, 2.5);
+    CHECK(r.status.kind() == Failure::kTransient);
+    CHECK(r.status.message() ==
+          "mapping service: no time left for the mapping call (the Domino token took 3 s to "
+          "fetch)");
+    CHECK(http.requests.size() == 1);
+  }
+
   TEST_CASE_FIXTURE(SyncFixture, "API key and run id in a workspace without labels") {
     files.content.clear();
     settings.run_id = "6527182438a6346046006654";
@@ -162,6 +191,8 @@ TEST_SUITE("sync") {
     };
     FakeExchange redirect = FakeExchange::Status(302);
     redirect.response.location = "https://evil.example:8443/steal?x=1";
+    FakeExchange relative = FakeExchange::Status(307);
+    relative.response.location = "/elsewhere";
     const std::vector<Case> cases = {
         {FakeExchange::Status(404, "No Pod Found with the run id x for the user"),
          Failure::kTransient,
@@ -182,6 +213,12 @@ TEST_SUITE("sync") {
         {redirect, Failure::kPermanent,
          "mapping service: HTTP 302: redirect to evil.example:8443 not followed (the credential is "
          "never sent across a redirect)"},
+        // A 304 has no Location: it once read "redirect to  not followed".
+        {FakeExchange::Status(304), Failure::kPermanent,
+         "mapping service: HTTP 304: a 3xx answer without a Location header, not a mapping"},
+        {relative, Failure::kPermanent,
+         "mapping service: HTTP 307: redirect to a relative location not followed (the credential "
+         "is never sent across a redirect)"},
         {FakeExchange::Fail(HttpFailure::kTimeout, "POST http://x/: timed out"),
          Failure::kTransient, "mapping service: POST http://x/: timed out"},
         {FakeExchange::Fail(HttpFailure::kTooLarge, "too big"), Failure::kAnswer,

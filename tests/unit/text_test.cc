@@ -284,6 +284,11 @@ TEST_CASE("EscapeControl keeps a message on one line and out of the terminal") {
   CHECK(EscapeControl("plain text, UTF-8 \xc3\xa9") == "plain text, UTF-8 \xc3\xa9");
   CHECK(EscapeControl("a\nb\r\x1b]0;x\x07\x7f") == "a\\x0ab\\x0d\\x1b]0;x\\x07\\x7f");
   CHECK(EscapeControl(std::string_view("\0", 1)) == "\\x00");
+  // C1 controls in UTF-8 (U+009B is CSI); other characters whose bytes look
+  // alike (U+20AC is E2 82 AC) are kept.
+  CHECK(EscapeControl("a\xc2\x9b"
+                      "31m\xc2\x85z") == "a\\xc2\\x9b31m\\xc2\\x85z");
+  CHECK(EscapeControl("\xe2\x82\xac \xc2\xa0 \xc2") == "\xe2\x82\xac \xc2\xa0 \xc2");
 }
 
 }  // namespace
