@@ -163,7 +163,8 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const StepStatus run_id = ChooseRunId(settings, labels, &requester);
   checks.push_back(CheckRunId(settings, labels, run_id, requester));
   FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
-  log.AddSecret("domino-credential", TrimWhitespace(domino.content));  // even when it is not a usable credential
+  log.AddSecret("domino-credential",
+                TrimWhitespace(domino.content));  // even when it is not a usable credential
   StepStatus credential = ChooseCredential(settings, domino, &requester.credential);
   WipeString(&domino.content);
   if (settings.mapping_file.empty() && credential.ok() &&
