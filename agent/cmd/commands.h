@@ -40,6 +40,7 @@ int StatusCommand(const Invocation& invocation, Shells& shells);
 int InstallCommand(const Invocation& invocation, Shells& shells);
 int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 int ProfilesCommand(const Invocation& invocation, Shells& shells);
+int ReapCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 
 // The outcome of InstallSelf; the two failures map to different exit codes.
 enum class InstallStatus { kInstalled, kUnchanged, kCannotRead, kCannotWrite };

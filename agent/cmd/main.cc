@@ -71,6 +71,8 @@ int Main(const std::vector<std::string>& args) {
       return DoctorCommand(invocation, env, shells);
     case Command::kProfiles:
       return ProfilesCommand(invocation, shells);
+    case Command::kReap:
+      return ReapCommand(invocation, env, shells);
   }
   return kExitInternal;
 }

@@ -32,7 +32,7 @@ struct CommandName {
 constexpr CommandName kCommands[] = {
     {"once", Command::kOnce},     {"run", Command::kRun},           {"status", Command::kStatus},
     {"doctor", Command::kDoctor}, {"profiles", Command::kProfiles}, {"install", Command::kInstall},
-    {"help", Command::kHelp},     {"version", Command::kVersion},
+    {"help", Command::kHelp},     {"version", Command::kVersion},   {"reap", Command::kReap},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -50,6 +50,7 @@ constexpr CommandOption kOptions[] = {
      Bit(Command::kStatus) | Bit(Command::kDoctor) | Bit(Command::kProfiles),
      "status, doctor and profiles"},
     {"sts", &Invocation::sts, Bit(Command::kDoctor), "doctor"},
+    {"once", &Invocation::once, Bit(Command::kReap), "reap"},
 };
 
 // A value for one setting from one source.
@@ -251,6 +252,10 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   std::string host;
   int port = 0;
   if (!s.listen.empty() && !ParseListenAddress(s.listen, s.listen_any, &host, &port, err)) {
+    return false;
+  }
+  if (command == Command::kReap && s.cluster.empty()) {
+    *err = "reap needs --cluster (the EKS cluster's name)";
     return false;
   }
   const bool needs_mapping =

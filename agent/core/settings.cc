@@ -69,6 +69,24 @@ constexpr SettingRow kRows[] = {
      "run: copy this binary into PATH for manual re-runs"},
     {"sts-endpoint", "", K::kUrl, true, "", "", &Settings::sts_endpoint,
      "STS URL for doctor --sts (empty: regional)"},
+    {"cluster", "", K::kName, true, "", "", &Settings::cluster,
+     "reap: the EKS cluster's name (required for reap)"},
+    {"eks-endpoint", "AWS_ENDPOINT_URL_EKS", K::kUrl, true, "", "", &Settings::eks_endpoint,
+     "reap: EKS API URL (empty: regional)"},
+    {"namespaces", "", K::kNames, false, "domino-compute", "", &Settings::namespaces,
+     "reap: comma-separated namespaces to watch"},
+    {"kube-api", "", K::kUrl, true, "", "", &Settings::kube_api,
+     "reap: Kubernetes API URL (empty: in-cluster)"},
+    {"kube-token-file", "", K::kPath, false, "/var/run/secrets/kubernetes.io/serviceaccount/token",
+     "", &Settings::kube_token_file, "reap: bearer token for the Kubernetes API"},
+    {"kube-ca-file", "", K::kPath, true, "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", "",
+     &Settings::kube_ca_file, "reap: CA of the Kubernetes API"},
+    {"max-evictions", "", K::kCount, false, "10", "", &Settings::max_evictions,
+     "reap: evictions per round at most"},
+    {"dry-run", "", K::kBool, false, "false", "", &Settings::dry_run,
+     "reap: name the pods it would evict, evict none"},
+    {"reap-interval", "", K::kSeconds, false, "60", "", &Settings::reap_interval,
+     "reap: time between rounds"},
 };
 
 std::string_view KindName(SettingKind kind) {
@@ -95,6 +113,12 @@ std::string_view KindName(SettingKind kind) {
       return "format";
     case K::kBool:
       return "bool";
+    case K::kName:
+      return "name";
+    case K::kNames:
+      return "names";
+    case K::kCount:
+      return "count";
   }
   return "?";
 }
@@ -160,6 +184,7 @@ Commands:
   doctor        check every input and the mapping service, explaining failures
   profiles      list the profiles in the config file
   install DIR   copy this binary into DIR
+  reap          evict pods whose Pod Identity association was removed or changed
   help          show this text (also --help, -h)
   version       show the version (also --version)
 
@@ -167,6 +192,7 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
+  --once        reap: one round, then exit
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 

@@ -16,7 +16,7 @@
 
 namespace irsa {
 
-enum class Command { kOnce, kRun, kStatus, kDoctor, kProfiles, kInstall, kHelp, kVersion };
+enum class Command { kOnce, kRun, kStatus, kDoctor, kProfiles, kInstall, kHelp, kVersion, kReap };
 
 enum class SettingSource { kDefault, kFile, kReferenceEnv, kAgentEnv, kFlag };
 
@@ -47,6 +47,16 @@ struct Settings {
   bool listen_any = false;
   std::string install_to;  // run: copy the binary into this folder at start; empty: don't
   std::string sts_endpoint;
+  // reap (the stale Pod Identity reaper)
+  std::string cluster;
+  std::string eks_endpoint;  // empty: https://eks.<region>.amazonaws.com
+  std::string namespaces = "domino-compute";
+  std::string kube_api;  // empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
+  std::string kube_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string kube_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  int max_evictions = 10;
+  bool dry_run = false;
+  double reap_interval = 60;
 
   // Where each setting's value came from, by setting name, and a short
   // description of the place ("flag", "env IRSA_AGENT_TIMEOUT", "file /x:3").
@@ -65,6 +75,7 @@ struct Invocation {
   bool print = false;       // once --print
   bool json = false;        // status/doctor/profiles --json
   bool sts = false;         // doctor --sts
+  bool once = false;        // reap --once
   std::string install_dir;  // install DIR
 };
 

@@ -27,6 +27,9 @@ enum class SettingKind {
   kLogLevel,   // LogLevel
   kLogFormat,  // LogFormat
   kBool,       // bool
+  kName,       // std::string: 1..100 of [A-Za-z0-9_-], alphanumeric first (an EKS cluster name)
+  kNames,      // std::string: a comma-separated list, no control characters (checked by its user)
+  kCount,      // int: decimal, 1..10000
 };
 
 using SettingField = std::variant<std::string Settings::*, int Settings::*, double Settings::*,
