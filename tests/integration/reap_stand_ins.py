@@ -342,3 +342,43 @@ class _EksHandler(_Handler):
                                   {"x-amzn-ErrorType": "ResourceNotFoundException"})
             return self.reply(200, {"association": found[0]})
         self.reply(404, {"message": "no such route"})
+
+
+class StandInSts(_Base):
+    """AssumeRoleWithWebIdentity only: issues the credentials it was given,
+    valid for 15 minutes, and records each form."""
+
+    def __init__(self, akid: str, secret: str, session: str):
+        super().__init__()
+        self.issued = (akid, secret, session)
+        self.forms: list = []
+
+    def start(self) -> "StandInSts":
+        return self._start(_StsHandler, None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+
+class _StsHandler(_Handler):
+    def do_POST(self):
+        sts: StandInSts = self.server.owner
+        form = urllib.parse.parse_qs(self.read_body().decode())
+        with sts.lock:
+            sts.forms.append(form)
+        akid, secret, session = sts.issued
+        expiration = rfc3339(datetime.datetime.now(datetime.timezone.utc).timestamp() + 900)
+        body = (
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+            f"<Credentials><AccessKeyId>{akid}</AccessKeyId>"
+            f"<SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{session}</SessionToken>"
+            f"<Expiration>{expiration}</Expiration></Credentials>"
+            "<AssumedRoleUser><Arn>arn:aws:sts::111122223333:assumed-role/reaper/"
+            "irsa-agent-reap</Arn></AssumedRoleUser>"
+            "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

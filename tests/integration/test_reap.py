@@ -13,8 +13,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import AgentTestCase, make_pki
-from reap_stand_ins import StandInEks, StandInKube, association, pod
+from harness import AgentTestCase, make_jwt, make_pki
+from reap_stand_ins import StandInEks, StandInKube, StandInSts, association, pod
 
 NS = "domino-compute"
 OTHER = "other-ns"
@@ -207,6 +207,31 @@ class ReapTest(AgentTestCase):
         result = self.reap(env={})
         self.assert_error(result, 4, "no AWS credentials")
         self.assertEqual(self.kube.requests, [])
+
+    def test_web_identity_credentials(self):
+        """AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE: AssumeRoleWithWebIdentity at a
+        stand-in STS, and the EKS calls signed with the session it gave."""
+        akid = "ASIA" + secrets.token_hex(8).upper()
+        secret = self.add_secret("STS secret key", secrets.token_urlsafe(30))
+        session = self.add_secret("STS session token", secrets.token_urlsafe(150))
+        jwt = self.add_secret("web identity token", make_jwt(), holder=self.path("wi-token"))
+        with open(self.path("wi-token"), "w") as f:
+            f.write(jwt)
+        self.eks.credentials = {akid: (secret, session)}
+        sts = StandInSts(akid, secret, session).start()
+        self.addCleanup(sts.stop)
+        result = self.reap("--sts-endpoint", sts.url, env={
+            "AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/reaper",
+            "AWS_WEB_IDENTITY_TOKEN_FILE": self.path("wi-token")})
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(self.kube.evicted(), [f"{NS}/p-changed", f"{NS}/p-deleted"])
+        self.assertEqual(len(sts.forms), 1)
+        form = sts.forms[0]
+        self.assertEqual(form["Action"], ["AssumeRoleWithWebIdentity"])
+        self.assertEqual(form["RoleArn"], ["arn:aws:iam::111122223333:role/reaper"])
+        self.assertEqual(form["WebIdentityToken"], [jwt])
+        self.assertEqual(self.eks.refused, [])
+        self.assertIn("AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE", result.stderr)
 
     def test_pod_identity_credentials_not_yet(self):
         result = self.reap(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI":
