@@ -247,5 +247,50 @@ class ReapTest(AgentTestCase):
         self.assert_error(result, 2, "--once is only for reap")
 
 
+class ReaperManifestTest(AgentTestCase):
+    """packaging/kubernetes/reaper.yaml: least-privilege RBAC, one hardened
+    replica, and arguments the binary accepts."""
+
+    def setUp(self):
+        super().setUp()
+        import yaml
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "packaging", "kubernetes", "reaper.yaml")
+        with open(path) as f:
+            self.docs = {d["kind"]: d for d in yaml.safe_load_all(f)}
+
+    def test_kinds_and_rbac(self):
+        self.assertEqual(sorted(self.docs),
+                         ["Deployment", "Role", "RoleBinding", "ServiceAccount"])
+        rules = self.docs["Role"]["rules"]
+        self.assertEqual(sorted((r["resources"][0], tuple(r["verbs"])) for r in rules),
+                         [("pods", ("list",)), ("pods/eviction", ("create",))])
+        binding = self.docs["RoleBinding"]
+        self.assertEqual(binding["metadata"]["namespace"], self.docs["Role"]["metadata"]["namespace"])
+        self.assertEqual(binding["subjects"][0]["name"],
+                         self.docs["ServiceAccount"]["metadata"]["name"])
+
+    def test_deployment_is_one_hardened_replica_running_reap(self):
+        deployment = self.docs["Deployment"]
+        self.assertEqual(deployment["spec"]["replicas"], 1)
+        pod_spec = deployment["spec"]["template"]["spec"]
+        self.assertEqual(pod_spec["serviceAccountName"],
+                         self.docs["ServiceAccount"]["metadata"]["name"])
+        (container,) = pod_spec["containers"]
+        security = container["securityContext"]
+        self.assertTrue(security["runAsNonRoot"])
+        self.assertNotEqual(security["runAsUser"], 0)
+        self.assertTrue(security["readOnlyRootFilesystem"])
+        self.assertFalse(security["allowPrivilegeEscalation"])
+        self.assertEqual(security["capabilities"]["drop"], ["ALL"])
+        self.assertEqual(container["command"], ["/irsa-agent"])
+        self.assertEqual(container["args"][0], "reap")
+        # The binary accepts the arguments: it gets as far as looking for AWS credentials.
+        env = {e["name"]: e["value"] for e in container.get("env", [])}
+        env.update({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1"})
+        result = self.run_agent([*container["args"], "--once"], env=env)
+        self.assert_error(result, 4, "no AWS credentials")
+
+
 if __name__ == "__main__":
     unittest.main()
