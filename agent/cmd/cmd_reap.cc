@@ -17,6 +17,8 @@
 namespace irsa {
 namespace {
 
+constexpr double kDefaultRoundTimeout = 600;
+
 std::string EnvValue(const Environment& env, const char* name) {
   const auto it = env.find(name);
   return it == env.end() ? "" : it->second;
@@ -108,7 +110,11 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
   config.kube_token_file = settings.ReadPath(settings.kube_token_file);
   config.max_evictions = settings.max_evictions;
   config.dry_run = settings.dry_run;
-  config.round_timeout = settings.timeout;
+  // A round of a large cluster makes thousands of requests: the default of
+  // `timeout` (60 s, meant for `once`) would end it early, so reap's is 600 s.
+  config.round_timeout = settings.source.at("timeout") == SettingSource::kDefault
+                             ? kDefaultRoundTimeout
+                             : settings.timeout;
   config.request_timeout = settings.request_timeout;
   if (!ParseNamespaceList(settings.namespaces, &config.namespaces, &err)) {
     PrintError("namespaces: " + err);

@@ -24,6 +24,7 @@ namespace {
 
 constexpr std::string_view kAgentEnvPrefix = "IRSA_AGENT_";
 constexpr std::string_view kConfigEnv = "IRSA_AGENT_CONFIG";
+constexpr double kMinReapInterval = 10;
 
 struct CommandName {
   std::string_view name;
@@ -256,6 +257,12 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   }
   if (command == Command::kReap && s.cluster.empty()) {
     *err = "reap needs --cluster (the EKS cluster's name)";
+    return false;
+  }
+  // Each round lists the whole cluster's associations: a shorter interval
+  // would only hammer the EKS API.
+  if (command == Command::kReap && s.reap_interval < kMinReapInterval) {
+    *err = "reap-interval (" + DisplayValue(s, "reap-interval") + ") is below 10 seconds";
     return false;
   }
   const bool needs_mapping =

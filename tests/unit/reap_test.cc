@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aws/eks.h"
+#include "core/invocation.h"
 #include "core/rfc3339.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_clock.h"
@@ -24,6 +25,41 @@ namespace {
 constexpr int64_t kStart = 1796000000;  // the pods' start time
 
 TEST_SUITE("reap") {
+  TEST_CASE("reap's settings") {
+    Invocation inv;
+    std::string err;
+    REQUIRE(ParseInvocation({"reap", "--cluster", "my_cluster-1", "--once", "--max-evictions", "3",
+                             "--dry-run", "true", "--namespaces", "a,b"},
+                            {{"AWS_ENDPOINT_URL_EKS", "http://127.0.0.1:1"}}, "", &inv, &err));
+    CHECK(inv.command == Command::kReap);
+    CHECK(inv.once);
+    CHECK(inv.settings.cluster == "my_cluster-1");
+    CHECK(inv.settings.max_evictions == 3);
+    CHECK(inv.settings.dry_run);
+    CHECK(inv.settings.eks_endpoint == "http://127.0.0.1:1");
+    CHECK(inv.settings.reap_interval == 60);
+    const struct {
+      std::vector<std::string> args;
+      const char* err;
+    } refused[] = {
+        {{"reap"}, "reap needs --cluster (the EKS cluster's name)"},
+        {{"reap", "--cluster", "-x"},
+         "--cluster: '-x' is not a cluster name (1 to 100 of A-Z a-z 0-9 _ -)"},
+        {{"reap", "--cluster", "c", "--max-evictions", "0"},
+         "--max-evictions: '0' is not a whole number from 1 to 10000"},
+        {{"reap", "--cluster", "c", "--max-evictions", "+5"},
+         "--max-evictions: '+5' is not a whole number from 1 to 10000"},
+        {{"reap", "--cluster", "c", "--reap-interval", "1"},
+         "reap-interval (1) is below 10 seconds"},
+        {{"once", "--once"}, "--once is only for reap"},
+    };
+    for (const auto& c : refused) {
+      CAPTURE(c.err);
+      CHECK_FALSE(ParseInvocation(c.args, {}, "", &inv, &err));
+      CHECK(err == c.err);
+    }
+  }
+
   TEST_CASE("ParseRfc3339") {
     const struct {
       const char* text;
