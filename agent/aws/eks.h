@@ -80,6 +80,8 @@ class EksClient {
   EksResult Describe(std::string_view cluster, PodIdentityAssociation* association,
                      const TemporaryCredentials& credentials, std::string_view amz_date);
 
+  // The limit of each later exchange (the caller shrinks it near a deadline).
+  void set_timeout(double seconds) { timeout_ = seconds; }
   int requests() const { return requests_; }
 
  private:

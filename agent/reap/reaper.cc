@@ -19,16 +19,16 @@ constexpr int kMaxPages = 1000;
 constexpr size_t kMaxPods = 200000;
 constexpr size_t kMaxAssociations = 100000;
 
-std::string EvictionName(EvictionOutcome outcome) {
+std::string EvictionMessage(EvictionOutcome outcome, const KubeResult& r) {
   switch (outcome) {
     case EvictionOutcome::kEvicted:
-      return "evicted";
+      return "evicted pod";
     case EvictionOutcome::kRefused:
-      return "refused";
+      return "eviction refused: a PodDisruptionBudget forbids it now; retried next round";
     case EvictionOutcome::kGone:
-      return "gone";
+      return "pod already gone";
     case EvictionOutcome::kFailed:
-      return "failed";
+      return "eviction failed: " + r.message;
   }
   return "?";
 }
@@ -49,6 +49,7 @@ bool Reaper::InTime(RoundResult* result) {
   const double left = deadline_ - clock_.Monotonic();
   if (left > 0) {
     kube_.set_timeout(std::min(config_.request_timeout, left));
+    eks_.set_timeout(std::min(config_.request_timeout, left));
     return true;
   }
   result->failure = Failure::kTransient;
@@ -168,7 +169,8 @@ void Reaper::Evict(const std::vector<PodFacts>& pods,
       log_.Info("would evict pod (dry run)", {{"pod", pod.ns + "/" + pod.name},
                                               {"service_account", pod.service_account},
                                               {"association", association},
-                                              {"reason", s.reason}});
+                                              {"reason", s.reason},
+                                              {"pod_identity", pod.pod_identity}});
       continue;
     }
     if (!InTime(result)) return;  // the deferred rest waits for the next round
@@ -177,16 +179,12 @@ void Reaper::Evict(const std::vector<PodFacts>& pods,
     const LogLevel level = outcome == EvictionOutcome::kFailed    ? LogLevel::kError
                            : outcome == EvictionOutcome::kRefused ? LogLevel::kWarning
                                                                   : LogLevel::kInfo;
-    std::string message = "eviction " + EvictionName(outcome);
-    if (outcome == EvictionOutcome::kRefused) {
-      message += ": a PodDisruptionBudget forbids it now; retried next round";
-    }
-    if (outcome == EvictionOutcome::kFailed) message += ": " + r.message;
-    log_.Log(level, message,
+    log_.Log(level, EvictionMessage(outcome, r),
              {{"pod", pod.ns + "/" + pod.name},
               {"service_account", pod.service_account},
               {"association", association},
-              {"reason", s.reason}});
+              {"reason", s.reason},
+              {"pod_identity", pod.pod_identity}});
     switch (outcome) {
       case EvictionOutcome::kEvicted:
         ++result->evicted;

@@ -89,11 +89,12 @@ class ReapTest(AgentTestCase):
         evicted_names = {name for _, name, _ in self.kube.evictions}
         self.assertEqual(evicted_names, {"p-deleted", "p-changed", "p-pdb"})
         # Each eviction line names pod, service account, association and reason.
-        line = next(l for l in result.stderr_lines if "p-changed" in l and "evicted" in l)
+        line = next(l for l in result.stderr_lines if "p-changed" in l and "evicted pod" in l)
         for fragment in ("service_account=sa-changed", "association=a-changed", "modified at"):
             self.assertIn(fragment, line)
-        line = next(l for l in result.stderr_lines if "p-deleted" in l and "evicted" in l)
+        line = next(l for l in result.stderr_lines if "p-deleted" in l and "evicted pod" in l)
         self.assertIn("association=none", line)
+        self.assertIn("pod_identity=\"projected token audience pods.eks.amazonaws.com\"", line)
         self.assertIn("no Pod Identity association", line)
         # policy/v1 Eviction bodies.
         self.assertIn({"apiVersion": "policy/v1", "kind": "Eviction",
