@@ -114,7 +114,41 @@ class WebIdentityProvider : public AwsCredentialProvider {
   bool have_ = false;
 };
 
+class CredentialSourceProvider : public AwsCredentialProvider {
+ public:
+  CredentialSourceProvider(CredentialSource& source, CredentialRecipe recipe)
+      : source_(source), recipe_(std::move(recipe)) {}
+
+  bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) override {
+    if (cached_ && expires_at_ - now > kRefreshMarginSeconds) {
+      CopyInto(*cached_, out);
+      return true;
+    }
+    CredentialFetch fetch = source_.Fetch(recipe_);
+    if (fetch.failure != Failure::kNone || !fetch.credentials) {
+      *kind = fetch.failure == Failure::kNone ? Failure::kTransient : fetch.failure;
+      *err = fetch.message.empty() ? "no credentials for " + recipe_.profile : fetch.message;
+      return false;
+    }
+    cached_ = std::move(fetch.credentials);
+    expires_at_ = fetch.expires_at;
+    CopyInto(*cached_, out);
+    return true;
+  }
+
+ private:
+  CredentialSource& source_;
+  CredentialRecipe recipe_;
+  std::unique_ptr<TemporaryCredentials> cached_;  // wiped by its destructor
+  int64_t expires_at_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<AwsCredentialProvider> NewCredentialSourceProvider(CredentialSource& source,
+                                                                   CredentialRecipe recipe) {
+  return std::make_unique<CredentialSourceProvider>(source, std::move(recipe));
+}
 
 CredentialChoice ChooseCredentialPlace(const Environment& env) {
   if (!EnvValue(env, "AWS_ACCESS_KEY_ID").empty() &&

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/credential_source.h"
 #include "aws/sts.h"
 #include "core/outcome.h"
 #include "core/settings.h"
@@ -53,5 +54,13 @@ std::unique_ptr<AwsCredentialProvider> NewWebIdentityProvider(const Environment&
                                                               const std::string& region,
                                                               double timeout, Files& files,
                                                               HttpClient& http, std::string* err);
+
+// Adapter to the credential broker's seam (aws/credential_source.h): fetches
+// `recipe` from `source` and reuses the answer until 5 minutes before it
+// expires. With the broker merged, its STS chain (web identity: a recipe
+// with `role_arn` only) or a Pod Identity source plugs in here. Borrows
+// `source`.
+std::unique_ptr<AwsCredentialProvider> NewCredentialSourceProvider(CredentialSource& source,
+                                                                   CredentialRecipe recipe);
 
 }  // namespace irsa

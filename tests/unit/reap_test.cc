@@ -360,6 +360,50 @@ TEST_SUITE("reap") {
     CHECK(err == "AWS_WEB_IDENTITY_TOKEN_FILE /t does not exist");
   }
 
+  // A broker seam that counts its fetches.
+  class CountingSource : public CredentialSource {
+   public:
+    int fetches = 0;
+    Failure failure = Failure::kNone;
+    CredentialFetch Fetch(const CredentialRecipe& recipe) override {
+      ++fetches;
+      CredentialFetch f;
+      f.failure = failure;
+      if (failure != Failure::kNone) {
+        f.message = "STS refused " + recipe.role_arn;
+        return f;
+      }
+      f.credentials = std::make_unique<TemporaryCredentials>();
+      f.credentials->access_key_id = "ASIA" + std::to_string(fetches);
+      f.credentials->secret_access_key = "sk";
+      f.credentials->session_token = "st";
+      f.expires_at = 1000 + 900;
+      return f;
+    }
+  };
+
+  TEST_CASE("the credential-source adapter caches until 5 minutes before expiry") {
+    CountingSource source;
+    CredentialRecipe recipe;
+    recipe.profile = "reaper";
+    recipe.role_arn = "arn:aws:iam::111122223333:role/reaper";
+    auto provider = NewCredentialSourceProvider(source, recipe);
+    TemporaryCredentials c;
+    Failure kind = Failure::kNone;
+    std::string err;
+    REQUIRE(provider->Get(1000, &c, &kind, &err));
+    CHECK(c.access_key_id == "ASIA1");
+    REQUIRE(provider->Get(1000 + 500, &c, &kind, &err));
+    CHECK(source.fetches == 1);
+    REQUIRE(provider->Get(1000 + 700, &c, &kind, &err));
+    CHECK(source.fetches == 2);
+    CHECK(c.access_key_id == "ASIA2");
+    source.failure = Failure::kPermanent;
+    CHECK_FALSE(provider->Get(1000 + 2000, &c, &kind, &err));
+    CHECK(kind == Failure::kPermanent);
+    CHECK(err == "STS refused arn:aws:iam::111122223333:role/reaper");
+  }
+
   TEST_CASE("EksClient signs for service eks and classifies answers") {
     FakeHttp http;
     http.script.push_back(FakeExchange::Status(
