@@ -166,6 +166,11 @@ bool ResolveEksEndpoint(std::string_view eks_endpoint, std::string_view region, 
            ": must be scheme://host[:port] without user info, path, query or fragment";
     return false;
   }
+  if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
+    *err = "eks-endpoint " + DisplayUrl(eks_endpoint) +
+           ": plain http only to loopback (the session token travels in a header)";
+    return false;
+  }
   out->host = parts.authority;
   out->base = std::string(parts.scheme) + "://" + std::string(parts.authority);
   return true;

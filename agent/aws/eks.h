@@ -50,7 +50,8 @@ struct EksEndpoint {
 // `eks_endpoint` (the setting or AWS_ENDPOINT_URL_EKS; empty for none) wins,
 // else https://eks.<region>.amazonaws.com (.amazonaws.com.cn for cn-*).
 // Returns false with one line in `*err` for an empty region, or an endpoint
-// with user info, a query, a fragment or a path other than "/".
+// with user info, a query, a fragment or a path other than "/", or plain
+// http to a host that is not loopback.
 bool ResolveEksEndpoint(std::string_view eks_endpoint, std::string_view region, EksEndpoint* out,
                         std::string* err);
 

@@ -29,6 +29,13 @@ bool KubeApi(const Settings& settings, const Environment& env, std::string* out,
   if (!settings.kube_api.empty()) {
     std::string_view api = settings.kube_api;
     while (api.ends_with('/')) api.remove_suffix(1);
+    const UrlParts parts = SplitUrl(api);
+    if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
+      *err = "kube-api " + DisplayUrl(api) +
+             ": plain http only to loopback (kubectl proxy); the bearer token must not travel "
+             "in clear";
+      return false;
+    }
     *out = api;
     return true;
   }

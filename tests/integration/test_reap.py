@@ -239,6 +239,11 @@ class ReapTest(AgentTestCase):
                                 "http://169.254.170.23/v1/credentials"})
         self.assert_error(result, 4, "Pod Identity")
 
+    def test_plain_http_kube_api_refused_off_loopback(self):
+        result = self.run_agent(["reap", "--once", "--cluster", "c", "--region", "us-east-1",
+                                 "--kube-api", "http://10.0.0.1:8080"], env=self.env())
+        self.assert_error(result, 2, "kube-api", "plain http only to loopback")
+
     def test_bad_namespace_list(self):
         result = self.reap("--namespaces", "ok,Bad_Name")
         self.assert_error(result, 2, "namespaces", "Bad_Name")

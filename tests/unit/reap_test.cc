@@ -9,6 +9,7 @@
 #include "aws/eks.h"
 #include "core/invocation.h"
 #include "core/rfc3339.h"
+#include "core/url.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_files.h"
@@ -218,8 +219,26 @@ TEST_SUITE("reap") {
           "eks-endpoint https://eks.example/: must be scheme://host[:port] without user info, "
           "path, query or fragment");
     CHECK_FALSE(ResolveEksEndpoint("https://eks.example/x", "us-east-1", &e, &err));
+    CHECK_FALSE(ResolveEksEndpoint("http://eks.example", "us-east-1", &e, &err));
+    CHECK(err ==
+          "eks-endpoint http://eks.example: plain http only to loopback (the session token "
+          "travels in a header)");
+    CHECK(ResolveEksEndpoint("http://[::1]:8080", "us-east-1", &e, &err));
+    CHECK(ResolveEksEndpoint("http://localhost", "us-east-1", &e, &err));
     CHECK_FALSE(ResolveEksEndpoint("", "", &e, &err));
     CHECK(err == "reap needs a region (--region or AWS_REGION) to sign EKS requests");
+  }
+
+  TEST_CASE("IsLoopbackAuthority") {
+    for (const char* yes : {"127.0.0.1", "127.1.2.3:80", "localhost:8001", "[::1]", "[::1]:443"}) {
+      CAPTURE(yes);
+      CHECK(IsLoopbackAuthority(yes));
+    }
+    for (const char* no : {"128.0.0.1", "127.0.0.1.evil.com", "127.0.0", "[::2]", "[::1].x",
+                           "localhost.evil.com", "", "10.0.0.1:443"}) {
+      CAPTURE(no);
+      CHECK_FALSE(IsLoopbackAuthority(no));
+    }
   }
 
   TEST_CASE("ParseNamespaceList") {
