@@ -23,6 +23,7 @@ import json
 import re
 import ssl
 import threading
+import time
 import urllib.parse
 from typing import Optional
 
@@ -242,6 +243,8 @@ class StandInEks(_Base):
         self.associations: list = []
         self.fail_list_page: Optional[int] = None  # 0-based list page answering 429 Throttling
         self.garbage_describe = False
+        self.hang_describe = 0.0        # seconds to wait before answering a describe
+        self.vanished: set = set()      # ids listed but answering 404 to describe
         self.verified = 0
         self.refused: list = []  # reasons of refused requests
         self.list_pages = 0
@@ -335,9 +338,11 @@ class _EksHandler(_Handler):
             with eks.lock:
                 eks.describes += 1
                 found = [a for a in eks.associations if a["associationId"] == assoc_id]
+            if eks.hang_describe:
+                time.sleep(eks.hang_describe)
             if eks.garbage_describe:
                 return self.reply(200, b"<html>not json</html>")
-            if not found:
+            if not found or assoc_id in eks.vanished:
                 return self.reply(404, {"message": "association not found"},
                                   {"x-amzn-ErrorType": "ResourceNotFoundException"})
             return self.reply(200, {"association": found[0]})

@@ -155,6 +155,20 @@ class ReapTest(AgentTestCase):
         self.assertEqual(result.returncode, 5, result.describe())
         self.assert_nothing_evicted(result)
 
+    def test_timed_out_describe_evicts_nothing(self):
+        self.eks.hang_describe = 3
+        result = self.reap("--request-timeout", "1")
+        self.assertEqual(result.returncode, 1, result.describe())
+        self.assertIn("describing association", result.stderr)
+        self.assert_nothing_evicted(result)
+
+    def test_association_gone_between_list_and_describe(self):
+        # Listed, then 404 on describe: it no longer exists, so its pod is stale.
+        self.eks.vanished.add("a-ok")
+        result = self.reap()
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertIn(f"{NS}/p-unchanged", self.kube.evicted())
+
     def test_unreachable_eks_evicts_nothing(self):
         self.eks.stop()
         result = self.reap("--request-timeout", "2")
