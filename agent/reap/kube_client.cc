@@ -38,9 +38,10 @@ KubeResult KubeClient::Send(HttpRequest* request, std::string_view bearer, HttpR
   if (response->status >= 200 && response->status < 300) return {};
   const std::string what = "Kubernetes API " + request->method + " " + DisplayUrl(request->url) +
                            " answered HTTP " + std::to_string(response->status);
-  return {response->status == 429 || response->status >= 500 ? Failure::kTransient
-                                                             : Failure::kPermanent,
-          what};
+  // 410: a continue token expired mid-listing; the next round starts afresh.
+  const bool transient =
+      response->status == 429 || response->status == 410 || response->status >= 500;
+  return {transient ? Failure::kTransient : Failure::kPermanent, what};
 }
 
 KubeResult KubeClient::ListPods(std::string_view ns, std::string_view bearer, int limit,

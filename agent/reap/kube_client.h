@@ -13,8 +13,10 @@
 namespace irsa {
 
 struct KubeResult {
-  Failure failure = Failure::kNone;  // kTransient (network, 5xx, 429), kPermanent (4xx), kAnswer
-  std::string message;               // one line, never the token
+  // kTransient (network, 5xx, 429, 410 expired continue token), kPermanent
+  // (other 4xx), kAnswer (a 2xx that is not the expected object).
+  Failure failure = Failure::kNone;
+  std::string message;  // one line, never the token
 };
 
 enum class EvictionOutcome {

@@ -523,6 +523,11 @@ TEST_SUITE("reap") {
     CHECK(r.failure == Failure::kTransient);
     CHECK(r.message.starts_with("listing pods failed (page 2): Kubernetes API GET"));
     CHECK(g.Posts() == 0);
+
+    RoundFixture h;  // an expired continue token: transient, nothing evicted
+    h.http.script = {FakeExchange::Status(200, kPodPage1), FakeExchange::Status(410, "{}")};
+    CHECK(h.Round().failure == Failure::kTransient);
+    CHECK(h.Posts() == 0);
   }
 
   TEST_CASE("a round without the Kubernetes token or out of time evicts nothing") {
