@@ -21,6 +21,7 @@ install(FILES
   packaging/examples/mapping.conf
   packaging/kubernetes/mutation.yaml
   packaging/kubernetes/native-sidecar-pod.yaml
+  packaging/kubernetes/reaper.yaml
   DESTINATION ${irsa_doc_dir}/examples)
 file(GLOB irsa_docs LIST_DIRECTORIES false CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_SOURCE_DIR}/docs/*.md)

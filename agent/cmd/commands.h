@@ -41,6 +41,7 @@ int InstallCommand(const Invocation& invocation, Shells& shells);
 int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 int ProfilesCommand(const Invocation& invocation, Shells& shells);
 int CredentialsCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int ReapCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 
 // The binary process-style profiles run: install-to's copy when set, else
 // this binary's own path (/proc/self/exe's link); empty when unknown.

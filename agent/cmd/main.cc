@@ -74,6 +74,8 @@ int Main(const std::vector<std::string>& args) {
       return ProfilesCommand(invocation, shells);
     case Command::kCredentials:
       return CredentialsCommand(invocation, env, shells);
+    case Command::kReap:
+      return ReapCommand(invocation, env, shells);
   }
   return kExitInternal;
 }

@@ -24,6 +24,7 @@ namespace {
 
 constexpr std::string_view kAgentEnvPrefix = "IRSA_AGENT_";
 constexpr std::string_view kConfigEnv = "IRSA_AGENT_CONFIG";
+constexpr double kMinReapInterval = 10;
 
 struct CommandName {
   std::string_view name;
@@ -39,6 +40,7 @@ constexpr CommandName kCommands[] = {
     {"credentials", Command::kCredentials},
     {"help", Command::kHelp},
     {"version", Command::kVersion},
+    {"reap", Command::kReap},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -56,6 +58,7 @@ constexpr CommandOption kOptions[] = {
      Bit(Command::kStatus) | Bit(Command::kDoctor) | Bit(Command::kProfiles),
      "status, doctor and profiles"},
     {"sts", &Invocation::sts, Bit(Command::kDoctor), "doctor"},
+    {"once", &Invocation::once, Bit(Command::kReap), "reap"},
 };
 
 // Options of `credentials` that take a value: its standalone recipe.
@@ -351,6 +354,16 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
     *err = std::string(s.source_identity ? "source-identity" : "session-tags") +
            " needs profile-style process (a config file cannot carry it; the SDKs call STS "
            "themselves in chain style)";
+    return false;
+  }
+  if (command == Command::kReap && s.cluster.empty()) {
+    *err = "reap needs --cluster (the EKS cluster's name)";
+    return false;
+  }
+  // Each round lists the whole cluster's associations: a shorter interval
+  // would only hammer the EKS API.
+  if (command == Command::kReap && s.reap_interval < kMinReapInterval) {
+    *err = "reap-interval (" + DisplayValue(s, "reap-interval") + ") is below 10 seconds";
     return false;
   }
   const bool needs_mapping =

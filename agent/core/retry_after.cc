@@ -11,6 +11,7 @@
 #include <limits>
 #include <string_view>
 
+#include "core/rfc3339.h"
 #include "core/text.h"
 
 namespace irsa {
@@ -34,18 +35,6 @@ struct DateTime {
   int minute = 0;
   int second = 0;
 };
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-// days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (m + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 // The Gregorian year containing day `z` (days since 1970-01-01).
 int64_t YearFromDays(int64_t z) {

@@ -84,6 +84,24 @@ constexpr SettingRow kRows[] = {
      &Settings::pod_identity_uri, "the EKS Pod Identity agent's credentials URL"},
     {"pod-identity-token-file", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", K::kPath, true, "", "",
      &Settings::pod_identity_token_file, "the EKS Pod Identity token"},
+    {"cluster", "", K::kName, true, "", "", &Settings::cluster,
+     "reap: the EKS cluster's name (required for reap)"},
+    {"eks-endpoint", "AWS_ENDPOINT_URL_EKS", K::kUrl, true, "", "", &Settings::eks_endpoint,
+     "reap: EKS API URL (empty: regional)"},
+    {"namespaces", "", K::kNames, false, "domino-compute", "", &Settings::namespaces,
+     "reap: comma-separated namespaces to watch"},
+    {"kube-api", "", K::kUrl, true, "", "", &Settings::kube_api,
+     "reap: Kubernetes API URL (empty: in-cluster)"},
+    {"kube-token-file", "", K::kPath, false, "/var/run/secrets/kubernetes.io/serviceaccount/token",
+     "", &Settings::kube_token_file, "reap: bearer token for the Kubernetes API"},
+    {"kube-ca-file", "", K::kPath, true, "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", "",
+     &Settings::kube_ca_file, "reap: CA of the Kubernetes API"},
+    {"max-evictions", "", K::kCount, false, "10", "", &Settings::max_evictions,
+     "reap: evictions per round at most"},
+    {"dry-run", "", K::kBool, false, "false", "", &Settings::dry_run,
+     "reap: name the pods it would evict, evict none"},
+    {"reap-interval", "", K::kSeconds, false, "60", "", &Settings::reap_interval,
+     "reap: time between rounds"},
 };
 
 std::string_view KindName(SettingKind kind) {
@@ -114,6 +132,12 @@ std::string_view KindName(SettingKind kind) {
       return "base";
     case K::kProfileStyle:
       return "style";
+    case K::kName:
+      return "name";
+    case K::kNames:
+      return "names";
+    case K::kCount:
+      return "count";
   }
   return "?";
 }
@@ -181,6 +205,7 @@ Commands:
   profiles      list the profiles in the config file
   credentials X print profile X's credentials as credential_process JSON
   install DIR   copy this binary into DIR
+  reap          evict pods whose Pod Identity association was removed or changed
   help          show this text (also --help, -h)
   version       show the version (also --version)
 
@@ -190,6 +215,7 @@ Command options:
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
   --role-arn, --source-role-arn, --session-name, --set-source-identity,
   --tag K=V     credentials: the chain to run when no agent answers
+  --once        reap: one round, then exit
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 

@@ -26,7 +26,8 @@ enum class Command {
   kInstall,
   kCredentials,
   kHelp,
-  kVersion
+  kVersion,
+  kReap
 };
 
 // How profiles are written: `chain` (X -> src_X, each SDK runs the chain) or
@@ -76,6 +77,16 @@ struct Settings {
   // container sees it (install-to's copy, else this binary). Set by the
   // commands that write profiles; empty: "irsa-agent" from PATH.
   std::string credentials_binary;
+  // reap (the stale Pod Identity reaper)
+  std::string cluster;
+  std::string eks_endpoint;  // empty: https://eks.<region>.amazonaws.com
+  std::string namespaces = "domino-compute";
+  std::string kube_api;  // empty: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
+  std::string kube_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string kube_ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  int max_evictions = 10;
+  bool dry_run = false;
+  double reap_interval = 60;
 
   // Where each setting's value came from, by setting name, and a short
   // description of the place ("flag", "env IRSA_AGENT_TIMEOUT", "file /x:3").
@@ -94,6 +105,7 @@ struct Invocation {
   bool print = false;       // once --print
   bool json = false;        // status/doctor/profiles --json
   bool sts = false;         // doctor --sts
+  bool once = false;        // reap --once
   std::string install_dir;  // install DIR
   // credentials PROFILE [--role-arn ARN] [--source-role-arn ARN] [--session-name N]
   // [--set-source-identity U] [--tag KEY=VALUE]...: the standalone recipe.

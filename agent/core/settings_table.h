@@ -29,6 +29,9 @@ enum class SettingKind {
   kBool,          // bool
   kProfileStyle,  // ProfileStyle: chain or process
   kBase,          // std::string: auto, web-identity or pod-identity
+  kName,          // std::string: 1..100 of [A-Za-z0-9_-], alphanumeric first (an EKS cluster name)
+  kNames,  // std::string: a comma-separated list, no control characters (checked by its user)
+  kCount,  // int: decimal, 1..10000
 };
 
 using SettingField =

@@ -117,6 +117,27 @@ bool IsRunId(std::string_view text) {
   });
 }
 
+bool IsClusterName(std::string_view text) {
+  return !text.empty() && text.size() <= 100 && std::isalnum(static_cast<unsigned char>(text[0])) &&
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+         });
+}
+
+// Decimal 1..10000.
+bool ParseCount(std::string_view text, int* out, std::string* why) {
+  int value = 0;
+  const bool digits =
+      !text.empty() && text.size() <= 5 && std::all_of(text.begin(), text.end(), IsAsciiDigit);
+  for (char c : digits ? text : std::string_view()) value = value * 10 + (c - '0');
+  if (!digits || value < 1 || value > 10000) {
+    *why = Quoted(text) + " is not a whole number from 1 to 10000";
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
 bool IsRegion(std::string_view text) {
   return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '-';
@@ -136,6 +157,7 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
   switch (row.kind) {
     case K::kPath:
     case K::kSecret:
+    case K::kNames:
       if (HasControlChar(text)) {
         *why = "contains a control character";  // never the value: it may be a secret
         return false;
@@ -148,6 +170,10 @@ bool ParseString(const SettingRow& row, std::string_view text, std::string* out,
     case K::kRunId:
       ok = IsRunId(text);
       if (!ok) *why = Quoted(text) + " is not a run id (1 to 128 of A-Z a-z 0-9 _ . -)";
+      break;
+    case K::kName:
+      ok = IsClusterName(text);
+      if (!ok) *why = Quoted(text) + " is not a cluster name (1 to 100 of A-Z a-z 0-9 _ -)";
       break;
     case K::kRegion:
       ok = IsRegion(text);
@@ -224,6 +250,8 @@ bool ParseBool(std::string_view text, bool* out, std::string* why) {
 bool ParseSettingValue(const SettingRow& row, std::string_view text, Settings* settings,
                        std::string* why) {
   switch (row.kind) {
+    case K::kCount:
+      return ParseCount(text, &(settings->*std::get<int Settings::*>(row.field)), why);
     case K::kMode:
       return ParseMode(text, &(settings->*std::get<int Settings::*>(row.field)), why);
     case K::kSeconds:
@@ -251,6 +279,8 @@ std::string FormatSettingValue(const SettingRow& row, const Settings& settings) 
       std::snprintf(buf, sizeof(buf), "%04o", settings.*std::get<int Settings::*>(row.field));
       return buf;
     }
+    case K::kCount:
+      return std::to_string(settings.*std::get<int Settings::*>(row.field));
     case K::kSeconds:
       return FormatSeconds(settings.*std::get<double Settings::*>(row.field));
     case K::kLogLevel:

@@ -70,4 +70,26 @@ std::string JoinUrlPath(std::string_view base, std::string_view path) {
   return std::string(base) + std::string(path);
 }
 
+bool IsLoopbackAuthority(std::string_view authority) {
+  std::string_view host = authority;
+  if (host.starts_with('[')) {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view rest = host.substr(close + 1);
+    return host.substr(0, close + 1) == "[::1]" && (rest.empty() || rest.starts_with(':'));
+  }
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3 && !host.ends_with('.') && host.find("..") == std::string_view::npos;
+}
+
 }  // namespace irsa

@@ -41,4 +41,8 @@ size_t PercentEncodedSize(std::string_view in, bool keep_slash = false);
 // (which starts with '/'). The userinfo is kept: it is for the request.
 std::string JoinUrlPath(std::string_view base, std::string_view path);
 
+// Whether the host of `authority` ("host[:port]", no userinfo) is loopback:
+// localhost, 127.0.0.0/8 written as a dotted quad, or [::1].
+bool IsLoopbackAuthority(std::string_view authority);
+
 }  // namespace irsa

@@ -1,0 +1,161 @@
+// `irsa-agent reap`: evicts pods that keep a role their Pod Identity
+// association no longer grants (README, "The reaper"). Rounds run every
+// reap-interval; --once runs one and maps its outcome to the exit code.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "aws/eks.h"
+#include "cmd/commands.h"
+#include "core/outcome.h"
+#include "core/url.h"
+#include "reap/aws_credentials.h"
+#include "reap/kube_client.h"
+#include "reap/reaper.h"
+#include "reap/stale.h"
+
+namespace irsa {
+namespace {
+
+constexpr double kDefaultRoundTimeout = 600;
+
+std::string EnvValue(const Environment& env, const char* name) {
+  const auto it = env.find(name);
+  return it == env.end() ? "" : it->second;
+}
+
+// kube-api, else the in-cluster service address.
+bool KubeApi(const Settings& settings, const Environment& env, std::string* out, std::string* err) {
+  if (!settings.kube_api.empty()) {
+    std::string_view api = settings.kube_api;
+    while (api.ends_with('/')) api.remove_suffix(1);
+    const UrlParts parts = SplitUrl(api);
+    if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
+      *err = "kube-api " + DisplayUrl(api) +
+             ": plain http only to loopback (kubectl proxy); the bearer token must not travel "
+             "in clear";
+      return false;
+    }
+    *out = api;
+    return true;
+  }
+  const std::string host = EnvValue(env, "KUBERNETES_SERVICE_HOST");
+  const std::string port = EnvValue(env, "KUBERNETES_SERVICE_PORT");
+  if (host.empty() || port.empty()) {
+    *err = "reap needs --kube-api outside a pod (KUBERNETES_SERVICE_HOST/PORT are not set)";
+    return false;
+  }
+  const bool v6 = host.find(':') != std::string::npos;
+  *out = "https://" + (v6 ? "[" + host + "]" : host) + ":" + port;
+  return true;
+}
+
+std::unique_ptr<AwsCredentialProvider> Credentials(const Settings& settings, const Environment& env,
+                                                   Shells& shells, Logger& log, int* exit_code) {
+  const CredentialChoice choice = ChooseCredentialPlace(env);
+  std::string err;
+  std::unique_ptr<AwsCredentialProvider> provider;
+  switch (choice.place) {
+    case CredentialPlace::kEnvironmentKeys:
+      provider = NewEnvironmentKeysProvider(env);
+      break;
+    case CredentialPlace::kWebIdentity:
+      provider =
+          NewWebIdentityProvider(env, settings.sts_endpoint, settings.region,
+                                 settings.request_timeout, *shells.files, *shells.http, &err);
+      if (!provider) {
+        PrintError(err);
+        *exit_code = kExitUsage;
+        return nullptr;
+      }
+      break;
+    case CredentialPlace::kPodIdentity:
+      // TODO(coordinator): connect the Pod Identity client of issue 11 here
+      // through an AwsCredentialProvider adapter once that branch is merged.
+      PrintError("reap: AWS credentials from Pod Identity (" + choice.why +
+                 ") are not supported by this build yet; give the reaper IRSA (AWS_ROLE_ARN + "
+                 "AWS_WEB_IDENTITY_TOKEN_FILE) or environment keys");
+      *exit_code = kExitInput;
+      return nullptr;
+    case CredentialPlace::kNone:
+      PrintError("reap: no AWS credentials: " + choice.why);
+      *exit_code = kExitInput;
+      return nullptr;
+  }
+  log.Info("AWS credentials chosen", {{"source", choice.why}});
+  return provider;
+}
+
+void LogRound(const RoundResult& r, bool dry_run, Logger& log) {
+  const std::initializer_list<LogField> fields = {
+      {"pods", std::to_string(r.pods)},
+      {"pod_identity_pods", std::to_string(r.pod_identity_pods)},
+      {"associations", std::to_string(r.associations)},
+      {"described", std::to_string(r.described)},
+      {"stale", std::to_string(r.stale)},
+      {dry_run ? "would_evict" : "evicted", std::to_string(r.evicted)},
+      {"refused", std::to_string(r.refused)},
+      {"gone", std::to_string(r.gone)},
+      {"deferred", std::to_string(r.deferred)},
+      {"eks_requests", std::to_string(r.eks_requests)},
+      {"kube_requests", std::to_string(r.kube_requests)}};
+  if (r.failure == Failure::kNone) {
+    log.Info("reap round done", fields);
+  } else {
+    log.Error("reap round failed, nothing more evicted: " + r.message, fields);
+  }
+}
+
+}  // namespace
+
+int ReapCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
+  const Settings& settings = invocation.settings;
+  Logger log = MakeLogger(settings, shells);
+  std::string err;
+  ReapConfig config;
+  config.cluster = settings.cluster;
+  config.kube_token_file = settings.ReadPath(settings.kube_token_file);
+  config.max_evictions = settings.max_evictions;
+  config.dry_run = settings.dry_run;
+  // A round of a large cluster makes thousands of requests: the default of
+  // `timeout` (60 s, meant for `once`) would end it early, so reap's is 600 s.
+  config.round_timeout = settings.source.at("timeout") == SettingSource::kDefault
+                             ? kDefaultRoundTimeout
+                             : settings.timeout;
+  config.request_timeout = settings.request_timeout;
+  if (!ParseNamespaceList(settings.namespaces, &config.namespaces, &err)) {
+    PrintError("namespaces: " + err);
+    return kExitUsage;
+  }
+  std::string kube_api;
+  EksEndpoint eks_endpoint;
+  if (!KubeApi(settings, env, &kube_api, &err) ||
+      !ResolveEksEndpoint(settings.eks_endpoint, settings.region, &eks_endpoint, &err)) {
+    PrintError(err);
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  std::unique_ptr<AwsCredentialProvider> credentials =
+      Credentials(settings, env, shells, log, &exit_code);
+  if (!credentials) return exit_code;
+  KubeClient kube(*shells.http, kube_api, settings.ReadPath(settings.kube_ca_file),
+                  settings.request_timeout);
+  EksClient eks(*shells.http, eks_endpoint, settings.request_timeout, "");
+  Reaper reaper(config, *shells.files, kube, eks, *credentials, *shells.clock, log);
+  log.Info("reaper started", {{"cluster", config.cluster},
+                              {"namespaces", settings.namespaces},
+                              {"eks", DisplayUrl(eks_endpoint.base)},
+                              {"kube_api", DisplayUrl(kube_api)},
+                              {"dry_run", config.dry_run ? "true" : "false"},
+                              {"max_evictions", std::to_string(config.max_evictions)}});
+  while (true) {
+    const RoundResult result = reaper.Round();
+    LogRound(result, config.dry_run, log);
+    if (invocation.once) {
+      return result.failure == Failure::kNone ? kExitOk : ExitCodeFor(result.failure);
+    }
+    shells.clock->SleepFor(settings.reap_interval);
+  }
+}
+
+}  // namespace irsa
