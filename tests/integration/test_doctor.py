@@ -424,10 +424,16 @@ class DoctorTest(MotoTestCase):
         call does (issue 9, defect 10): a self-signed STS answers."""
         self.publish()
         pki = make_pki(self.path("pki"), "sts")
+        # ca-file with the plain-http stand-in service is refused (the token
+        # would go in clear): the mapping comes from a file here.
+        mapping = self.path("mapping.conf")
+        with open(mapping, "w") as f:
+            f.write(REFERENCE_ANSWER)
         with FakeSts(pki=pki) as sts:
             self.sts_endpoint = sts.url
             self.assertTrue(sts.url.startswith("https://127.0.0.1:"))
-            result = self.doctor("--sts", ca_file=pki.ca_cert)
+            result = self.doctor("--sts", ca_file=pki.ca_cert, endpoint=None,
+                                 mapping_file=mapping)
             self.assertEqual(len(sts.actions), 4, result.describe())
             self.assert_check(result, "sts.web-identity", "pass", "src_acme-update-bucket-role")
             self.assert_check(result, "sts.assume-role", "pass", "acme-update-bucket-role")
