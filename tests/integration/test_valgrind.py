@@ -172,7 +172,7 @@ class ValgrindOnceTest(AgentTestCase):
             "--endpoint", service.url(ENDPOINT_PATH), "--aws-config-file", self.config,
             "--web-identity-token-file", self.serviceaccount.file("token"),
             "--domino-token-file", self.token_file, "--pod-info-path", self.labels_file,
-            "--listen", f"127.0.0.1:{port}", "--min-backoff", "0.05",
+            "--listen", f"127.0.0.1:{port}", "--min-backoff", "0.1",
         ]
         log = open(self.path("agent.log"), "wb")
         self.addCleanup(log.close)
