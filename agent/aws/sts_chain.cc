@@ -66,6 +66,16 @@ Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttl
   return Failure::kPermanent;
 }
 
+StsChainOptions StsChainOptionsFor(const Settings& settings) {
+  StsChainOptions options;
+  options.web_identity_token_file = settings.ReadPath(settings.web_identity_token_file);
+  options.region = settings.region;
+  options.sts_endpoint = settings.sts_endpoint;
+  options.ca_file = settings.ca_file.empty() ? "" : settings.ReadPath(settings.ca_file);
+  options.timeout = settings.request_timeout;
+  return options;
+}
+
 StsChain::StsChain(HttpClient& http, Files& files, std::function<double()> wall_clock,
                    StsChainOptions options)
     : http_(http),

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "aws/credential_source.h"
+#include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
 
@@ -29,6 +30,10 @@ struct StsChainOptions {
 // RegionDisabledException, ...) and other 4xx are refusals (kPermanent).
 // Public for tests.
 Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttled);
+
+// The options `run` and `credentials` use: the settings' token file and
+// ca-file as read (root-path applied), region, sts-endpoint, request-timeout.
+StsChainOptions StsChainOptionsFor(const Settings& settings);
 
 class StsChain : public CredentialSource {
  public:

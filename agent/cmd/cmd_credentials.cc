@@ -141,15 +141,9 @@ int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shel
     return Fail(kExitUsage, "--set-source-identity: '" + Printable(recipe.source_identity) +
                                 "' is not 2-64 of A-Z a-z 0-9 _ + = , . @ -");
   }
-  StsChainOptions options;
-  options.web_identity_token_file = settings.ReadPath(settings.web_identity_token_file);
-  options.region = settings.region;
-  options.sts_endpoint = settings.sts_endpoint;
-  options.ca_file = settings.ca_file.empty() ? "" : settings.ReadPath(settings.ca_file);
-  options.timeout = settings.request_timeout;
   Clock& clock = *shells.clock;
   StsChain chain(
-      *shells.http, *shells.files, [&clock] { return clock.Wall(); }, options);
+      *shells.http, *shells.files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings));
   const CredentialFetch fetch = chain.Fetch(recipe);
   if (fetch.failure != Failure::kNone) return Fail(ExitCodeFor(fetch.failure), fetch.message);
   const int64_t left = fetch.expires_at - static_cast<int64_t>(clock.Wall());
