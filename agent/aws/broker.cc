@@ -7,6 +7,7 @@
 
 #include "aws/sts.h"
 #include "core/secret.h"
+#include "core/timestamp.h"
 
 namespace irsa {
 namespace {
@@ -105,19 +106,12 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path) {
   return out;
 }
 
-std::string Rfc3339(int64_t t) {
-  const std::string d = AmzDate(t);  // "20261123T170000Z"
-  if (d.size() != 16) return d;
-  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
-         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
-}
-
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at) {
   constexpr std::string_view kVersion = "{\"Version\": 1, \"AccessKeyId\": ";
   constexpr std::string_view kSecret = ", \"SecretAccessKey\": ";
   constexpr std::string_view kToken = ", \"SessionToken\": ";
   constexpr std::string_view kExpiration = ", \"Expiration\": ";
-  const std::string expiration = Rfc3339(expires_at);
+  const std::string expiration = FormatRfc3339(expires_at);
   std::string out;
   // One allocation of the final size: appending never reallocates, so no
   // freed buffer keeps a partial copy of the secrets.

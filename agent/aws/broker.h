@@ -74,11 +74,8 @@ bool IsValidBrokerProfileName(std::string_view name);
 // decoded; nullopt for any other path. The result still needs validating.
 std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 
-// "2026-12-05T12:00:00Z" for unix seconds `t` (RFC 3339, UTC, no fraction).
-std::string Rfc3339(int64_t t);
-
 // The exact credential_process answer: {"Version": 1, "AccessKeyId": ...,
-// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": Rfc3339(expires_at)},
+// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": FormatRfc3339(expires_at)},
 // built in one allocation so no partial copy is left behind. Wipe it after use.
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
 
