@@ -72,21 +72,6 @@ bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
   return true;
 }
 
-StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answer,
-                   const StsEndpoint& endpoint) {
-  StsProbe probe;
-  probe.asked = true;
-  probe.endpoint = DisplayUrl(endpoint.url);
-  probe.answered = answered;
-  probe.error = err;
-  probe.ok = answered && answer.ok;
-  probe.assumed_role_arn = answer.assumed_role_arn;
-  probe.expiration = answer.credentials.expiration;
-  probe.code = answer.error_code;
-  probe.message = answer.error_message;
-  return probe;
-}
-
 // sts.web-identity and, when it worked, sts.assume-role for every pair.
 // `audit`: what the broker adds to its AssumeRole (process style with
 // source-identity or session-tags), so the probe asks for the same.
@@ -135,7 +120,7 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
     err.clear();
     const bool answered =
         client.AssumeRoleWithWebIdentity(pair.proxy_role, session, jwt, &answer, &err);
-    web = Summarize(answered, err, answer, endpoint);
+    web = SummarizeSts(answered, err, answer, endpoint);
     checks->push_back(CheckWebIdentity(pair, web, &claims));
     if (!answered) unreachable = endpoint.url;
     if (!web.ok) continue;
@@ -148,7 +133,7 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
     const bool chained_answered = client.AssumeRole(pair.target_role, session, answer.credentials,
                                                     now, options, &chained, &err);
     answer.credentials.Clear();
-    checks->push_back(CheckAssumeRole(pair, Summarize(chained_answered, err, chained, endpoint),
+    checks->push_back(CheckAssumeRole(pair, SummarizeSts(chained_answered, err, chained, endpoint),
                                       !options.source_identity.empty(), !options.tags.empty()));
   }
 }

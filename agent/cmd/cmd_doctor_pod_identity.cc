@@ -9,21 +9,6 @@
 namespace irsa {
 namespace {
 
-StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answer,
-                   const StsEndpoint& endpoint) {
-  StsProbe probe;
-  probe.asked = true;
-  probe.endpoint = endpoint.url;
-  probe.answered = answered;
-  probe.error = err;
-  probe.ok = answered && answer.ok;
-  probe.assumed_role_arn = answer.assumed_role_arn;
-  probe.expiration = answer.credentials.expiration;
-  probe.code = answer.error_code;
-  probe.message = answer.error_message;
-  return probe;
-}
-
 // GetCallerIdentity, then AssumeRole into every target, with `credentials`.
 void ProbeSts(const Settings& settings, const std::vector<ProfilePair>& targets,
               const TemporaryCredentials& credentials, Shells& shells, PodIdentityProbe* probe,
@@ -66,7 +51,7 @@ void ProbeSts(const Settings& settings, const std::vector<ProfilePair>& targets,
     err.clear();
     const bool answered =
         client.AssumeRole(pair.target_role, session, credentials, now, &answer, &err);
-    const StsProbe summary = Summarize(answered, err, answer, endpoint);
+    const StsProbe summary = SummarizeSts(answered, err, answer, endpoint);
     answer.credentials.Clear();
     assume_checks->push_back(CheckAssumeRole(pair, summary));
   }

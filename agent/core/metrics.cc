@@ -8,28 +8,14 @@
 namespace irsa {
 namespace {
 
-// The `outcome` label of a sync or STS call. Failure kinds by their enum
-// names, so the label values stay fixed whatever the user-facing wording.
+// The `outcome` label values of a sync or STS call, in exposition order.
 constexpr std::array<Failure, 6> kOutcomes = {Failure::kNone,      Failure::kTransient,
                                               Failure::kPermanent, Failure::kInput,
                                               Failure::kAnswer,    Failure::kPublish};
 
+// The status file's names (FailureName), "success" for kNone.
 std::string_view OutcomeLabel(Failure failure) {
-  switch (failure) {
-    case Failure::kNone:
-      return "success";
-    case Failure::kTransient:
-      return "transient";
-    case Failure::kPermanent:
-      return "permanent";
-    case Failure::kInput:
-      return "input";
-    case Failure::kAnswer:
-      return "answer";
-    case Failure::kPublish:
-      return "publish";
-  }
-  return "other";
+  return failure == Failure::kNone ? "success" : FailureName(failure);
 }
 
 size_t OutcomeIndex(Failure failure) {

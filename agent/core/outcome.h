@@ -19,7 +19,7 @@ enum class Failure {
 // A step's failure kind and its one line (no secret): sync, identity, once.
 using StepStatus = Status<Failure>;
 
-std::string_view FailureName(Failure failure);  // "transient", "permanent", ...
+std::string_view FailureName(Failure failure);  // "transient", "refused", ...
 
 // Process exit codes; the README documents each.
 enum ExitCode : int {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/sts.h"
 #include "core/answer.h"
 #include "core/identity.h"
 #include "core/jwt.h"
@@ -81,6 +82,11 @@ struct StsProbe {
   std::string code;     // STS error code
   std::string message;  // STS error message
 };
+
+// What one STS call gave, as the sts.* checks judge it (the endpoint shown
+// through DisplayUrl).
+StsProbe SummarizeSts(bool answered, const std::string& err, const StsAnswer& answer,
+                      const StsEndpoint& endpoint);
 
 // --- the checks, in the order doctor runs them --------------------------------
 

@@ -4,6 +4,7 @@
 
 #include "aws/sts.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "doctor/doctor.h"
 
 namespace irsa {
@@ -213,6 +214,21 @@ Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const Jwt
                 (err.empty() ? "" : " (" + err + ")");
   }
   return check;
+}
+
+StsProbe SummarizeSts(bool answered, const std::string& err, const StsAnswer& answer,
+                      const StsEndpoint& endpoint) {
+  StsProbe probe;
+  probe.asked = true;
+  probe.endpoint = DisplayUrl(endpoint.url);
+  probe.answered = answered;
+  probe.error = err;
+  probe.ok = answered && answer.ok;
+  probe.assumed_role_arn = answer.assumed_role_arn;
+  probe.expiration = answer.credentials.expiration;
+  probe.code = answer.error_code;
+  probe.message = answer.error_message;
+  return probe;
 }
 
 Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe, bool source_identity,

@@ -30,7 +30,7 @@ from stand_in_service import Reply
 from test_run import RunTestCase, answer_for, pairs, wait_until
 
 SYNCS = "irsa_agent_syncs_total"
-OUTCOMES = ("success", "transient", "permanent", "input", "answer", "publish")
+OUTCOMES = ("success", "transient", "refused", "input", "answer", "publish")
 HISTOGRAM = "irsa_agent_mapping_request_duration_seconds"
 
 
@@ -99,7 +99,7 @@ class MetricsTest(RunTestCase):
 
         # After the first success.
         m = self.scrape_until(lambda m: m.get(SYNCS, outcome="success") == 1)
-        self.assertEqual(m.syncs(), {"success": 1, "transient": 0, "permanent": 0, "input": 0,
+        self.assertEqual(m.syncs(), {"success": 1, "transient": 0, "refused": 0, "input": 0,
                                      "answer": 0, "publish": 0})
         self.assertEqual(m.types, {
             "irsa_agent_syncs": "counter",
@@ -129,12 +129,12 @@ class MetricsTest(RunTestCase):
         # Failures of each kind the mapping service can cause; the last
         # success and the published profile count stay as they were.
         for reply, outcome in ((Reply.server_error(), "transient"),
-                               (Reply.unauthorized(), "permanent"),
+                               (Reply.unauthorized(), "refused"),
                                (Reply.garbage(), "answer")):
             self.service.set_answer(reply)
             self.assertEqual(self.refresh(), 503, outcome)
             m = self.scrape_until(lambda m: m.get(SYNCS, outcome=outcome) == 1)
-        self.assertEqual(m.syncs(), {"success": 1, "transient": 1, "permanent": 1, "input": 0,
+        self.assertEqual(m.syncs(), {"success": 1, "transient": 1, "refused": 1, "input": 0,
                                      "answer": 1, "publish": 0})
         self.assertEqual(m.get("irsa_agent_last_sync_success_timestamp_seconds"), success_at)
         self.assertEqual(m.get("irsa_agent_profiles"), 1)

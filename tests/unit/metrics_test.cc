@@ -35,7 +35,7 @@ constexpr char kFresh[] =
     "# TYPE irsa_agent_syncs_total counter\n"
     "irsa_agent_syncs_total{outcome=\"success\"} 0\n"
     "irsa_agent_syncs_total{outcome=\"transient\"} 0\n"
-    "irsa_agent_syncs_total{outcome=\"permanent\"} 0\n"
+    "irsa_agent_syncs_total{outcome=\"refused\"} 0\n"
     "irsa_agent_syncs_total{outcome=\"input\"} 0\n"
     "irsa_agent_syncs_total{outcome=\"answer\"} 0\n"
     "irsa_agent_syncs_total{outcome=\"publish\"} 0\n"
@@ -82,7 +82,7 @@ TEST_SUITE("metrics") {
     CHECK(Lines(text, "irsa_agent_syncs_total{") ==
           "irsa_agent_syncs_total{outcome=\"success\"} 1\n"
           "irsa_agent_syncs_total{outcome=\"transient\"} 1\n"
-          "irsa_agent_syncs_total{outcome=\"permanent\"} 1\n"
+          "irsa_agent_syncs_total{outcome=\"refused\"} 1\n"
           "irsa_agent_syncs_total{outcome=\"input\"} 1\n"
           "irsa_agent_syncs_total{outcome=\"answer\"} 1\n"
           "irsa_agent_syncs_total{outcome=\"publish\"} 2\n");
@@ -142,7 +142,7 @@ TEST_SUITE("metrics") {
           "irsa_agent_credential_requests_total{result=\"miss\"} 1\n"
           "irsa_agent_credential_requests_total{result=\"error\"} 1\n");
     CHECK(Lines(text, "irsa_agent_sts_requests_total") ==
-          "irsa_agent_sts_requests_total{action=\"AssumeRole\",outcome=\"permanent\"} 1\n"
+          "irsa_agent_sts_requests_total{action=\"AssumeRole\",outcome=\"refused\"} 1\n"
           "irsa_agent_sts_requests_total{action=\"AssumeRoleWithWebIdentity\","
           "outcome=\"success\"} 2\n"
           "irsa_agent_sts_requests_total{action=\"other\",outcome=\"transient\"} 1\n");
