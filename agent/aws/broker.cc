@@ -7,6 +7,7 @@
 
 #include "aws/sts.h"
 #include "core/secret.h"
+#include "core/timestamp.h"
 
 namespace irsa {
 namespace {
@@ -105,19 +106,12 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path) {
   return out;
 }
 
-std::string Rfc3339(int64_t t) {
-  const std::string d = AmzDate(t);  // "20261123T170000Z"
-  if (d.size() != 16) return d;
-  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) + ":" +
-         d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
-}
-
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at) {
   constexpr std::string_view kVersion = "{\"Version\": 1, \"AccessKeyId\": ";
   constexpr std::string_view kSecret = ", \"SecretAccessKey\": ";
   constexpr std::string_view kToken = ", \"SessionToken\": ";
   constexpr std::string_view kExpiration = ", \"Expiration\": ";
-  const std::string expiration = Rfc3339(expires_at);
+  const std::string expiration = FormatRfc3339(expires_at);
   std::string out;
   // One allocation of the final size: appending never reallocates, so no
   // freed buffer keeps a partial copy of the secrets.
@@ -148,7 +142,7 @@ CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits
                                    std::function<double()> uniform01, Logger* log)
     : cache_(timing, std::move(uniform01)), limits_(limits), log_(log) {}
 
-BrokerResponse CredentialBroker::Answer(int connection, const CacheAnswer& answer) const {
+BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheAnswer& answer) const {
   if (answer.status == CacheStatus::kHit) {
     return BrokerResponse(connection, 200,
                           CredentialProcessJson(*answer.credentials, answer.expires_at));
@@ -156,8 +150,9 @@ BrokerResponse CredentialBroker::Answer(int connection, const CacheAnswer& answe
   return BrokerResponse(connection, StatusOf(answer.status), ErrorJson(answer.message));
 }
 
-void CredentialBroker::LogDebug(std::string_view message, std::string_view profile, int connection,
-                                int64_t peer_uid, std::string_view result) const {
+void CredentialBroker::LogDebug(std::string_view message, std::string_view profile,
+                                uint64_t connection, int64_t peer_uid,
+                                std::string_view result) const {
   if (log_ == nullptr || !log_->Enabled(LogLevel::kDebug)) return;
   log_->Debug(message, {{"profile", std::string(profile)},
                         {"uid", peer_uid >= 0 ? std::to_string(peer_uid) : "unknown"},
@@ -165,7 +160,7 @@ void CredentialBroker::LogDebug(std::string_view message, std::string_view profi
                         {"result", std::string(result)}});
 }
 
-std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(int connection,
+std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t connection,
                                                                         std::string_view profile,
                                                                         int64_t peer_uid,
                                                                         double now) {
@@ -264,7 +259,7 @@ BrokerDue CredentialBroker::Due(double now) {
   return due;
 }
 
-void CredentialBroker::ConnectionClosed(int connection) {
+void CredentialBroker::ConnectionClosed(uint64_t connection) {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     std::vector<Waiter>& list = it->second;
     const auto gone = std::remove_if(list.begin(), list.end(), [connection](const Waiter& w) {

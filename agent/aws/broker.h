@@ -40,7 +40,7 @@ struct BrokerLimits {
 // credentials: it is wiped when the response is destroyed or assigned over.
 // Move-only, so no unwiped copy exists.
 struct BrokerResponse {
-  BrokerResponse(int connection_in, int status_in, std::string body_in)
+  BrokerResponse(uint64_t connection_in, int status_in, std::string body_in)
       : connection(connection_in), status(status_in), body(std::move(body_in)) {}
   BrokerResponse(BrokerResponse&& other) noexcept = default;
   BrokerResponse& operator=(BrokerResponse&& other) noexcept;
@@ -48,7 +48,7 @@ struct BrokerResponse {
   BrokerResponse& operator=(const BrokerResponse&) = delete;
   ~BrokerResponse();
 
-  int connection = -1;
+  uint64_t connection = 0;
   int status = 0;
   std::string body;  // JSON
 };
@@ -74,11 +74,8 @@ bool IsValidBrokerProfileName(std::string_view name);
 // decoded; nullopt for any other path. The result still needs validating.
 std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 
-// "2026-12-05T12:00:00Z" for unix seconds `t` (RFC 3339, UTC, no fraction).
-std::string Rfc3339(int64_t t);
-
 // The exact credential_process answer: {"Version": 1, "AccessKeyId": ...,
-// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": Rfc3339(expires_at)},
+// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": FormatRfc3339(expires_at)},
 // built in one allocation so no partial copy is left behind. Wipe it after use.
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
 
@@ -96,8 +93,9 @@ class CredentialBroker {
   // A GET /credentials/<profile> from `connection` by `peer_uid` (-1 when
   // unknown). Returns the response to send now (200, 400, 404, 503), or
   // nullopt when it waits for a fetch: a later call returns its response.
-  std::optional<BrokerResponse> HandleCredentialRequest(int connection, std::string_view profile,
-                                                        int64_t peer_uid, double now);
+  std::optional<BrokerResponse> HandleCredentialRequest(uint64_t connection,
+                                                        std::string_view profile, int64_t peer_uid,
+                                                        double now);
 
   // The mapping's recipes after each successful sync (see
   // CredentialCache::SetProfiles). Returns 404s for waiters of dropped profiles.
@@ -112,7 +110,7 @@ class CredentialBroker {
   BrokerDue Due(double now);
 
   // The loop closed `connection` itself (client gone): forget its request.
-  void ConnectionClosed(int connection);
+  void ConnectionClosed(uint64_t connection);
 
   // 503 "the agent is stopping" for every waiting request.
   std::vector<BrokerResponse> Shutdown();
@@ -126,13 +124,13 @@ class CredentialBroker {
 
  private:
   struct Waiter {
-    int connection;
+    uint64_t connection;
     double deadline;
   };
 
   std::vector<BrokerResponse> Resolve(const CacheResolution& resolution);
-  BrokerResponse Answer(int connection, const CacheAnswer& answer) const;
-  void LogDebug(std::string_view message, std::string_view profile, int connection,
+  BrokerResponse Answer(uint64_t connection, const CacheAnswer& answer) const;
+  void LogDebug(std::string_view message, std::string_view profile, uint64_t connection,
                 int64_t peer_uid, std::string_view result) const;
 
   CredentialCache cache_;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -136,6 +137,9 @@ class StsClient {
 
   const StsEndpoint& endpoint() const { return endpoint_; }
 
+  // Every exchange stops early once `cancelled` returns true (see HttpRequest).
+  void set_cancelled(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
  private:
   bool Call(std::string_view action, HttpRequest* request, StsAnswer* out, std::string* err);
 
@@ -143,6 +147,7 @@ class StsClient {
   StsEndpoint endpoint_;
   double timeout_;
   std::string ca_file_;
+  std::function<bool()> cancelled_;
 };
 
 }  // namespace irsa

@@ -123,6 +123,7 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
     return Failed(Failure::kInput, err);
   }
   StsClient client(http_, endpoint, options_.timeout, options_.ca_file);
+  client.set_cancelled(cancelled_);
 
   // Turns a failed call into the fetch's answer.
   const auto failed = [&](std::string_view action, const RoleArn& role, bool answered,

@@ -45,6 +45,9 @@ class StsChain : public CredentialSource {
   // Thread-compatible. Never logs; every message is one line without secrets.
   CredentialFetch Fetch(const CredentialRecipe& recipe) override;
 
+  // A fetch in flight stops early once `cancelled` returns true (SIGTERM).
+  void SetCancelled(std::function<bool()> cancelled) override { cancelled_ = std::move(cancelled); }
+
  private:
   bool ReadToken(std::string* token, CredentialFetch* out);
 
@@ -52,6 +55,7 @@ class StsChain : public CredentialSource {
   Files& files_;
   std::function<double()> wall_clock_;
   StsChainOptions options_;
+  std::function<bool()> cancelled_;
 };
 
 }  // namespace irsa

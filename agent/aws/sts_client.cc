@@ -49,6 +49,7 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   request->total_timeout = timeout_;
   request->connect_timeout = std::min(5.0, timeout_);
   request->ca_file = ca_file_;
+  request->cancelled = cancelled_;
   request->max_response_bytes = kMaxStsAnswerBytes;
   HttpResponse response;
   const Status<HttpFailure> sent = http_.Send(*request, &response);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "aws/broker.h"
 #include "aws/sts_chain.h"
 #include "cmd/commands.h"
 #include "core/arn.h"
@@ -26,40 +27,11 @@ constexpr int64_t kMinSecondsLeft = 300;
 constexpr double kAgentTimeout = 2;
 constexpr size_t kMaxAgentAnswer = 64 * 1024;
 
-// Appends `s` as a JSON string (credentials are base64-like; escaping is for
-// safety), into `out` which the caller reserved.
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (b < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[b >> 4]);
-      out->push_back(kHex[b & 0xF]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
 // Prints the JSON and wipes the buffer that held it.
 int PrintCredentials(const TemporaryCredentials& c, int64_t expires_at) {
-  std::string out;
-  out.reserve(128 +
-              6 * (c.access_key_id.size() + c.secret_access_key.size() + c.session_token.size()));
-  out.append("{\"Version\": 1, \"AccessKeyId\": ");
-  AppendJsonString(c.access_key_id, &out);
-  out.append(", \"SecretAccessKey\": ");
-  AppendJsonString(c.secret_access_key, &out);
-  out.append(", \"SessionToken\": ");
-  AppendJsonString(c.session_token, &out);
-  out.append(", \"Expiration\": \"" + FormatRfc3339(expires_at) + "\"}\n");
+  std::string out = CredentialProcessJson(c, expires_at);
   std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fputc('\n', stdout);
   WipeString(&out);
   return FinishStdout(kExitOk, kExitInternal);
 }

@@ -19,6 +19,7 @@
 #include "core/profiles.h"
 #include "core/render_pod_identity.h"
 #include "core/secret.h"
+#include "core/session_name.h"
 #include "core/sync.h"
 #include "core/text.h"
 #include "core/url.h"
@@ -87,9 +88,11 @@ StsProbe Summarize(bool answered, const std::string& err, const StsAnswer& answe
 }
 
 // sts.web-identity and, when it worked, sts.assume-role for every pair.
+// `audit`: what the broker adds to its AssumeRole (process style with
+// source-identity or session-tags), so the probe asks for the same.
 void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
-              const FileRead& token, const std::string& session_id, Shells& shells,
-              std::vector<Check>* checks) {
+              const FileRead& token, const std::string& session_id, const AuditTrail& audit,
+              Shells& shells, std::vector<Check>* checks) {
   const std::string_view jwt = TrimWhitespace(token.content);
   JwtClaims claims;
   std::string err;
@@ -139,10 +142,14 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
     StsAnswer chained;
     err.clear();
     const std::string now = AmzDate(static_cast<int64_t>(shells.clock->Wall()));
-    const bool chained_answered =
-        client.AssumeRole(pair.target_role, session, answer.credentials, now, &chained, &err);
+    StsCallOptions options;
+    options.source_identity = audit.source_identity;
+    options.tags = audit.tags;
+    const bool chained_answered = client.AssumeRole(pair.target_role, session, answer.credentials,
+                                                    now, options, &chained, &err);
     answer.credentials.Clear();
-    checks->push_back(CheckAssumeRole(pair, Summarize(chained_answered, err, chained, endpoint)));
+    checks->push_back(CheckAssumeRole(pair, Summarize(chained_answered, err, chained, endpoint),
+                                      !options.source_identity.empty(), !options.tags.empty()));
   }
 }
 
@@ -230,7 +237,10 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
     const std::string id = !mapping.run_id.empty()    ? mapping.run_id
                            : !settings.run_id.empty() ? settings.run_id
                                                       : std::to_string(::getpid());
-    CheckSts(settings, pairs, token, id, shells, &checks);
+    const AuditTrail audit =
+        MakeAuditTrail(AuditUser(requester.pod, ""), requester.pod.run_id, requester.pod.project,
+                       settings.source_identity, settings.session_tags);
+    CheckSts(settings, pairs, token, id, audit, shells, &checks);
   }
   WipeString(&token.content);
 

@@ -57,6 +57,15 @@ int RunCommand(const Invocation& invocation, const Environment& env, Shells& she
   if (!settings.install_to.empty()) InstallForReruns(settings.install_to, *shells.files, log);
   RunShells run_shells{*shells.clock, *shells.files, *shells.http,   *watcher,
                        *signals,      *notifier,     listener.get(), UniformSource()};
+  // The credential broker's worker thread gets shells of its own.
+  std::unique_ptr<HttpClient> broker_http;
+  std::unique_ptr<Files> broker_files;
+  if (settings.profile_style == ProfileStyle::kProcess) {
+    broker_http = NewCurlHttpClient();
+    broker_files = NewPosixFiles();
+    run_shells.broker_http = broker_http.get();
+    run_shells.broker_files = broker_files.get();
+  }
   return RunAgentLoop(settings, run_shells, log);
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <vector>
 
+#include "cmd/broker_server.h"
 #include "core/agent.h"
 #include "core/base_credentials.h"
 #include "core/digest.h"
@@ -47,6 +48,7 @@ class RunLoop {
       const double now = shells_.clock.Monotonic();
       Notify(readiness_.Watchdog(now));
       ServeListener(now);
+      if (broker_) broker_->Serve();  // a cached answer never waits for the sync
       return shells_.signals.terminating();
     });
     inputs_ = {settings.ReadPath(settings.web_identity_token_file),
@@ -68,6 +70,22 @@ class RunLoop {
       return kExitInternal;
     }
     std::string err;
+    if (settings_.profile_style == ProfileStyle::kProcess && shells_.broker_http != nullptr &&
+        shells_.broker_files != nullptr) {
+      broker_ = BrokerServer::Start(settings_, shells_.clock, *shells_.broker_http,
+                                    *shells_.broker_files, log_, metrics_, shells_.uniform01, &err);
+      if (!broker_) {
+        log_.Error("cannot start the credential broker", {{"error", err}});
+        close(epoll_fd);
+        return kExitUsage;
+      }
+      for (int fd : broker_->fds()) {
+        if (!Add(epoll_fd, fd, "credential broker")) {
+          close(epoll_fd);
+          return kExitInternal;
+        }
+      }
+    }
     if (!shells_.watcher.Watch(inputs_, &err)) {
       log_.Warn("cannot watch the input folders; relying on polling",
                 {{"error", err}, {"poll_interval", std::to_string(settings_.poll_interval)}});
@@ -99,6 +117,7 @@ class RunLoop {
     }
 
     Notify(SystemdReadiness::Stopping());
+    if (broker_) broker_->Stop();
     for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
     for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
     close(epoll_fd);
@@ -136,6 +155,7 @@ class RunLoop {
     if (shells_.listener != nullptr) {
       wake = std::min(wake, shells_.listener->NextDeadline().value_or(wake));
     }
+    if (broker_) wake = std::min(wake, broker_->NextWake());
     const double seconds = std::clamp(wake - shells_.clock.Monotonic(), 0.0, kMaxWaitSeconds);
     const int timeout_ms = static_cast<int>(std::ceil(seconds * 1000));
     epoll_event events[8];
@@ -160,6 +180,7 @@ class RunLoop {
     }
     // Every wake-up: listener events, and its deadlines even without events.
     ServeListener(shells_.clock.Monotonic());
+    if (broker_) broker_->Serve();
     return true;
   }
 
@@ -227,6 +248,7 @@ class RunLoop {
                 {{"profiles", std::to_string(result.profiles.size())},
                  {"seconds", std::to_string(now - started)}});
       Notify(readiness_.SyncSucceeded(result.profiles.size()));
+      if (broker_) broker_->MappingSynced(result);
     } else {
       state_.last_error = log_.Redact(result.status.message());
       state_.last_error_kind = std::string(FailureName(result.status.kind()));
@@ -314,6 +336,7 @@ class RunLoop {
   std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
   std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after
   bool in_sync_ = false;
+  std::unique_ptr<BrokerServer> broker_;  // process style only
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// `irsa-agent run`: one thread, one epoll loop. Turns OS events (watch events,
-// signals, listener requests, time) into calls on the Agent state machine and
-// does what it says is due.
+// `irsa-agent run`: one epoll loop on one thread (plus the credential
+// broker's STS worker in process style). Turns OS events (watch events,
+// signals, listener and broker requests, time) into calls on the Agent state
+// machine and does what it says is due.
 #pragma once
 
 #include <functional>
@@ -17,7 +18,9 @@
 
 namespace irsa {
 
-// The shells the loop borrows; `listener` may be null.
+// The shells the loop borrows; `listener` may be null. `broker_http` and
+// `broker_files` are the credential broker's worker thread's own (process
+// style; null otherwise).
 struct RunShells {
   Clock& clock;
   Files& files;
@@ -27,6 +30,8 @@ struct RunShells {
   Notifier& notifier;
   Listener* listener;
   std::function<double()> uniform01;
+  HttpClient* broker_http = nullptr;
+  Files* broker_files = nullptr;
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code (0 then).

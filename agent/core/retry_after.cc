@@ -11,8 +11,8 @@
 #include <limits>
 #include <string_view>
 
-#include "core/rfc3339.h"
 #include "core/text.h"
+#include "core/timestamp.h"
 
 namespace irsa {
 namespace {

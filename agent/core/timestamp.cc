@@ -80,6 +80,16 @@ bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err) {
   return true;
 }
 
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t mp = (m + 9) % 12;
+  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
 std::string FormatRfc3339(int64_t t) {
   t = std::clamp<int64_t>(t, 0, kMaxTime);
   const std::chrono::sys_days day{std::chrono::days{t / kSecondsPerDay}};

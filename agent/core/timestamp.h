@@ -1,5 +1,6 @@
-// RFC 3339 timestamps (the `Expiration` of STS answers and of the
-// credential_process JSON) <-> unix seconds. Pure: no locale, no TZ.
+// RFC 3339 timestamps (the `Expiration` of STS and Pod Identity answers and
+// of the credential_process JSON, Kubernetes' status.startTime) <-> unix
+// seconds. Pure: no locale, no TZ.
 #pragma once
 
 #include <cstdint>
@@ -16,5 +17,9 @@ bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err);
 
 // "2026-12-05T12:00:00Z" for unix seconds `t` (clamped to 1970..9999).
 std::string FormatRfc3339(int64_t t);
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+// days_from_civil). `m` is 1..12. For the other date formats (HTTP dates).
+int64_t DaysFromCivil(int64_t y, int m, int d);
 
 }  // namespace irsa

@@ -126,6 +126,10 @@ std::vector<Check> CheckEnvironment(const Settings& settings, const Environment&
 // not be decoded).
 Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const JwtClaims* claims);
 // sts.assume-role for `pair` (X, chained from src_X's credentials).
-Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe);
+// `source_identity` / `session_tags`: the probe carried them (process style
+// with those settings), so a refusal may mean the trust policy lacks
+// sts:SetSourceIdentity / sts:TagSession.
+Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe, bool source_identity = false,
+                      bool session_tags = false);
 
 }  // namespace irsa

@@ -215,14 +215,26 @@ Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const Jwt
   return check;
 }
 
-Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe) {
+Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe, bool source_identity,
+                      bool session_tags) {
   Check check = StsCheck("sts.assume-role", pair.name, pair.target_role, probe);
   check.facts.push_back({"from", pair.proxy_role.ToString()});
+  std::string actions = "sts:AssumeRole";
+  if (source_identity) actions += ", sts:SetSourceIdentity";
+  if (session_tags) actions += ", sts:TagSession";
+  if (source_identity || session_tags) {
+    check.facts.push_back({"also_asked_for", std::string(source_identity ? "SourceIdentity" : "") +
+                                                 (source_identity && session_tags ? ", " : "") +
+                                                 (session_tags ? "session tags" : "")});
+  }
   if (probe.code == "AccessDenied") {
     check.fix = "the trust policy of " + pair.target_role.ToString() + " must allow " +
-                pair.proxy_role.ToString() +
-                " (Principal AWS) to sts:AssumeRole, and that role "
-                "needs an identity policy allowing sts:AssumeRole on the target";
+                pair.proxy_role.ToString() + " (Principal AWS) to " + actions +
+                ", and that role needs an identity policy allowing sts:AssumeRole on the target";
+    if (source_identity || session_tags) {
+      check.fix += " (" + actions.substr(actions.find(", ") + 2) +
+                   ": the broker sends them because source-identity / session-tags is on)";
+    }
   }
   return check;
 }

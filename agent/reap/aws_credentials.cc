@@ -2,9 +2,9 @@
 
 #include "core/arn.h"
 #include "core/jwt.h"
-#include "core/rfc3339.h"
 #include "core/secret.h"
 #include "core/text.h"
+#include "core/timestamp.h"
 
 namespace irsa {
 namespace {
@@ -80,7 +80,8 @@ class WebIdentityProvider : public AwsCredentialProvider {
       return false;
     }
     int64_t expires_at = 0;
-    if (!answer.ok || !ParseRfc3339(answer.credentials.expiration, &expires_at)) {
+    if (std::string time_err;
+        !answer.ok || !ParseRfc3339(answer.credentials.expiration, &expires_at, &time_err)) {
       const bool transient = answer.error_code == "IDPCommunicationError" ||
                              answer.error_code == "Throttling" ||
                              answer.error_code == "ServiceUnavailable";

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/rfc3339.h"
+#include "core/timestamp.h"
 
 namespace irsa {
 namespace {
@@ -118,7 +118,7 @@ bool ParsePod(const Json& item, PodFacts* pod, std::string* why) {
       return false;
     }
     if (!start.empty()) {
-      if (!ParseRfc3339(start, &pod->start_time)) {
+      if (std::string time_err; !ParseRfc3339(start, &pod->start_time, &time_err)) {
         *why = "status.startTime is not an RFC 3339 time";
         return false;
       }

@@ -71,9 +71,7 @@ struct Fixture {
 };
 
 TEST_SUITE("broker") {
-  TEST_CASE("Rfc3339 and the exact credential_process body") {
-    CHECK(Rfc3339(1'796'472'000) == "2026-12-05T12:00:00Z");
-    CHECK(Rfc3339(0) == "1970-01-01T00:00:00Z");
+  TEST_CASE("the exact credential_process body") {
     TemporaryCredentials c;
     c.access_key_id = "AKID";
     c.secret_access_key = "se\"cret";

@@ -422,6 +422,20 @@ TEST_SUITE("doctor") {
           "arn:aws:iam::946429944765:role/acme-list-bucket-role (Principal AWS) to sts:AssumeRole, "
           "and that role needs an identity policy allowing sts:AssumeRole on the target");
     CHECK(CheckAssumeRole(pair, ok).status == CheckStatus::kPass);
+
+    // Process style with source-identity and session-tags: the probe asked
+    // for them, so the trust policy must allow them too.
+    const Check audited = CheckAssumeRole(pair, denied, true, true);
+    CHECK(Fact(audited, "also_asked_for") == "SourceIdentity, session tags");
+    CHECK(audited.fix ==
+          "the trust policy of arn:aws:iam::524112250363:role/acme-list-bucket-role must allow "
+          "arn:aws:iam::946429944765:role/acme-list-bucket-role (Principal AWS) to sts:AssumeRole, "
+          "sts:SetSourceIdentity, sts:TagSession, and that role needs an identity policy allowing "
+          "sts:AssumeRole on the target (sts:SetSourceIdentity, sts:TagSession: the broker sends "
+          "them because source-identity / session-tags is on)");
+    CHECK(CheckAssumeRole(pair, denied, false, true).fix.find("sts:AssumeRole, sts:TagSession, ") !=
+          std::string::npos);
+    CHECK(Fact(CheckAssumeRole(pair, denied), "also_asked_for").empty());
   }
 }
 
