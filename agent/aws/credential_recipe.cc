@@ -11,11 +11,13 @@ std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
     CredentialRecipe target;
     target.profile = pair.name;
     target.role_arn = pair.target_role.ToString();
-    target.source_role_arn = pair.proxy_role.ToString();
+    const bool has_proxy = !pair.proxy_role.name.empty();
+    if (has_proxy) target.source_role_arn = pair.proxy_role.ToString();
     target.session_name = audit.session_name;
     target.source_identity = audit.source_identity;
     target.tags = audit.tags;
     recipes.push_back(std::move(target));
+    if (!has_proxy) continue;
 
     CredentialRecipe proxy;
     proxy.profile = std::string(kSourcePrefix) + pair.name;

@@ -46,7 +46,8 @@ struct CredentialFetch {
 // The recipes of every profile a sync wrote (SyncResult::pairs and ::audit):
 // for each pair, X (target, chained; SourceIdentity and tags when the trail
 // has them) then src_X (proxy, first hop only), all with the trail's session
-// name.
+// name. A pair with an empty proxy role (EKS Pod Identity: no src_X written)
+// gives X alone, without `source_role_arn`.
 std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
                                          const AuditTrail& audit);
 

@@ -27,7 +27,7 @@ CredentialFetch Failed(Failure failure, std::string message) {
 
 // What to do about an STS error code, for the user.
 std::string Advice(std::string_view action, const std::string& code, const StsCallOptions& options,
-                   const StsEndpoint& endpoint) {
+                   const StsEndpoint& endpoint, bool pod_identity) {
   if (code == "InvalidIdentityToken") {
     return " (STS does not accept the web identity token: is the cluster's OIDC provider "
            "registered in IAM?)";
@@ -46,7 +46,8 @@ std::string Advice(std::string_view action, const std::string& code, const StsCa
   std::string needs = "sts:AssumeRole";
   if (!options.source_identity.empty()) needs += ", sts:SetSourceIdentity";
   if (!options.tags.empty()) needs += ", sts:TagSession";
-  return " (the role's trust policy must allow " + needs + " for the proxy role)";
+  return " (the role's trust policy must allow " + needs + " for the " +
+         (pod_identity ? "pod's Pod Identity role)" : "proxy role)");
 }
 
 }  // namespace
@@ -73,6 +74,9 @@ StsChainOptions StsChainOptionsFor(const Settings& settings) {
   options.sts_endpoint = settings.sts_endpoint;
   options.ca_file = settings.ca_file.empty() ? "" : settings.ReadPath(settings.ca_file);
   options.timeout = settings.request_timeout;
+  options.base_credentials = settings.base_credentials;
+  options.pod_identity = PodIdentityEndpointFor(settings);
+  if (settings.pod_identity_token_file.empty()) options.pod_identity.token_file.clear();
   return options;
 }
 
@@ -107,16 +111,25 @@ bool StsChain::ReadToken(std::string* token, CredentialFetch* out) {
   return true;
 }
 
+BaseCredentials StsChain::ChooseBase() {
+  const std::string& path = options_.web_identity_token_file;
+  return ChooseBaseCredentials({options_.base_credentials, options_.pod_identity.uri,
+                                options_.pod_identity.token_file,
+                                WebIdentityTokenPresent(path, files_), path})
+      .base;
+}
+
 CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
-  const bool chained = !recipe.source_role_arn.empty();
+  const bool pod_identity = ChooseBase() == BaseCredentials::kPodIdentity;
+  const bool chained = pod_identity || !recipe.source_role_arn.empty();
   RoleArn target;
   RoleArn first;
   std::string err;
   if (!ParseRoleArn(recipe.role_arn, &target, &err) ||
-      (chained && !ParseRoleArn(recipe.source_role_arn, &first, &err))) {
+      (chained && !pod_identity && !ParseRoleArn(recipe.source_role_arn, &first, &err))) {
     return Failed(Failure::kInput, recipe.profile + ": " + err);
   }
-  if (!chained) first = target;
+  if (!chained || pod_identity) first = target;
   StsEndpoint endpoint;
   if (!ResolveStsEndpoint(options_.sts_endpoint, options_.region, first.partition, &endpoint,
                           &err)) {
@@ -135,7 +148,7 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
     out.throttled = throttled;
     std::string what = answered ? answer.error_code : call_err;
     if (answered && !answer.error_message.empty()) what += ": " + answer.error_message;
-    if (answered) what += Advice(action, answer.error_code, options, endpoint);
+    if (answered) what += Advice(action, answer.error_code, options, endpoint, pod_identity);
     out.message = recipe.profile + ": " + std::string(action) + " into " + role.ToString() +
                   " failed: " + what;
     if (!answer.retry_after.empty()) {
@@ -147,7 +160,20 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
   StsCallOptions web_options;
   web_options.duration_seconds = kMaxChainedSessionSeconds;
   auto hop = std::make_unique<StsAnswer>();
-  {
+  if (pod_identity) {
+    CredentialFetch base = FetchPodIdentityCredentials(options_.pod_identity, files_, http_);
+    if (base.failure != Failure::kNone) {
+      base.message = recipe.profile + ": " + base.message;
+      return base;
+    }
+    // Moved field by field: the strings' buffers change owner, no copy left.
+    TemporaryCredentials& from = *base.credentials;
+    hop->credentials.access_key_id = std::move(from.access_key_id);
+    hop->credentials.secret_access_key = std::move(from.secret_access_key);
+    hop->credentials.session_token = std::move(from.session_token);
+    hop->credentials.expiration = from.expiration;
+    from.Clear();
+  } else {
     std::string token;
     CredentialFetch token_failure;
     if (!ReadToken(&token, &token_failure)) return token_failure;

@@ -1,14 +1,22 @@
 // StsChain: the CredentialSource that runs the role chain against AWS STS.
-// First hop AssumeRoleWithWebIdentity with the web identity token, read fresh
-// from its file on every Fetch (the kubelet rotates it); for a target profile
-// a second hop AssumeRole, signed with SigV4 by the first hop's credentials.
-// Both hops ask for one hour, the most a chained session may last.
+// The base credentials (core/base_credentials.h) are chosen on every Fetch,
+// so a token that appears or goes away is followed:
+// * web identity: first hop AssumeRoleWithWebIdentity with the web identity
+//   token, read fresh from its file (the kubelet rotates it); for a target
+//   profile a second hop AssumeRole, signed with SigV4 by the first hop's
+//   credentials;
+// * Pod Identity: first hop the EKS Pod Identity agent's credentials (the
+//   pod's own role, aws/pod_identity.h); second hop AssumeRole into the
+//   recipe's `role_arn`, signed by them (`source_role_arn` is not used).
+// Each AssumeRole* asks for one hour, the most a chained session may last.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "aws/credential_source.h"
+#include "aws/pod_identity.h"
+#include "core/base_credentials.h"
 #include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
@@ -16,11 +24,14 @@
 namespace irsa {
 
 struct StsChainOptions {
-  std::string web_identity_token_file;  // as read (root-path applied)
-  std::string region;                   // empty: the partition's global endpoint
-  std::string sts_endpoint;             // the sts-endpoint setting; empty: regional
-  std::string ca_file;                  // extra trust for an HTTPS sts-endpoint (read path)
-  double timeout = 10;                  // limit for each STS exchange
+  std::string web_identity_token_file;    // as read (root-path applied)
+  std::string region;                     // empty: the partition's global endpoint
+  std::string sts_endpoint;               // the sts-endpoint setting; empty: regional
+  std::string ca_file;                    // extra trust for an HTTPS sts-endpoint (read path)
+  double timeout = 10;                    // limit for each STS exchange
+  std::string base_credentials = "auto";  // the base-credentials setting
+  // The Pod Identity agent; `uri` or `token_file` empty: that variable is unset.
+  PodIdentityEndpoint pod_identity;
 };
 
 // Maps one STS answer (or its absence) to a failure kind: Throttling (or HTTP
@@ -32,7 +43,8 @@ struct StsChainOptions {
 Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttled);
 
 // The options `run` and `credentials` use: the settings' token file and
-// ca-file as read (root-path applied), region, sts-endpoint, request-timeout.
+// ca-file as read (root-path applied), region, sts-endpoint, request-timeout,
+// base-credentials and the Pod Identity endpoint (PodIdentityEndpointFor).
 StsChainOptions StsChainOptionsFor(const Settings& settings);
 
 class StsChain : public CredentialSource {
@@ -50,6 +62,8 @@ class StsChain : public CredentialSource {
 
  private:
   bool ReadToken(std::string* token, CredentialFetch* out);
+  // The base for this Fetch, by the rules of core/base_credentials.h.
+  BaseCredentials ChooseBase();
 
   HttpClient& http_;
   Files& files_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "aws/eks.h"
+#include "aws/pod_identity.h"
 #include "cmd/commands.h"
 #include "core/outcome.h"
 #include "core/url.h"
@@ -70,13 +71,11 @@ std::unique_ptr<AwsCredentialProvider> Credentials(const Settings& settings, con
       }
       break;
     case CredentialPlace::kPodIdentity:
-      // TODO(coordinator): connect the Pod Identity client of issue 11 here
-      // through an AwsCredentialProvider adapter once that branch is merged.
-      PrintError("reap: AWS credentials from Pod Identity (" + choice.why +
-                 ") are not supported by this build yet; give the reaper IRSA (AWS_ROLE_ARN + "
-                 "AWS_WEB_IDENTITY_TOKEN_FILE) or environment keys");
-      *exit_code = kExitInput;
-      return nullptr;
+      // pod-identity-uri and pod-identity-token-file: the container
+      // variables unless a flag or the settings file says otherwise.
+      provider =
+          NewPodIdentityProvider(PodIdentityEndpointFor(settings), *shells.files, *shells.http);
+      break;
     case CredentialPlace::kNone:
       PrintError("reap: no AWS credentials: " + choice.why);
       *exit_code = kExitInput;

@@ -39,8 +39,7 @@ BaseChoice ChooseBaseCredentials(const BaseInputs& inputs) {
   return {BaseCredentials::kWebIdentity, "auto: the Pod Identity variables are not set"};
 }
 
-BaseChoice ChooseBaseCredentials(const Settings& settings, Files& files) {
-  const std::string path = settings.ReadPath(settings.web_identity_token_file);
+bool WebIdentityTokenPresent(const std::string& path, Files& files) {
   std::string bytes;
   const ReadStatus read = files.Read(path, kMaxTokenBytes, &bytes);
   // A token file too large or unreadable still exists: the SDKs would try it.
@@ -48,8 +47,14 @@ BaseChoice ChooseBaseCredentials(const Settings& settings, Files& files) {
                        read.kind() == ReadFailure::kError ||
                        (read.ok() && !TrimWhitespace(bytes).empty());
   WipeString(&bytes);
+  return present;
+}
+
+BaseChoice ChooseBaseCredentials(const Settings& settings, Files& files) {
+  const std::string path = settings.ReadPath(settings.web_identity_token_file);
   return ChooseBaseCredentials({settings.base_credentials, settings.pod_identity_uri,
-                                settings.pod_identity_token_file, present, path});
+                                settings.pod_identity_token_file,
+                                WebIdentityTokenPresent(path, files), path});
 }
 
 }  // namespace irsa

@@ -34,6 +34,11 @@ struct BaseChoice {
 // and web identity otherwise (the SDKs' own order: a web identity token wins).
 BaseChoice ChooseBaseCredentials(const BaseInputs& inputs);
 
+// Whether the web identity token file at `path` counts as there, as the SDKs
+// see it: readable and not blank, or there but too large or unreadable (the
+// SDKs would try it). The bytes read are wiped.
+bool WebIdentityTokenPresent(const std::string& path, Files& files);
+
 // The same from `settings`, probing the web identity token file (root-path
 // applied) through `files`. The bytes read are wiped.
 BaseChoice ChooseBaseCredentials(const Settings& settings, Files& files);

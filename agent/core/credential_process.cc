@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/answer.h"
+#include "core/render_pod_identity.h"
 #include "core/text.h"
 
 namespace irsa {
@@ -37,6 +38,7 @@ std::string* FieldOf(std::string_view flag, ProcessCommand* c) {
   if (flag == "sts-endpoint") return &c->sts_endpoint;
   if (flag == "set-source-identity") return &c->source_identity;
   if (flag == "ca-file") return &c->ca_file;
+  if (flag == "base-credentials") return &c->base_credentials;
   return nullptr;
 }
 
@@ -69,6 +71,7 @@ std::string FormatCredentialProcess(const ProcessCommand& c) {
   AddOption("set-source-identity", c.source_identity, &out);
   for (const auto& [key, value] : c.tags) AddOption("tag", key + "=" + value, &out);
   AddOption("ca-file", c.ca_file, &out);
+  AddOption("base-credentials", c.base_credentials, &out);
   return out;
 }
 
@@ -184,7 +187,10 @@ void ChainEntriesOfProcessProfile(ConfigSection* section) {
   if (!ParseCredentialProcess(process->value, &command, &err) || command.profile != name) return;
   const int line = process->line;
   std::vector<ConfigEntry> entries;
-  if (command.source_role_arn.empty()) {
+  if (command.base_credentials == "pod-identity") {
+    entries.push_back({"role_arn", command.role_arn, line});
+    entries.push_back({"credential_source", std::string(kEcsContainer), line});
+  } else if (command.source_role_arn.empty()) {
     entries.push_back({"web_identity_token_file", command.web_identity_token_file, line});
     entries.push_back({"role_arn", command.role_arn, line});
   } else {

@@ -27,6 +27,9 @@ struct ProcessCommand {
   std::string source_identity;  // empty: not passed (--set-source-identity)
   std::vector<std::pair<std::string, std::string>> tags;  // --tag KEY=VALUE each
   std::string ca_file;                                    // empty: not passed
+  // "pod-identity" when the base credentials are EKS Pod Identity's (the
+  // command then assumes `role_arn` from the pod's role); empty: not passed.
+  std::string base_credentials;
 
   bool operator==(const ProcessCommand&) const = default;
 };
@@ -39,7 +42,8 @@ std::string ShellQuote(std::string_view word);
 // The command line: binary, "credentials", profile, then --socket,
 // --role-arn, [--source-role-arn], --session-name, [--region],
 // --web-identity-token-file, [--sts-endpoint], [--set-source-identity],
-// [--tag K=V]..., [--ca-file], each word quoted by ShellQuote.
+// [--tag K=V]..., [--ca-file], [--base-credentials], each word quoted by
+// ShellQuote.
 // REQUIRES: no value holds a control character (settings and ARNs checked).
 std::string FormatCredentialProcess(const ProcessCommand& command);
 
@@ -58,8 +62,9 @@ bool ParseCredentialProcess(std::string_view line, ProcessCommand* out, std::str
 // `credential_process` that ParseCredentialProcess reads and that names the
 // section's own profile, replaces its entries by the chain-style entries it
 // stands for (source_profile + role_arn for a target, web_identity_token_file
-// + role_arn for a proxy), keeping `region` and the line numbers. Other
-// sections are left as they are.
+// + role_arn for a proxy, role_arn + credential_source = EcsContainer under
+// --base-credentials pod-identity), keeping `region` and the line numbers.
+// Other sections are left as they are.
 void ChainEntriesOfProcessProfile(ConfigSection* section);
 
 }  // namespace irsa

@@ -306,10 +306,15 @@ bool FindReferenceEnv(const SettingRow& row, const Environment& env, Given* give
 // fail: it reads only the reference variables it uses.
 bool UsesReferenceEnv(Command command, const SettingRow& row) {
   if (command != Command::kCredentials) return true;
-  constexpr std::string_view kUsed[] = {"aws-config-file", "web-identity-token-file",
-                                        "region",          "sts-endpoint",
-                                        "ca-file",         "root-path",
-                                        "run-id"};
+  constexpr std::string_view kUsed[] = {"aws-config-file",
+                                        "web-identity-token-file",
+                                        "region",
+                                        "sts-endpoint",
+                                        "ca-file",
+                                        "root-path",
+                                        "run-id",
+                                        "pod-identity-uri",
+                                        "pod-identity-token-file"};
   return std::find(std::begin(kUsed), std::end(kUsed), row.name) != std::end(kUsed);
 }
 

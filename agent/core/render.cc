@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/credential_process.h"
+#include "core/render_pod_identity.h"
 
 namespace irsa {
 namespace {
@@ -39,8 +40,9 @@ void EndSection(const RenderOptions& options, std::string* out) {
 }  // namespace
 
 std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOptions& options) {
-  std::string out(kHeaderComment);
   const bool process = options.style == ProfileStyle::kProcess;
+  const bool pod_identity = process && options.pod_identity;
+  std::string out(pod_identity ? kPodIdentityHeader : kHeaderComment);
   for (const ProfilePair& pair : pairs) {
     const std::string source_name = std::string(kSourcePrefix) + pair.name;
     ProcessCommand command;
@@ -52,6 +54,7 @@ std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOpti
       command.web_identity_token_file = options.web_identity_token_file;
       command.sts_endpoint = options.sts_endpoint;
       command.ca_file = options.ca_file;
+      if (pod_identity) command.base_credentials = "pod-identity";
     }
 
     BeginSection(pair.name, &out);
@@ -59,7 +62,7 @@ std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOpti
       ProcessCommand target = command;
       target.profile = pair.name;
       target.role_arn = pair.target_role.ToString();
-      target.source_role_arn = pair.proxy_role.ToString();
+      if (!pod_identity) target.source_role_arn = pair.proxy_role.ToString();
       target.source_identity = options.source_identity;
       target.tags = options.tags;
       AppendEntry("credential_process", FormatCredentialProcess(target), &out);
@@ -71,6 +74,7 @@ std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOpti
       }
     }
     EndSection(options, &out);
+    if (pod_identity) continue;
 
     BeginSection(source_name, &out);
     if (process) {

@@ -22,6 +22,8 @@ struct RenderOptions {
   std::string ca_file;          // empty: not passed
   std::string source_identity;  // the target hop's SourceIdentity; empty: none
   std::vector<std::pair<std::string, std::string>> tags;  // the target hop's session tags
+  // Process style only: the base credentials are EKS Pod Identity's.
+  bool pod_identity = false;
 };
 
 // Renders `pairs` in order: a comment line, then for each pair `[profile X]`
@@ -31,7 +33,10 @@ struct RenderOptions {
 // Process style: X and src_X each have only credential_process (this
 // binary's `credentials` command, see credential_process.h) and region;
 // SourceIdentity and tags go to X's command only (the web identity hop
-// cannot carry them).
+// cannot carry them). Process style under Pod Identity: the header
+// kPodIdentityHeader and only X, whose command assumes the target role from
+// the pod's role (--base-credentials pod-identity, no --source-role-arn); the
+// src_X proxies mean nothing there (their roles trust the OIDC provider).
 // role_session_name and region are left out when empty. Deterministic: the
 // same input always gives the same bytes. REQUIRES: the pairs come from
 // ParseMappingAnswer and the options passed settings validation.

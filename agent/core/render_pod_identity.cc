@@ -6,12 +6,11 @@
 #include <map>
 
 #include "core/aws_config.h"
+#include "core/credential_process.h"
 #include "core/text.h"
 
 namespace irsa {
 namespace {
-
-constexpr std::string_view kEcsContainer = "EcsContainer";
 
 void AppendEntry(std::string_view key, std::string_view value, std::string* out) {
   out->append(key);
@@ -80,6 +79,7 @@ bool IsPodIdentityConfig(std::string_view text) { return text.starts_with(kPodId
 bool ParsePodIdentityConfig(std::string_view text, MappingAnswer* out, std::string* err) {
   std::vector<ConfigSection> sections;
   if (!ParseAwsConfig(text, "config", &sections, err)) return false;
+  for (ConfigSection& section : sections) ChainEntriesOfProcessProfile(&section);
   MappingAnswer answer;
   std::map<std::string, int> copies;
   for (const ConfigSection& section : sections) {

@@ -17,6 +17,9 @@ struct PodIdentityRenderOptions {
   std::string role_session_name;  // written into every profile when not empty
 };
 
+// The credential_source of every profile RenderPodIdentityChain writes.
+inline constexpr std::string_view kEcsContainer = "EcsContainer";
+
 // The first line of a config RenderPodIdentityChain wrote.
 inline constexpr std::string_view kPodIdentityHeader =
     "# Written by irsa-agent from the IAM role mapping for EKS Pod Identity. Do not edit: it is "
@@ -36,7 +39,10 @@ bool IsPodIdentityConfig(std::string_view text);
 // Reads back a config RenderPodIdentityChain wrote: every `[profile X]` needs
 // exactly role_arn (valid), credential_source = EcsContainer and optionally
 // role_session_name and region. Pairs get an empty proxy role; anything else
-// is listed in `dropped`. False with `*err` when the text does not parse.
+// is listed in `dropped`. A profile of process style under Pod Identity
+// (credential_process with --base-credentials pod-identity, see
+// credential_process.h) stands for those entries. False with `*err` when the
+// text does not parse.
 bool ParsePodIdentityConfig(std::string_view text, MappingAnswer* out, std::string* err);
 
 }  // namespace irsa

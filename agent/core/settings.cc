@@ -80,7 +80,7 @@ constexpr SettingRow kRows[] = {
      "process: user, run id, project as session tags"},
     {"base-credentials", "", K::kBase, false, "auto", "", &Settings::base_credentials,
      "chain from: auto, web-identity, pod-identity"},
-    {"pod-identity-uri", "AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kUrl, true, "", "",
+    {"pod-identity-uri", "AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kPlatformUrl, true, "", "",
      &Settings::pod_identity_uri, "the EKS Pod Identity agent's credentials URL"},
     {"pod-identity-token-file", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", K::kPath, true, "", "",
      &Settings::pod_identity_token_file, "the EKS Pod Identity token"},
@@ -109,6 +109,7 @@ std::string_view KindName(SettingKind kind) {
     case K::kPath:
       return "path";
     case K::kUrl:
+    case K::kPlatformUrl:
       return "url";
     case K::kRunId:
       return "id";
@@ -187,7 +188,7 @@ std::string DisplayValue(const Settings& settings, std::string_view name) {
   const SettingRow* row = FindSettingRow(name);
   if (row == nullptr) return "";
   const std::string value = FormatSettingValue(*row, settings);
-  if (row->kind == K::kUrl) return DisplayUrl(value);
+  if (row->kind == K::kUrl || row->kind == K::kPlatformUrl) return DisplayUrl(value);
   if (row->kind != K::kSecret) return value;
   return value.empty() ? "absent" : "present (" + std::to_string(value.size()) + " bytes)";
 }

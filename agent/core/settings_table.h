@@ -16,8 +16,12 @@ namespace irsa {
 
 // What a setting's text must look like, and which Settings member type holds it.
 enum class SettingKind {
-  kPath,          // std::string: no control characters
-  kUrl,           // std::string: http:// or https:// with a host
+  kPath,  // std::string: no control characters
+  kUrl,   // std::string: http:// or https:// with a host
+  // std::string, not checked here: a platform variable the agent may not use
+  // (AWS_CONTAINER_CREDENTIALS_FULL_URI in an IRSA pod); its user checks it
+  // when it is used (CheckPodIdentityUri, when Pod Identity is chosen).
+  kPlatformUrl,
   kRunId,         // std::string: 1..128 of [A-Za-z0-9_.-]
   kSecret,        // std::string: no control characters; never echoed
   kRegion,        // std::string: [a-z0-9-]{1,32}

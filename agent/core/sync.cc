@@ -246,9 +246,20 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
     log_.Info("EKS Pod Identity: each profile chains from the pod's role; src_ profiles left out",
               {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
   } else {
-    result.rendered = RenderConfig(answer.pairs, MakeRenderOptions(result.audit));
+    RenderOptions options = MakeRenderOptions(result.audit);
+    options.pod_identity = base.base == BaseCredentials::kPodIdentity;
+    result.rendered = RenderConfig(answer.pairs, options);
+    if (options.pod_identity) {
+      log_.Info(
+          "EKS Pod Identity: each profile's credential_process chains from the pod's role; src_ "
+          "profiles left out",
+          {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
+    }
   }
   result.pairs = answer.pairs;
+  if (base.base == BaseCredentials::kPodIdentity) {
+    for (ProfilePair& pair : result.pairs) pair.proxy_role = RoleArn{};
+  }
   result.config_hash = Sha256Hex(result.rendered);
   if (result.config_hash.empty()) {
     // The state file and `status` compare the config by this hash.

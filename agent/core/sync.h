@@ -28,8 +28,10 @@ struct SyncResult {
   std::string rendered;               // the rendered bytes
   // The mapping HTTP exchange's seconds, when it got an answer.
   std::optional<double> mapping_seconds;
-  std::vector<ProfilePair> pairs;  // the pairs written, in order
-  AuditTrail audit;                // who the STS calls name (session_name.h)
+  // The pairs written, in order; under EKS Pod Identity (no src_X written)
+  // each with an empty proxy_role, as ParsePodIdentityConfig reads them.
+  std::vector<ProfilePair> pairs;
+  AuditTrail audit;  // who the STS calls name (session_name.h)
 };
 
 // Upper bound on a mapping answer (and a mapping file).

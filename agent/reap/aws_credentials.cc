@@ -139,7 +139,52 @@ class CredentialSourceProvider : public AwsCredentialProvider {
   int64_t expires_at_ = 0;
 };
 
+// The Pod Identity client as a CredentialSource: the recipe is not used (the
+// agent gives the pod's one role).
+class PodIdentitySource : public CredentialSource {
+ public:
+  PodIdentitySource(PodIdentityEndpoint endpoint, Files& files, HttpClient& http)
+      : endpoint_(std::move(endpoint)), files_(files), http_(http) {}
+
+  CredentialFetch Fetch(const CredentialRecipe& recipe) override {
+    (void)recipe;
+    return FetchPodIdentityCredentials(endpoint_, files_, http_);
+  }
+
+ private:
+  PodIdentityEndpoint endpoint_;
+  Files& files_;
+  HttpClient& http_;
+};
+
+CredentialRecipe PodIdentityRecipe() {
+  CredentialRecipe recipe;
+  recipe.profile = "Pod Identity";  // for messages only
+  return recipe;
+}
+
+// Owns the source the adapter borrows.
+class PodIdentityProvider : public AwsCredentialProvider {
+ public:
+  PodIdentityProvider(PodIdentityEndpoint endpoint, Files& files, HttpClient& http)
+      : source_(std::move(endpoint), files, http),
+        cached_(NewCredentialSourceProvider(source_, PodIdentityRecipe())) {}
+
+  bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) override {
+    return cached_->Get(now, out, kind, err);
+  }
+
+ private:
+  PodIdentitySource source_;
+  std::unique_ptr<AwsCredentialProvider> cached_;
+};
+
 }  // namespace
+
+std::unique_ptr<AwsCredentialProvider> NewPodIdentityProvider(PodIdentityEndpoint endpoint,
+                                                              Files& files, HttpClient& http) {
+  return std::make_unique<PodIdentityProvider>(std::move(endpoint), files, http);
+}
 
 std::unique_ptr<AwsCredentialProvider> NewCredentialSourceProvider(CredentialSource& source,
                                                                    CredentialRecipe recipe) {

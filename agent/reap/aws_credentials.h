@@ -8,6 +8,7 @@
 #include <string>
 
 #include "aws/credential_source.h"
+#include "aws/pod_identity.h"
 #include "aws/sts.h"
 #include "core/outcome.h"
 #include "core/settings.h"
@@ -62,5 +63,12 @@ std::unique_ptr<AwsCredentialProvider> NewWebIdentityProvider(const Environment&
 // `source`.
 std::unique_ptr<AwsCredentialProvider> NewCredentialSourceProvider(CredentialSource& source,
                                                                    CredentialRecipe recipe);
+
+// The pod's own role from the EKS Pod Identity agent at `endpoint`
+// (FetchPodIdentityCredentials, the broker's first hop under Pod Identity),
+// through NewCredentialSourceProvider: reused until 5 minutes before expiry,
+// the token file read again for each fetch. Borrows `files` and `http`.
+std::unique_ptr<AwsCredentialProvider> NewPodIdentityProvider(PodIdentityEndpoint endpoint,
+                                                              Files& files, HttpClient& http);
 
 }  // namespace irsa

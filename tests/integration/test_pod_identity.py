@@ -356,5 +356,128 @@ class PodIdentityTest(MotoTestCase):
                           "is empty")
 
 
+    # --- process style ------------------------------------------------------------
+    def publish_process_style(self) -> None:
+        """`once` in process style; no agent answers on the socket afterwards,
+        so every credential_process runs the chain itself (standalone)."""
+        self.socket = self.path("no-agent", "irsa-agent.sock")
+        result = self.run_agent(["once", *self.flags(profile_style="process",
+                                                     socket=self.socket)],
+                                env=self.pod_environment())
+        self.assert_success_line(result, "wrote 2 profiles", self.config)
+        self.assertIn("src_ profiles left out", result.stderr, result.describe())
+        self.assertEqual(self.pod_identity.requests(), [], "once itself fetches nothing")
+
+    def test_process_style_writes_targets_only(self):
+        self.publish_process_style()
+        sections = profiles_of(parse_aws_config(self.config))
+        self.assertEqual(set(sections), set(ROLES))
+        for name in ROLES:
+            self.assertEqual(set(sections[name]), {"credential_process", "region"})
+            command = sections[name]["credential_process"]
+            self.assertIn(f" credentials {name} ", command)
+            self.assertIn(f"--role-arn {target_arn(name)}", command)
+            self.assertIn("--base-credentials pod-identity", command)
+            self.assertIn(f"--session-name {self.session_name}", command)
+            self.assertNotIn("--source-role-arn", command)
+        # status reads it back as a Pod Identity config.
+        status = self.run_agent(["status", "--aws-config-file", self.config,
+                                 "--state-dir", self.path("state")], env=self.pod_environment())
+        self.assertNotIn("invalid profile", status.stdout + status.stderr, status.describe())
+
+    def assert_assume_role_signed_by_pod_identity(self, name: str) -> None:
+        calls = self.moto.sts_calls()
+        issued = self.moto.issuers()
+        assume = [c for c in calls if c["params"].get("Action") == "AssumeRole"
+                  and c["params"].get("RoleArn") == target_arn(name)]
+        self.assertTrue(assume, f"no AssumeRole of {name} recorded")
+        self.assertEqual(issued.get(assume[-1]["access_key"]), (EKS_ACCOUNT, POD_ROLE_ARN),
+                         "the AssumeRole hop must be signed with the Pod Identity credentials")
+        self.assertIn(assume[-1]["access_key"], self.pod_identity.issued)
+        session = assume[-1]["params"]["RoleSessionName"]
+        self.assertEqual(session, self.session_name)
+        self.assertIn(self.run_id, session)
+        self.assertTrue(session.startswith(self.session_name.split("@")[0] + "@"))
+        self.assertFalse([c for c in calls
+                          if c["params"].get("Action") == "AssumeRoleWithWebIdentity"],
+                         "no web identity hop in a Pod Identity pod")
+
+    def test_process_style_boto3_standalone_reaches_every_target(self):
+        self.publish_process_style()
+        for name in ROLES:
+            with self.subTest(name):
+                self.assert_assumed(self.caller_arn(name), ASSET_ACCOUNT, name,
+                                    self.session_name)
+                self.assert_assume_role_signed_by_pod_identity(name)
+        requests = self.pod_identity.requests()
+        self.assertTrue(requests)
+        for request in requests:
+            self.assertEqual((request.authorization == self.token, request.status), (True, 200))
+
+    def test_process_style_aws_cli_standalone_reaches_every_target(self):
+        self.publish_process_style()
+        for name in ROLES:
+            with self.subTest(name):
+                proc = subprocess.run(
+                    [sys.executable, "-m", "awscli", "sts", "get-caller-identity",
+                     "--profile", name, "--output", "json"],
+                    env=self.sdk_environment(), capture_output=True, timeout=60,
+                    stdin=subprocess.DEVNULL)
+                self.assert_no_secrets(proc.stderr, "aws cli stderr")
+                self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
+                identity = json.loads(proc.stdout)
+                self.assert_assumed(identity["Arn"], ASSET_ACCOUNT, name, self.session_name)
+                self.assert_assume_role_signed_by_pod_identity(name)
+
+    def test_process_style_credentials_command_alone(self):
+        self.publish_process_style()
+        sections = profiles_of(parse_aws_config(self.config))
+        import shlex
+        words = shlex.split(sections[ROLES[0]]["credential_process"])
+        proc = subprocess.run(words, env=self.sdk_environment(), capture_output=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
+        self.assertEqual(proc.stderr, b"")
+        answer = json.loads(proc.stdout)
+        self.assertEqual(answer["Version"], 1)
+        self.add_secret("served secret", answer["SecretAccessKey"])
+        self.add_secret("served token", answer["SessionToken"])
+        # A refused Pod Identity token: one line naming the variable, no secret.
+        self.pod_identity.set_token("some-other-token")
+        proc = subprocess.run(words, env=self.sdk_environment(), capture_output=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(proc.stdout, b"")
+        err = proc.stderr.decode()
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", err)
+        self.assertIn("400", err)
+        self.assert_no_secrets(err, "credentials stderr")
+
+    # --- a malformed container variable -------------------------------------------
+    def test_malformed_container_uri_breaks_only_pod_identity(self):
+        bad = "169.254.170.23/v1/credentials"  # no scheme: not a URL
+        token_dir = AtomicDir(self.path("serviceaccount"))
+        self.write_web_identity_token(token_dir, make_jwt())
+        # A web identity pod with a broken platform variable it does not use.
+        env = self.pod_environment(AWS_CONTAINER_CREDENTIALS_FULL_URI=bad)
+        result = self.run_agent(
+            ["once", *self.flags(web_identity_token_file=token_dir.file("token"))], env=env)
+        self.assert_success_line(result, "wrote 2 profiles")
+        # In a Pod Identity pod it is the one error, naming the variable.
+        self.publish_process_style()
+        sections = profiles_of(parse_aws_config(self.config))
+        import shlex
+        words = shlex.split(sections[ROLES[0]]["credential_process"])
+        sdk_env = self.sdk_environment()
+        sdk_env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = bad
+        proc = subprocess.run(words, env=sdk_env, capture_output=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, 4, proc.stderr)
+        err = proc.stderr.decode()
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", err)
+        self.assertEqual(self.pod_identity.requests(), [])
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

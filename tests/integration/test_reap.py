@@ -15,6 +15,7 @@ import urllib.request
 
 from harness import AgentTestCase, make_jwt, make_pki
 from reap_stand_ins import StandInEks, StandInKube, StandInSts, association, pod
+from stand_in_pod_identity import StandInPodIdentity
 
 NS = "domino-compute"
 OTHER = "other-ns"
@@ -248,10 +249,44 @@ class ReapTest(AgentTestCase):
         self.assertEqual(self.eks.refused, [])
         self.assertIn("AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE", result.stderr)
 
-    def test_pod_identity_credentials_not_yet(self):
-        result = self.reap(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI":
-                                "http://169.254.170.23/v1/credentials"})
-        self.assert_error(result, 4, "Pod Identity")
+    def test_pod_identity_credentials(self):
+        """AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the
+        broker's Pod Identity client at a stand-in agent, and the EKS calls signed
+        with the credentials it gave; fetched once for the round."""
+        akid = "ASIA" + secrets.token_hex(8).upper()
+        secret = self.add_secret("Pod Identity secret key", secrets.token_urlsafe(30))
+        session = self.add_secret("Pod Identity session token", secrets.token_urlsafe(150))
+        token = self.add_secret("Pod Identity token", make_jwt(aud="pods.eks.amazonaws.com"),
+                                holder=self.path("pi-token"))
+        with open(self.path("pi-token"), "w") as f:
+            f.write(token)
+        self.eks.credentials = {akid: (secret, session)}
+        expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        agent = StandInPodIdentity(token, credentials=lambda: {
+            "AccessKeyId": akid, "SecretAccessKey": secret, "SessionToken": session,
+            "Expiration": expiration}).start()
+        self.addCleanup(agent.stop)
+        result = self.reap(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.url,
+                                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": self.path("pi-token")})
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(self.kube.evicted(), [f"{NS}/p-changed", f"{NS}/p-deleted"])
+        self.assertEqual(self.eks.refused, [])
+        requests = agent.requests()
+        self.assertEqual(len(requests), 1, "one fetch, reused for the round")
+        self.assertEqual(requests[0].authorization, token)
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI is set", result.stderr)
+
+    def test_pod_identity_refused_token_is_one_line(self):
+        with open(self.path("pi-token"), "w") as f:
+            f.write("stale-token")
+        agent = StandInPodIdentity("current-token").start()
+        self.addCleanup(agent.stop)
+        result = self.reap(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.url,
+                                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": self.path("pi-token")})
+        self.assertNotEqual(result.returncode, 0, result.describe())
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", result.stderr)
+        self.assertIn("400", result.stderr)
+        self.assertEqual(self.kube.evicted(), [])
 
     def test_plain_http_kube_api_refused_off_loopback(self):
         result = self.run_agent(["reap", "--once", "--cluster", "c", "--region", "us-east-1",

@@ -140,6 +140,61 @@ TEST_SUITE("render_pod_identity") {
     CHECK(r.rendered.find("credential_source") == std::string::npos);
   }
 
+  TEST_CASE("Syncer, process style under Pod Identity: X only, its command from the pod's role") {
+    Settings settings;
+    settings.mapping_file = "/etc/irsa/mapping.conf";
+    settings.run_id = "irsa-agent-run-42";
+    settings.region = "us-west-2";
+    settings.profile_style = ProfileStyle::kProcess;
+    settings.credentials_binary = "/opt/irsa/irsa-agent";
+    settings.pod_identity_uri = "http://169.254.170.23/v1/credentials";
+    settings.pod_identity_token_file = "/var/run/secrets/pods.eks.amazonaws.com/token";
+    FakeFiles files;
+    files.content[settings.mapping_file] = kAnswer;
+    FakeHttp http;
+    CaptureSink sink;
+    Logger log{LogLevel::kInfo, LogFormat::kText, &sink, [] { return 1.8e9; }};
+    Syncer syncer{settings, files, http, log, [] { return 1.8e9; }};
+
+    SyncResult r = syncer.Sync(true);
+    REQUIRE(r.status.kind() == Failure::kNone);
+    CHECK(IsPodIdentityConfig(r.rendered));
+    CHECK(r.rendered.find("[profile src_") == std::string::npos);
+    CHECK(r.rendered.find("--source-role-arn") == std::string::npos);
+    CHECK(r.rendered.find("proxy-acme") == std::string::npos);
+    CHECK(r.rendered.find("credential_process = /opt/irsa/irsa-agent credentials "
+                          "acme-list-bucket-role ") != std::string::npos);
+    CHECK(r.rendered.find("--base-credentials pod-identity") != std::string::npos);
+    CHECK(r.rendered.find("--session-name irsa-agent-run-42") != std::string::npos);
+    CHECK(sink.All().find("src_ profiles left out") != std::string::npos);
+    CHECK(http.requests.empty());
+    // The broker gets X alone: no proxy role, so no src_X recipe.
+    REQUIRE(r.pairs.size() == 2);
+    CHECK(r.pairs[0].proxy_role.name.empty());
+
+    // Read back by status and profiles as the Pod Identity config it is.
+    AgentState state;
+    state.last_success_at = 1.8e9;
+    state.config_file = settings.aws_config_file;
+    state.config_hash = r.config_hash;
+    const Readiness ready = AssessReadiness(state, r.rendered);
+    CHECK_MESSAGE(ready.ready, ready.reason);
+    CHECK(ready.reason.starts_with("2 profiles in "));
+    ProfileListing listing;
+    std::string err;
+    REQUIRE(ListProfiles(r.rendered, &listing, &err));
+    CHECK(listing.pairs.size() == 2);
+    CHECK(listing.dropped.empty());
+
+    // With a web identity token the same settings give the IRSA pairs.
+    files.content[settings.web_identity_token_file] = "eyJ.token.sig";
+    r = syncer.Sync(false);
+    CHECK_FALSE(IsPodIdentityConfig(r.rendered));
+    CHECK(r.rendered.find("[profile src_acme-list-bucket-role]") != std::string::npos);
+    CHECK(r.rendered.find("--base-credentials") == std::string::npos);
+    CHECK(r.pairs[0].proxy_role.name == "proxy-acme");
+  }
+
   TEST_CASE("AssessReadiness and ListProfiles read a Pod Identity config") {
     MappingAnswer answer;
     std::string err;

@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "core/arn.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
 #include "fakes/loopback_server.h"
@@ -45,10 +46,20 @@ const std::string kFirst =
 const std::string kSecond = Success("AssumeRole", "ASIASECONDHOP0000002", "second-secret-987654",
                                     "second-session-token-xyz", "2026-12-05T12:59:59.000Z");
 
+StsChainOptions Options(std::string token_file, std::string region, std::string endpoint,
+                        double timeout) {
+  StsChainOptions options;
+  options.web_identity_token_file = std::move(token_file);
+  options.region = std::move(region);
+  options.sts_endpoint = std::move(endpoint);
+  options.timeout = timeout;
+  return options;
+}
+
 struct Fixture {
   FakeHttp http;
   FakeFiles files;
-  StsChainOptions options{kTokenPath, "us-west-2", "", "", 7};
+  StsChainOptions options = Options(kTokenPath, "us-west-2", "", 7);
 
   Fixture() { files.content[kTokenPath] = std::string(kToken) + "\n"; }
 
@@ -315,7 +326,7 @@ TEST_SUITE("sts_chain") {
     recipe.profile = "src_x";
     recipe.role_arn = kProxy;
     recipe.session_name = "s1";
-    StsChainOptions options{kTokenPath, "us-west-2", server.Url("/"), "", 5};
+    StsChainOptions options = Options(kTokenPath, "us-west-2", server.Url("/"), 5);
 
     StsChain untrusted(
         *curl, files, [] { return kNow; }, options);
@@ -332,6 +343,188 @@ TEST_SUITE("sts_chain") {
     const std::vector<ReceivedRequest> requests = server.requests();
     REQUIRE(!requests.empty());
     CHECK(requests.back().body.ends_with("&WebIdentityToken=eyJ.web-identity-token.sig"));
+  }
+}
+
+}  // namespace
+}  // namespace irsa
+
+namespace irsa {
+namespace {
+
+constexpr char kPodUri[] = "http://169.254.170.23/v1/credentials";
+constexpr char kPodTokenPath[] = "/var/run/secrets/pods.eks.amazonaws.com/eks-pod-identity-token";
+constexpr char kPodToken[] = "pod-identity-token-0042";
+const std::string kPodAnswer =
+    R"({"AccessKeyId":"ASIAPODIDENTITY00001","SecretAccessKey":"pod-secret-13579",)"
+    R"("Token":"pod-session-token-2468","AccountId":"111122223333",)"
+    R"("Expiration":"2026-12-05T18:00:00Z"})";
+
+// A Pod Identity pod: both container variables, and no web identity token.
+struct PodFixture : Fixture {
+  PodFixture() {
+    files.content.erase(kTokenPath);
+    files.content[kPodTokenPath] = std::string(kPodToken) + "\n";
+    options.pod_identity.uri = kPodUri;
+    options.pod_identity.token_file = kPodTokenPath;
+  }
+};
+
+void CheckNoPodSecret(const std::string& text) {
+  for (const char* secret : {kPodToken, "pod-secret-13579", "pod-session-token-2468"}) {
+    CHECK(text.find(secret) == std::string::npos);
+  }
+}
+
+TEST_SUITE("sts_chain pod identity") {
+  TEST_CASE("the first hop is the Pod Identity fetch, the second AssumeRole signed by it") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
+    CredentialRecipe recipe = Target();
+    recipe.source_role_arn.clear();  // RecipesFor under Pod Identity: X alone
+    recipe.tags = {{"domino-user", "alice"}};
+    const CredentialFetch got = f.Fetch(recipe);
+    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.credentials != nullptr);
+    CHECK(got.credentials->access_key_id == "ASIASECONDHOP0000002");
+    CHECK(got.expires_at == 1796475599);
+    REQUIRE(f.http.requests.size() == 2);
+
+    const HttpRequest& pod = f.http.requests[0];
+    CHECK(pod.method == "GET");
+    CHECK(pod.url == kPodUri);
+    CHECK(f.http.Header(0, "Authorization") == kPodToken);
+
+    const HttpRequest& assume = f.http.requests[1];
+    CHECK(assume.url == "https://sts.us-west-2.amazonaws.com/");
+    CHECK(assume.body ==
+          "Action=AssumeRole&Version=2011-06-15"
+          "&RoleArn=arn%3Aaws%3Aiam%3A%3A444455556666%3Arole%2Fpath%2Fdata-reader"
+          "&RoleSessionName=alice%406527182438a6346046006654&DurationSeconds=3600"
+          "&Tags.member.1.Key=domino-user&Tags.member.1.Value=alice");
+    CHECK(f.http.Header(1, "X-Amz-Security-Token") == "pod-session-token-2468");
+    const std::regex authorization(
+        "AWS4-HMAC-SHA256 Credential=ASIAPODIDENTITY00001/20261205/us-west-2/sts/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
+        "Signature=[0-9a-f]{64}");
+    CHECK(std::regex_match(f.http.Header(1, "Authorization"), authorization));
+  }
+
+  TEST_CASE("a recipe with a proxy role still goes from the pod's role straight to the target") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
+    const CredentialFetch got = f.Fetch(Target());
+    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(f.http.requests.size() == 2);
+    CHECK(f.http.requests[0].url == kPodUri);
+    CHECK(f.http.requests[1].body.find("proxy-role") == std::string::npos);
+  }
+
+  TEST_CASE("the token file is read again on every fetch (the kubelet rotates it)") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond),
+                     FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
+    StsChain chain(
+        f.http, f.files, [] { return kNow; }, f.options);
+    REQUIRE(chain.Fetch(Target()).failure == Failure::kNone);
+    f.files.content[kPodTokenPath] = "rotated-pod-token";
+    REQUIRE(chain.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(f.http.requests.size() == 4);
+    CHECK(f.http.Header(2, "Authorization") == "rotated-pod-token");
+  }
+
+  TEST_CASE("a refused Pod Identity fetch: no STS call, one line naming the variable") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(403, "Access denied")};
+    const CredentialFetch got = f.Fetch(Target());
+    CHECK(got.failure == Failure::kPermanent);
+    CHECK(got.credentials == nullptr);
+    CHECK(f.http.requests.size() == 1);
+    CHECK(got.message.starts_with("data-reader: "));
+    CHECK(got.message.find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
+    CHECK(got.message.find("403") != std::string::npos);
+    CHECK(got.message.find('\n') == std::string::npos);
+    CheckNoPodSecret(got.message);
+  }
+
+  TEST_CASE("AccessDenied on the second hop names the pod's role, never a secret") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(200, kPodAnswer),
+                     FakeExchange::Status(403, Error("AccessDenied", "not authorized"))};
+    const CredentialFetch got = f.Fetch(Target());
+    CHECK(got.failure == Failure::kPermanent);
+    CHECK(got.message.find("Pod Identity role") != std::string::npos);
+    CheckNoPodSecret(got.message);
+  }
+
+  TEST_CASE("a malformed URI is an input error naming the variable, only when chosen") {
+    PodFixture f;
+    f.options.pod_identity.uri = "http://example.com:99999/creds";
+    const CredentialFetch got = f.Fetch(Target());
+    CHECK(got.failure == Failure::kInput);
+    CHECK(got.message.find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
+    CHECK(f.http.requests.empty());
+
+    // A web identity token wins in auto: the same URI is not used at all.
+    Fixture web;
+    web.options.pod_identity = f.options.pod_identity;
+    web.files.content[kPodTokenPath] = kPodToken;
+    web.http.script = {FakeExchange::Status(200, kFirst), FakeExchange::Status(200, kSecond)};
+    CHECK(web.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(web.http.requests.size() == 2);
+    CHECK(web.http.requests[0].method == "POST");
+  }
+
+  TEST_CASE("base-credentials decides over auto") {
+    Fixture web;  // a web identity token exists
+    web.options.base_credentials = "pod-identity";
+    web.options.pod_identity.uri = kPodUri;
+    web.options.pod_identity.token_file = kPodTokenPath;
+    web.files.content[kPodTokenPath] = kPodToken;
+    web.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
+    CHECK(web.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(!web.http.requests.empty());
+    CHECK(web.http.requests[0].url == kPodUri);
+
+    PodFixture pod;
+    pod.options.base_credentials = "web-identity";
+    pod.files.content[kTokenPath] = "";  // no token: the web identity hop fails, no Pod Identity
+    const CredentialFetch got = pod.Fetch(Target());
+    CHECK(got.failure == Failure::kInput);
+    CHECK(got.message.find("web identity token file") != std::string::npos);
+    CHECK(pod.http.requests.empty());
+  }
+
+  TEST_CASE("RecipesFor: a pair without a proxy role gives X alone") {
+    ProfilePair pair;
+    pair.name = "data-reader";
+    std::string err;
+    REQUIRE(ParseRoleArn(kTarget, &pair.target_role, &err));
+    AuditTrail audit;
+    audit.session_name = "alice@run-1";
+    std::vector<CredentialRecipe> recipes = RecipesFor({pair}, audit);
+    REQUIRE(recipes.size() == 1);
+    CHECK(recipes[0].profile == "data-reader");
+    CHECK(recipes[0].role_arn == kTarget);
+    CHECK(recipes[0].source_role_arn.empty());
+    CHECK(recipes[0].session_name == "alice@run-1");
+    REQUIRE(ParseRoleArn(kProxy, &pair.proxy_role, &err));
+    recipes = RecipesFor({pair}, audit);
+    REQUIRE(recipes.size() == 2);
+    CHECK(recipes[1].profile == "src_data-reader");
+  }
+
+  TEST_CASE("StsChainOptionsFor carries the base and the Pod Identity endpoint") {
+    Settings settings;
+    settings.base_credentials = "pod-identity";
+    settings.pod_identity_uri = kPodUri;
+    settings.pod_identity_token_file = kPodTokenPath;
+    const StsChainOptions options = StsChainOptionsFor(settings);
+    CHECK(options.base_credentials == "pod-identity");
+    CHECK(options.pod_identity.uri == kPodUri);
+    CHECK(options.pod_identity.token_file == kPodTokenPath);
+    settings.pod_identity_token_file.clear();
+    CHECK(StsChainOptionsFor(settings).pod_identity.token_file.empty());
   }
 }
 
