@@ -19,11 +19,6 @@ void AppendEntry(std::string_view key, std::string_view value, std::string* out)
   out->push_back('\n');
 }
 
-bool IsSessionNameChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '-';
-}
-
 // Checks one profile's keys; on success fills `*pair`.
 bool CheckProfile(const std::string& name, const ConfigSection& section, ProfilePair* pair,
                   std::string* why) {
