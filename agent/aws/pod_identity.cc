@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/rfc3339.h"
 #include "core/secret.h"
 #include "core/text.h"
 #include "core/url.h"
@@ -75,62 +76,6 @@ std::string_view RawAuthority(std::string_view uri) {
   if (scheme_end == std::string_view::npos) return "";
   const std::string_view rest = uri.substr(scheme_end + 3);
   return rest.substr(0, rest.find_first_of("/?#"));
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool Number(std::string_view s, size_t pos, size_t len, int* out) {
-  if (pos + len > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + len; ++i) {
-    if (!IsDigit(s[i])) return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-// "2026-12-05T12:00:00Z", "2026-12-05T12:00:00.123+01:00" -> unix seconds.
-bool ParseRfc3339(std::string_view s, int64_t* out) {
-  int year, month, day, hour, minute, second;
-  if (!Number(s, 0, 4, &year) || s.size() < 20 || s[4] != '-' || !Number(s, 5, 2, &month) ||
-      s[7] != '-' || !Number(s, 8, 2, &day) || (s[10] != 'T' && s[10] != 't') ||
-      !Number(s, 11, 2, &hour) || s[13] != ':' || !Number(s, 14, 2, &minute) || s[16] != ':' ||
-      !Number(s, 17, 2, &second)) {
-    return false;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return false;
-  }
-  size_t pos = 19;
-  if (s[pos] == '.') {
-    ++pos;
-    const size_t digits_start = pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
-    if (pos == digits_start) return false;
-  }
-  int offset = 0;
-  const std::string_view zone = s.substr(pos);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else {
-    int oh, om;
-    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !Number(zone, 1, 2, &oh) ||
-        zone[3] != ':' || !Number(zone, 4, 2, &om) || oh > 23 || om > 59) {
-      return false;
-    }
-    offset = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-  }
-  *out = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-         hour * 3600 + minute * 60 + second - offset;
-  return true;
 }
 
 // Wipes every string in `doc` (the credentials live in some of them).
