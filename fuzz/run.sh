@@ -36,7 +36,7 @@ corpora=$build/corpus
 [[ -n $seed ]] && corpora=$build/corpus-seeded
 
 all_targets=(labels invocation settings_ini answer published_config jwt retry_after arn state
-  listen_address http_request sts)
+  listen_address http_request sts pod_identity eks kube_pods)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all_targets[@]}")
 
@@ -61,6 +61,7 @@ dict_for() {
     answer | published_config | arn) echo answer ;;
     settings_ini) echo settings ;;
     labels | invocation | jwt | retry_after | state | sts) echo "$1" ;;
+    pod_identity | eks | kube_pods) echo pod_json ;;
     *) echo "" ;;
   esac
 }

@@ -240,6 +240,10 @@ class ImageTest(unittest.TestCase):
         expected = profiles_of(parse_aws_config(MAPPING_FILE))
         written = profiles_of(parse_aws_config(path))
         self.assertEqual(sorted(written), sorted(expected))
+        # Chain style: every profile names the session (who did it, in CloudTrail), all alike.
+        sessions = {name: written[name].pop("role_session_name", None) for name in written}
+        self.assertEqual(len(set(sessions.values())), 1, sessions)
+        self.assertRegex(next(iter(sessions.values())) or "", r"^[\w+=,.@-]{2,64}$")
         for name, values in expected.items():
             self.assertEqual(written[name], dict(values, region=REGION), name)
 
