@@ -16,8 +16,8 @@
 #include <string>
 
 #include "aws/pod_identity.h"
-#include "core/rfc3339.h"
 #include "core/text.h"
+#include "core/timestamp.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               IsCredential(parsed.credentials.session_token),
           "parsed credentials are non-empty without control characters");
     int64_t expires_at = 0;
-    Check(irsa::ParseRfc3339(parsed.credentials.expiration, &expires_at) &&
+    std::string time_err;
+    Check(irsa::ParseRfc3339(parsed.credentials.expiration, &expires_at, &time_err) &&
               expires_at == parsed.expires_at,
           "the expiry is core ParseRfc3339 of Expiration");
     Check(parsed.account_id.empty() ||

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/rfc3339.h"
 #include "core/secret.h"
 #include "core/text.h"
 #include "core/timestamp.h"
