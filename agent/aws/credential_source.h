@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct CredentialFetch {
   std::optional<double> retry_after;  // seconds, when the server said so
   std::unique_ptr<TemporaryCredentials> credentials;  // set iff failure == kNone
   int64_t expires_at = 0;                             // unix seconds of credentials->expiration
+  // The STS calls the fetch made, in order, each with its outcome (kNone:
+  // credentials issued): "AssumeRoleWithWebIdentity", "AssumeRole". For metrics.
+  std::vector<std::pair<std::string_view, Failure>> sts_calls;
 };
 
 // The recipes of every profile a sync wrote (SyncResult::pairs and ::audit):

@@ -120,6 +120,14 @@ BaseCredentials StsChain::ChooseBase() {
 }
 
 CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
+  std::vector<std::pair<std::string_view, Failure>> calls;
+  CredentialFetch out = Run(recipe, &calls);
+  out.sts_calls = std::move(calls);
+  return out;
+}
+
+CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
+                              std::vector<std::pair<std::string_view, Failure>>* calls) {
   const bool pod_identity = ChooseBase() == BaseCredentials::kPodIdentity;
   const bool chained = pod_identity || !recipe.source_role_arn.empty();
   RoleArn target;
@@ -145,6 +153,7 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
     bool throttled = false;
     CredentialFetch out;
     out.failure = ClassifyStsFailure(answer, answered, &throttled);
+    calls->emplace_back(action, out.failure);
     out.throttled = throttled;
     std::string what = answered ? answer.error_code : call_err;
     if (answered && !answer.error_message.empty()) what += ": " + answer.error_message;
@@ -181,6 +190,7 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
                                                            web_options, hop.get(), &err);
     WipeString(&token);
     if (!answered || !hop->ok) return failed(kWebIdentity, first, answered, *hop, web_options, err);
+    calls->emplace_back(kWebIdentity, Failure::kNone);
   }
   if (chained) {
     StsCallOptions options;
@@ -194,6 +204,7 @@ CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
     hop->credentials.Clear();
     if (!answered || !second->ok)
       return failed(kAssumeRole, target, answered, *second, options, err);
+    calls->emplace_back(kAssumeRole, Failure::kNone);
     hop = std::move(second);
   }
   CredentialFetch out;

@@ -13,6 +13,9 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "aws/credential_source.h"
 #include "aws/pod_identity.h"
@@ -62,6 +65,9 @@ class StsChain : public CredentialSource {
 
  private:
   bool ReadToken(std::string* token, CredentialFetch* out);
+  // Fetch's work; each STS call made is appended to `*calls`.
+  CredentialFetch Run(const CredentialRecipe& recipe,
+                      std::vector<std::pair<std::string_view, Failure>>* calls);
   // The base for this Fetch, by the rules of core/base_credentials.h.
   BaseCredentials ChooseBase();
 

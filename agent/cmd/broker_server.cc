@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -74,10 +73,9 @@ class BrokerServerImpl : public BrokerServer {
       if (now) Send(std::move(*now));
     }
     for (FetchResult& done : worker_->Drain()) {
-      const bool chained = chained_.count(done.id) != 0 && chained_[done.id];
-      chained_.erase(done.id);
-      metrics_.StsRequested(chained ? "AssumeRole" : "AssumeRoleWithWebIdentity",
-                            done.fetch.failure);
+      for (const auto& [action, outcome] : done.fetch.sts_calls) {
+        metrics_.StsRequested(action, outcome);
+      }
       Send(broker_.FetchDone(done.id, done.profile, std::move(done.fetch), wall));
     }
     Settle();
@@ -104,10 +102,7 @@ class BrokerServerImpl : public BrokerServer {
   // brings the metrics up to date.
   void Settle() {
     BrokerDue due = broker_.Due(clock_.Wall());
-    for (const CacheFetchOrder& order : due.fetches) {
-      chained_[order.id] = !order.recipe.source_role_arn.empty();
-      worker_->Submit(order.id, order.recipe);
-    }
+    for (const CacheFetchOrder& order : due.fetches) worker_->Submit(order.id, order.recipe);
     Send(std::move(due.responses));
     UpdateMetrics();
   }
@@ -157,7 +152,6 @@ class BrokerServerImpl : public BrokerServer {
   CredentialBroker broker_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<FetchWorker> worker_;
-  std::map<uint64_t, bool> chained_;  // fetch id -> its last hop is AssumeRole
   struct {
     uint64_t hit = 0, miss = 0, error = 0;
   } counted_;

@@ -231,6 +231,33 @@ class BrokerRunTest(MotoTestCase):
         self.assertEqual(len(self.recorded_assume_calls()), filled)
         self.assert_no_issued_secret_anywhere()
 
+    def test_metrics_count_the_broker(self):
+        """The broker's families on /metrics, read with a real Prometheus
+        parser: requests by result, STS calls by action and outcome, and the
+        cached credentials' expiry per profile."""
+        from test_metrics import Scrape  # python3-prometheus-client's parser
+        for name in ROLES:
+            self.assertEqual(self.ask(name).returncode, 0)
+            self.assertEqual(self.ask(name).returncode, 0)
+        self.assertNotEqual(self.ask("not-in-the-mapping").returncode, 0)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        m = Scrape(text)
+        n = len(ROLES)
+        self.assertEqual(m.get("irsa_agent_credential_requests_total", result="miss"), n)
+        self.assertEqual(m.get("irsa_agent_credential_requests_total", result="hit"), n)
+        self.assertEqual(m.get("irsa_agent_credential_requests_total", result="error"), 1)
+        self.assertEqual(m.get("irsa_agent_sts_requests_total",
+                               action="AssumeRoleWithWebIdentity", outcome="success"), n)
+        self.assertEqual(m.get("irsa_agent_sts_requests_total",
+                               action="AssumeRole", outcome="success"), n)
+        now = time.time()
+        for name in ROLES:
+            expiry = m.get("irsa_agent_credential_expiry_timestamp_seconds", profile=name)
+            self.assertGreater(expiry, now + 300, name)
+            self.assertLessEqual(expiry, now + 3600 + 60, name)
+        self.assert_no_issued_secret(text, "/metrics")
+
     def test_fifty_fresh_processes_cause_at_most_two_sts_calls(self):
         profile = ROLES[0]
 

@@ -98,6 +98,9 @@ TEST_SUITE("sts_chain") {
     REQUIRE(got.failure == Failure::kNone);
     REQUIRE(got.credentials != nullptr);
     CHECK(got.credentials->access_key_id == "ASIASECONDHOP0000002");
+    using Calls = std::vector<std::pair<std::string_view, Failure>>;
+    CHECK(got.sts_calls ==
+          Calls{{"AssumeRoleWithWebIdentity", Failure::kNone}, {"AssumeRole", Failure::kNone}});
     CHECK(got.credentials->secret_access_key == "second-secret-987654");
     CHECK(got.credentials->session_token == "second-session-token-xyz");
     CHECK(got.expires_at == 1796475599);
@@ -455,6 +458,9 @@ TEST_SUITE("sts_chain pod identity") {
     CHECK(got.failure == Failure::kPermanent);
     CHECK(got.message.find("Pod Identity role") != std::string::npos);
     CheckNoPodSecret(got.message);
+    // The Pod Identity fetch is no STS call; the refused AssumeRole is one.
+    using Calls = std::vector<std::pair<std::string_view, Failure>>;
+    CHECK(got.sts_calls == Calls{{"AssumeRole", Failure::kPermanent}});
   }
 
   TEST_CASE("a malformed URI is an input error naming the variable, only when chosen") {
