@@ -17,13 +17,6 @@ namespace {
 constexpr std::string_view kHeaderComment =
     "# Written by irsa-agent from the IAM role mapping. Do not edit: it is rewritten.\n";
 
-void AppendEntry(std::string_view key, std::string_view value, std::string* out) {
-  out->append(key);
-  out->append(" = ");
-  out->append(value);
-  out->push_back('\n');
-}
-
 // Opens `[profile name]`. The caller appends its entries and EndSection().
 void BeginSection(std::string_view name, std::string* out) {
   out->append("[profile ");
@@ -38,6 +31,13 @@ void EndSection(const RenderOptions& options, std::string* out) {
 }
 
 }  // namespace
+
+void AppendEntry(std::string_view key, std::string_view value, std::string* out) {
+  out->append(key);
+  out->append(" = ");
+  out->append(value);
+  out->push_back('\n');
+}
 
 std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOptions& options) {
   const bool process = options.style == ProfileStyle::kProcess;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,5 +42,9 @@ struct RenderOptions {
 // same input always gives the same bytes. REQUIRES: the pairs come from
 // ParseMappingAnswer and the options passed settings validation.
 std::string RenderConfig(const std::vector<ProfilePair>& pairs, const RenderOptions& options);
+
+// Appends "key = value\n": one entry of a profile, the only form this agent
+// writes (no inline comment, no continuation line).
+void AppendEntry(std::string_view key, std::string_view value, std::string* out);
 
 }  // namespace irsa

@@ -7,17 +7,11 @@
 
 #include "core/aws_config.h"
 #include "core/credential_process.h"
+#include "core/render.h"
 #include "core/text.h"
 
 namespace irsa {
 namespace {
-
-void AppendEntry(std::string_view key, std::string_view value, std::string* out) {
-  out->append(key);
-  out->append(" = ");
-  out->append(value);
-  out->push_back('\n');
-}
 
 // Checks one profile's keys; on success fills `*pair`.
 bool CheckProfile(const std::string& name, const ConfigSection& section, ProfilePair* pair,
