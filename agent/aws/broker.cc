@@ -216,10 +216,10 @@ std::vector<BrokerResponse> CredentialBroker::SetProfiles(
 
 std::vector<BrokerResponse> CredentialBroker::FetchDone(uint64_t id, std::string_view profile,
                                                         CredentialFetch fetch, double now) {
-  const Failure failure = fetch.failure;
+  const Failure failure = fetch.status.kind();
   const bool throttled = fetch.throttled;
   // The message is copied before the cache consumes the fetch: never a secret.
-  const std::string message = fetch.message;
+  const std::string message = fetch.status.message();
   const size_t discarded = cache_.counters().fetches_discarded;
   std::optional<CacheResolution> resolution = cache_.FetchDone(id, profile, std::move(fetch), now);
   if (log_ != nullptr) {

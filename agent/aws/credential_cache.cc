@@ -169,18 +169,17 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
   Entry& e = it->second;
   e.flight = 0;
   const double lifetime = static_cast<double>(fetch.expires_at) - now;
-  if (fetch.failure == Failure::kNone && fetch.credentials == nullptr) {
-    fetch.failure = Failure::kAnswer;
-    fetch.message = "the credential source returned no credentials";
-  } else if (fetch.failure == Failure::kNone && lifetime < timing_.min_remaining) {
-    fetch.failure = Failure::kAnswer;
-    fetch.message = "STS issued credentials that expire in " +
-                    std::to_string(static_cast<long long>(lifetime)) + " s, less than the " +
-                    std::to_string(static_cast<long long>(timing_.min_remaining)) +
-                    " s the broker guarantees";
+  if (fetch.status.ok() && fetch.credentials == nullptr) {
+    fetch.status = {Failure::kAnswer, "the credential source returned no credentials"};
+  } else if (fetch.status.ok() && lifetime < timing_.min_remaining) {
+    fetch.status = {Failure::kAnswer,
+                    "STS issued credentials that expire in " +
+                        std::to_string(static_cast<long long>(lifetime)) + " s, less than the " +
+                        std::to_string(static_cast<long long>(timing_.min_remaining)) +
+                        " s the broker guarantees"};
   }
 
-  if (fetch.failure == Failure::kNone) {
+  if (fetch.status.ok()) {
     ++counters_.fetches_ok;
     e.credentials = std::move(fetch.credentials);  // the old ones are wiped here
     e.expires_at = fetch.expires_at;
@@ -197,8 +196,9 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
     if (fetch.throttled) ++counters_.fetches_throttled;
     ++e.failures;
     e.retry_at = now + DrawBackoff(e, fetch);
-    e.last_error = fetch.message.empty() ? std::string(FailureName(fetch.failure)) + " failure"
-                                         : fetch.message;
+    e.last_error = fetch.status.message().empty()
+                       ? std::string(FailureName(fetch.status.kind())) + " failure"
+                       : fetch.status.message();
     if (e.credentials && !Servable(e, now)) DropCredentials(&e);
   }
   if (!e.waiting) return std::nullopt;

@@ -1,4 +1,5 @@
-// RecipesFor: what a sync wrote, as the broker's recipes.
+// RecipesFor: what a sync wrote, as the broker's recipes; RecipeFromInvocation:
+// the same, read back from a credential_process command line.
 #include "aws/credential_source.h"
 
 namespace irsa {
@@ -26,6 +27,19 @@ std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
     recipes.push_back(std::move(proxy));
   }
   return recipes;
+}
+
+CredentialRecipe RecipeFromInvocation(const Invocation& invocation) {
+  CredentialRecipe recipe;
+  recipe.profile = invocation.profile;
+  recipe.role_arn = invocation.role_arn;
+  recipe.source_role_arn = invocation.source_role_arn;
+  recipe.session_name = invocation.session_name.empty()
+                            ? RoleSessionName("", invocation.settings.run_id)
+                            : invocation.session_name;
+  recipe.source_identity = invocation.set_source_identity;
+  recipe.tags = invocation.tags;
+  return recipe;
 }
 
 }  // namespace irsa

@@ -15,6 +15,7 @@
 #include "base/outcome.h"
 #include "domain/answer.h"
 #include "domain/session_name.h"
+#include "settings/settings.h"
 
 namespace irsa {
 
@@ -34,17 +35,35 @@ struct CredentialRecipe {
   bool operator==(const CredentialRecipe&) const = default;
 };
 
+// One STS call a Fetch made, as the chain saw it: what the broker's metrics
+// count and what `doctor --sts` judges, so the doctor never makes a call of
+// its own. Never a secret: credentials stay in CredentialFetch::credentials.
+struct StsHop {
+  std::string_view action;           // "AssumeRoleWithWebIdentity" or "AssumeRole"
+  Failure outcome = Failure::kNone;  // kNone: credentials issued
+  std::string role_arn;              // the role asked for
+  std::string endpoint;              // the STS URL asked, as displayed (DisplayUrl)
+  long http_status = 0;              // 0: no HTTP status came back
+  bool answered = false;             // STS XML came back: credentials or an STS error
+  std::string error_code;            // answered, failed: "AccessDenied", "Throttling", ...
+  // Failed: STS's Message (answered), else one line saying why no STS answer
+  // came: the transport failure, or the HTTP status and a short sanitised
+  // excerpt of a body that is not STS XML.
+  std::string message;
+  std::string assumed_role_arn;  // success: AssumedRoleUser/Arn
+  std::string expiration;        // success: Credentials/Expiration (ISO 8601)
+};
+
 // The outcome of one Fetch.
 struct CredentialFetch {
-  Failure failure = Failure::kNone;   // kNone, kTransient (retry), kPermanent (refused), kInput
-  std::string message;                // one line, never a secret
-  bool throttled = false;             // STS said Throttling: back off harder
-  std::optional<double> retry_after;  // seconds, when the server said so
-  std::unique_ptr<TemporaryCredentials> credentials;  // set iff failure == kNone
+  // kTransient (retry), kPermanent (refused), kInput, kAnswer; one line, never a secret.
+  StepStatus status;
+  bool throttled = false;                             // STS said Throttling: back off harder
+  std::optional<double> retry_after;                  // seconds, when the server said so
+  std::unique_ptr<TemporaryCredentials> credentials;  // set iff status.ok()
   int64_t expires_at = 0;                             // unix seconds of credentials->expiration
-  // The STS calls the fetch made, in order, each with its outcome (kNone:
-  // credentials issued): "AssumeRoleWithWebIdentity", "AssumeRole". For metrics.
-  std::vector<std::pair<std::string_view, Failure>> sts_calls;
+  // The STS calls the fetch made, in order (a failed one is the last).
+  std::vector<StsHop> sts_calls;
 };
 
 // The recipes of every profile a sync wrote (SyncResult::pairs and ::audit):
@@ -54,6 +73,11 @@ struct CredentialFetch {
 // gives X alone, without `source_role_arn`.
 std::vector<CredentialRecipe> RecipesFor(const std::vector<ProfilePair>& pairs,
                                          const AuditTrail& audit);
+
+// The recipe of `credentials PROFILE` run without an agent: from its
+// arguments (the credential_process line a sync wrote); without
+// --session-name, RoleSessionName("", run-id).
+CredentialRecipe RecipeFromInvocation(const Invocation& invocation);
 
 class CredentialSource {
  public:

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/sigv4.h"
+#include "base/http_failure.h"
 #include "base/secret.h"
 #include "base/text.h"
 #include "base/url.h"
@@ -196,7 +197,7 @@ EksResult EksClient::Get(const std::string& path, const std::string& query,
   std::vector<std::pair<std::string, std::string>> signature;
   std::string err;
   if (!SignV4(to_sign, keys, {endpoint_.region, "eks", std::string(amz_date)}, &signature, &err)) {
-    return {Failure::kInput, "EKS " + path + ": " + err};
+    return {{Failure::kInput, "EKS " + path + ": " + err}};
   }
   HttpRequest request;
   request.url = endpoint_.base + path + (query.empty() ? "" : "?" + query);
@@ -210,18 +211,15 @@ EksResult EksClient::Get(const std::string& path, const std::string& query,
   const Status<HttpFailure> sent = http_.Send(request, response);
   for (auto& [name, value] : request.headers) WipeString(&value);
   if (!sent.ok()) {
-    result.failure =
-        sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient;
-    result.message = "EKS: " + sent.message();
+    result.status = {ClassifyTransport(sent.kind(), DefaultHttpPolicy()), "EKS: " + sent.message()};
     return result;
   }
   if (response->status == 200) return result;
   const std::string detail = ErrorMessage(response->body);
-  result.message = "EKS GET " + path + " answered HTTP " + std::to_string(response->status) +
-                   (detail.empty() ? "" : ": " + detail);
+  result.status = {ClassifyHttpStatus(response->status, DefaultHttpPolicy()),
+                   "EKS GET " + path + " answered HTTP " + std::to_string(response->status) +
+                       (detail.empty() ? "" : ": " + detail)};
   result.not_found = response->status == 404;
-  result.failure = response->status == 429 || response->status >= 500 ? Failure::kTransient
-                                                                      : Failure::kPermanent;
   return result;
 }
 
@@ -233,9 +231,9 @@ EksResult EksClient::ListPage(std::string_view cluster, std::string_view token, 
   if (!token.empty()) query += "&nextToken=" + PercentEncode(token);
   HttpResponse response;
   EksResult result = Get(path, query, credentials, amz_date, &response);
-  if (result.failure != Failure::kNone) return result;
+  if (!result.status.ok()) return result;
   std::string err;
-  if (!ParseAssociationsPage(response.body, out, next, &err)) return {Failure::kAnswer, err};
+  if (!ParseAssociationsPage(response.body, out, next, &err)) return {{Failure::kAnswer, err}};
   return result;
 }
 
@@ -245,9 +243,9 @@ EksResult EksClient::Describe(std::string_view cluster, PodIdentityAssociation* 
                            association->association_id;
   HttpResponse response;
   EksResult result = Get(path, "", credentials, amz_date, &response);
-  if (result.failure != Failure::kNone) return result;
+  if (!result.status.ok()) return result;
   std::string err;
-  if (!ParseAssociationDetail(response.body, association, &err)) return {Failure::kAnswer, err};
+  if (!ParseAssociationDetail(response.body, association, &err)) return {{Failure::kAnswer, err}};
   return result;
 }
 

@@ -59,8 +59,7 @@ bool ResolveEksEndpoint(std::string_view eks_endpoint, std::string_view region, 
 // time-out, 5xx, 429 ThrottlingException), kPermanent (401, 403, other 4xx),
 // kAnswer (a 200 that could not be read).
 struct EksResult {
-  Failure failure = Failure::kNone;
-  std::string message;     // one line, never a credential
+  StepStatus status;       // one line, never a credential
   bool not_found = false;  // Describe: 404, the association is gone
 };
 

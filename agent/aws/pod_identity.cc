@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/http_failure.h"
 #include "base/secret.h"
 #include "base/text.h"
 #include "base/timestamp.h"
@@ -105,20 +106,9 @@ bool TakeString(const nlohmann::json& doc, const char* key, std::string* out, st
   return false;
 }
 
-// The answer's status as a failure kind.
-Failure ClassifyPodIdentityStatus(long status) {
-  if (status == 408 || status == 429 || status >= 500) return Failure::kTransient;
-  return Failure::kPermanent;
-}
-
-Failure FromHttpFailure(HttpFailure failure) {
-  return failure == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient;
-}
-
 CredentialFetch Failed(Failure failure, std::string message) {
   CredentialFetch out;
-  out.failure = failure;
-  out.message = std::move(message);
+  out.status = {failure, std::move(message)};
   return out;
 }
 
@@ -299,22 +289,25 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
     WipeString(&response.body);
     WipeString(&token);
     if (http_failure == HttpFailure::kTooLarge) {
-      return Failed(Failure::kTransient, where + ": answer larger than " +
-                                             std::to_string(kMaxPodIdentityAnswerBytes) +
-                                             " bytes refused");
+      return Failed(ClassifyTransport(http_failure, CredentialHttpPolicy()),
+                    where + ": answer larger than " + std::to_string(kMaxPodIdentityAnswerBytes) +
+                        " bytes refused");
     }
-    return Failed(FromHttpFailure(http_failure), where + ": " + sent.message());
+    return Failed(ClassifyTransport(http_failure, CredentialHttpPolicy()),
+                  where + ": " + sent.message());
   }
   const std::string status = "HTTP " + std::to_string(response.status);
   if (response.status != 200) {
     const std::string message = PodIdentityErrorMessage(response.body, token);
     WipeString(&response.body);
     WipeString(&token);
-    out = Failed(ClassifyPodIdentityStatus(response.status),
+    out = Failed(ClassifyHttpStatus(response.status, CredentialHttpPolicy()),
                  where + ": " + status + (message.empty() ? "" : ": " + message));
     out.throttled = response.status == 429;
     if (response.status >= 300 && response.status < 400) {
-      out.message += " (redirect not followed: the token is never sent across one)";
+      out.status = {
+          out.status.kind(),
+          out.status.message() + " (redirect not followed: the token is never sent across one)"};
     }
     return out;
   }
@@ -323,7 +316,9 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
   std::string parse_err;
   const bool ok = ParsePodIdentityAnswer(response.body, parsed.get(), &parse_err);
   WipeString(&response.body);
-  if (!ok) return Failed(Failure::kTransient, where + ": " + status + ": answer " + parse_err);
+  if (!ok) {
+    return Failed(CredentialHttpPolicy().unusable, where + ": " + status + ": answer " + parse_err);
+  }
   out.credentials = std::make_unique<TemporaryCredentials>();
   // Swapped, not copied: no stray copy of a secret is left to wipe.
   out.credentials->access_key_id.swap(parsed->credentials.access_key_id);

@@ -114,8 +114,9 @@ std::string CredentialScope(const SigV4Scope& scope) {
   return scope.amz_date.substr(0, 8) + "/" + scope.region + "/" + scope.service + "/aws4_request";
 }
 
-std::string CanonicalRequest(const SigV4Request& request, const SigV4Scope& scope,
-                             std::string_view session_token, std::string* signed_headers) {
+bool CanonicalRequest(const SigV4Request& request, const SigV4Scope& scope,
+                      std::string_view session_token, std::string* signed_headers,
+                      std::string* out) {
   // std::map sorts by lower-case name; repeated headers join with ','.
   std::map<std::string, std::string> headers;
   for (const auto& [name, value] : request.headers) {
@@ -135,43 +136,51 @@ std::string CanonicalRequest(const SigV4Request& request, const SigV4Scope& scop
     size += 2 * name.size() + value.size() + 3;
     *signed_headers += (signed_headers->empty() ? "" : ";") + name;
   }
-  std::string out;
-  out.reserve(size);
-  out.append(request.method).append("\n").append(request.path).append("\n");
-  out.append(query).append("\n");
-  for (const auto& [name, value] : headers) out.append(name).append(":").append(value).append("\n");
-  out.append("\n").append(*signed_headers).append("\n").append(Sha256Hex(request.payload));
+  std::string payload_hash;
+  const bool hashed = Sha256Hex(request.payload, &payload_hash);
+  out->clear();
+  out->reserve(size);
+  out->append(request.method).append("\n").append(request.path).append("\n");
+  out->append(query).append("\n");
+  for (const auto& [name, value] : headers) {
+    out->append(name).append(":").append(value).append("\n");
+  }
+  out->append("\n").append(*signed_headers).append("\n").append(payload_hash);
   for (auto& [name, value] : headers) WipeString(&value);
-  return out;
+  if (!hashed) WipeString(out);
+  return hashed;
 }
 
-std::string StringToSign(const SigV4Scope& scope, std::string_view canonical_request) {
-  return std::string(kAlgorithm) + "\n" + scope.amz_date + "\n" + CredentialScope(scope) + "\n" +
-         Sha256Hex(canonical_request);
+bool StringToSign(const SigV4Scope& scope, std::string_view canonical_request, std::string* out) {
+  std::string hash;
+  if (!Sha256Hex(canonical_request, &hash)) return false;
+  *out =
+      std::string(kAlgorithm) + "\n" + scope.amz_date + "\n" + CredentialScope(scope) + "\n" + hash;
+  return true;
 }
 
-std::string SigV4Signature(std::string_view secret, const SigV4Scope& scope,
-                           std::string_view string_to_sign) {
+bool SigV4Signature(std::string_view secret, const SigV4Scope& scope,
+                    std::string_view string_to_sign, std::string* out) {
   std::string seed;
   seed.reserve(4 + secret.size());
   seed.append("AWS4").append(secret);
-  // A failed HMAC returns "" and the next would key on it quietly: every
-  // step is checked (`ok`).
-  std::string date_key = HmacSha256(seed, scope.amz_date.substr(0, 8));
-  bool ok = !date_key.empty();
-  WipeString(&seed);
-  std::string region_key = HmacSha256(date_key, scope.region);
-  ok = ok && !region_key.empty();
-  WipeString(&date_key);
-  std::string service_key = HmacSha256(region_key, scope.service);
-  ok = ok && !service_key.empty();
-  WipeString(&region_key);
-  std::string signing_key = HmacSha256(service_key, "aws4_request");
-  ok = ok && !signing_key.empty();
-  WipeString(&service_key);
-  const std::string mac = HmacSha256(signing_key, string_to_sign);
-  WipeString(&signing_key);
-  return ok && !mac.empty() ? HexEncode(mac) : std::string();
+  // Each key is wiped as soon as the next is derived from it.
+  std::string date_key;
+  std::string region_key;
+  std::string service_key;
+  std::string signing_key;
+  std::string mac;
+  const bool ok = HmacSha256(seed, scope.amz_date.substr(0, 8), &date_key) &&
+                  HmacSha256(date_key, scope.region, &region_key) &&
+                  HmacSha256(region_key, scope.service, &service_key) &&
+                  HmacSha256(service_key, "aws4_request", &signing_key) &&
+                  HmacSha256(signing_key, string_to_sign, &mac);
+  for (std::string* key : {&seed, &date_key, &region_key, &service_key, &signing_key}) {
+    WipeString(key);
+  }
+  out->clear();
+  if (ok) *out = HexEncode(mac);
+  return ok;
 }
 
 bool ValidateSigV4Request(const SigV4Request& request, const SigV4Credentials& credentials,
@@ -218,17 +227,15 @@ bool SignV4(const SigV4Request& request, const SigV4Credentials& credentials,
             std::string* err) {
   if (!ValidateSigV4Request(request, credentials, scope, err)) return false;
   std::string signed_headers;
-  std::string canonical =
-      CanonicalRequest(request, scope, credentials.session_token, &signed_headers);
-  const std::string to_sign = StringToSign(scope, canonical);
-  // A failed Sha256Hex leaves the canonical request or the string to sign
-  // ending in its empty hash.
-  const bool hashed = !canonical.ends_with('\n') && !to_sign.ends_with('\n');
+  std::string canonical;
+  std::string to_sign;
+  std::string signature;
+  const bool signed_ok =
+      CanonicalRequest(request, scope, credentials.session_token, &signed_headers, &canonical) &&
+      StringToSign(scope, canonical, &to_sign) &&
+      SigV4Signature(credentials.secret_access_key, scope, to_sign, &signature);
   WipeString(&canonical);  // holds the session token
-  const std::string signature = SigV4Signature(credentials.secret_access_key, scope, to_sign);
-  if (!hashed || signature.empty()) {
-    return Fail(err, std::string(kDigestFailure));
-  }
+  if (!signed_ok) return Fail(err, std::string(kDigestFailure));
   headers->clear();
   headers->emplace_back("X-Amz-Date", scope.amz_date);
   if (!credentials.session_token.empty()) {

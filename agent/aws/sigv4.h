@@ -46,17 +46,18 @@ struct SigV4Scope {
 // query (pairs percent-decoded, re-encoded, sorted), the headers (lower-case
 // names, values trimmed with inner runs of spaces collapsed, sorted, repeats
 // joined with ','), the signed header names and the payload's SHA-256.
-// `*signed_headers` receives the names, e.g. "host;x-amz-date".
+// `*signed_headers` receives the names, e.g. "host;x-amz-date". Each step
+// returns false only when OpenSSL cannot hash (base/digest.h, kDigestFailure).
 // REQUIRES: the request passed ValidateSigV4Request.
-std::string CanonicalRequest(const SigV4Request& request, const SigV4Scope& scope,
-                             std::string_view session_token, std::string* signed_headers);
-std::string StringToSign(const SigV4Scope& scope, std::string_view canonical_request);
+bool CanonicalRequest(const SigV4Request& request, const SigV4Scope& scope,
+                      std::string_view session_token, std::string* signed_headers,
+                      std::string* out);
+bool StringToSign(const SigV4Scope& scope, std::string_view canonical_request, std::string* out);
 // "20150830/us-east-1/service/aws4_request".
 std::string CredentialScope(const SigV4Scope& scope);
-// Lower-case hex HMAC of `string_to_sign` under the key derived from `secret`;
-// "" when OpenSSL fails (HmacSha256).
-std::string SigV4Signature(std::string_view secret, const SigV4Scope& scope,
-                           std::string_view string_to_sign);
+// Lower-case hex HMAC of `string_to_sign` under the key derived from `secret`.
+bool SigV4Signature(std::string_view secret, const SigV4Scope& scope,
+                    std::string_view string_to_sign, std::string* out);
 
 // Checks what the signer relies on. Returns false with one line in `*err`
 // ("sigv4: amz_date must look like 20150830T123600Z") for: a method that is

@@ -17,7 +17,6 @@ namespace irsa {
 namespace {
 
 constexpr size_t kMaxMessageBytes = 512;
-constexpr size_t kMaxSessionName = 64;
 
 // An STS message for display: control characters become spaces, trimmed, cut
 // to `limit` bytes without splitting a UTF-8 sequence.
@@ -31,6 +30,11 @@ std::string CleanText(std::string_view text, size_t limit) {
     while (!out.empty() && !IsValidUtf8(out)) out.pop_back();
   }
   return out;
+}
+
+bool TokenChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '=' || c == '_' || c == '.' || c == '%' || c == '-';
 }
 
 bool Missing(std::string_view what, std::string* err) {
@@ -178,14 +182,43 @@ std::string FormEncode(const std::vector<std::pair<std::string_view, std::string
   return out;
 }
 
-std::string DoctorSessionName(std::string_view id) {
-  std::string name = "irsa-agent-doctor-";
-  for (char c : id) {
-    if (name.size() == kMaxSessionName) break;
-    if (IsUnreserved(c) && c != '~') name.push_back(c);
-    if (c == '+' || c == '=' || c == ',' || c == '@') name.push_back(c);
+std::string AnswerExcerpt(std::string_view body, size_t limit) {
+  std::string text;  // printable ASCII, tags dropped, blanks squeezed
+  bool in_tag = false;
+  for (char c : body) {
+    if (c == '<') in_tag = true;
+    if (in_tag) {
+      if (c == '>') in_tag = false;
+      c = ' ';
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      if (!text.empty() && text.back() != ' ') text.push_back(' ');
+    } else if (u < 0x7f) {
+      text.push_back(c);
+    }
+    if (text.size() > 4 * limit + 64) break;  // enough to fill `limit` after redaction
   }
-  return name;
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t run = i;
+    while (run < text.size() && TokenChar(text[run])) ++run;
+    if (run - i >= 24) {
+      out += "[...]";
+      i = run;
+    } else if (run > i) {
+      out.append(text, i, run - i);
+      i = run;
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  out = std::string(TrimWhitespace(out));
+  if (out.size() > limit) {
+    out.resize(limit);
+    out += "...";
+  }
+  return out;
 }
 
 std::string AmzDate(int64_t t) {

@@ -60,6 +60,14 @@ struct StsAnswer {
 bool ParseStsAnswer(std::string_view action, std::string_view body, StsAnswer* out,
                     std::string* err);
 
+// At most `limit` bytes of `body` (an answer that is not STS XML: a proxy's
+// HTML page, a JSON error) for a message: tags dropped, every run of
+// whitespace or control characters one space, anything outside printable
+// ASCII dropped, and every run of 24 or more characters that could be a
+// token or a key ([A-Za-z0-9+/=_.%-]) replaced by "[...]"; ends in "..."
+// when cut.
+std::string AnswerExcerpt(std::string_view body, size_t limit = 120);
+
 // Where to send STS calls and how to sign them.
 struct StsEndpoint {
   std::string url;     // "https://sts.us-east-1.amazonaws.com/"
@@ -81,11 +89,6 @@ bool ResolveStsEndpoint(std::string_view sts_endpoint, std::string_view region,
 // An application/x-www-form-urlencoded body: name=value pairs joined by '&',
 // both sides percent-encoded over the RFC 3986 unreserved set.
 std::string FormEncode(const std::vector<std::pair<std::string_view, std::string_view>>& fields);
-
-// "irsa-agent-doctor-<id>" cut to 64 characters, with characters outside
-// [A-Za-z0-9_+=,.@-] in `id` dropped: a valid RoleSessionName for any run id
-// or pid.
-std::string DoctorSessionName(std::string_view id);
 
 // "20261123T170000Z" for unix seconds `t`.
 std::string AmzDate(int64_t t);

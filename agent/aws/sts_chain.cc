@@ -5,10 +5,12 @@
 
 #include <utility>
 
+#include "base/http_failure.h"
 #include "base/retry_after.h"
 #include "base/secret.h"
 #include "base/text.h"
 #include "base/timestamp.h"
+#include "base/url.h"
 #include "domain/arn.h"
 #include "domain/identity.h"
 
@@ -20,8 +22,7 @@ constexpr std::string_view kAssumeRole = "AssumeRole";
 
 CredentialFetch Failed(Failure failure, std::string message) {
   CredentialFetch out;
-  out.failure = failure;
-  out.message = std::move(message);
+  out.status = {failure, std::move(message)};
   return out;
 }
 
@@ -54,14 +55,15 @@ std::string Advice(std::string_view action, const std::string& code, const StsCa
 
 Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttled) {
   *throttled = answer.error_code == "Throttling" || answer.http_status == 429;
+  const HttpPolicy policy = CredentialHttpPolicy();
   if (!answered) {
-    // No readable answer: a 4xx with an unreadable body is still a refusal.
-    const bool refused = answer.http_status >= 400 && answer.http_status < 500 &&
-                         answer.http_status != 408 && answer.http_status != 429;
-    return refused || answer.transport_failure == HttpFailure::kBadRequest ? Failure::kPermanent
-                                                                           : Failure::kTransient;
+    if (answer.http_status == 0) return ClassifyTransport(answer.transport_failure, policy);
+    // Not STS XML (a proxy's page, another error shape): its status decides.
+    const Failure by_status = ClassifyHttpStatus(answer.http_status, policy);
+    return by_status == Failure::kNone ? policy.unusable : by_status;
   }
-  if (*throttled || answer.error_code == "IDPCommunicationError" || answer.http_status >= 500) {
+  if (*throttled || answer.error_code == "IDPCommunicationError" ||
+      ClassifyHttpStatus(answer.http_status, policy) == Failure::kTransient) {
     return Failure::kTransient;
   }
   return Failure::kPermanent;
@@ -120,14 +122,13 @@ BaseCredentials StsChain::ChooseBase() {
 }
 
 CredentialFetch StsChain::Fetch(const CredentialRecipe& recipe) {
-  std::vector<std::pair<std::string_view, Failure>> calls;
+  std::vector<StsHop> calls;
   CredentialFetch out = Run(recipe, &calls);
   out.sts_calls = std::move(calls);
   return out;
 }
 
-CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
-                              std::vector<std::pair<std::string_view, Failure>>* calls) {
+CredentialFetch StsChain::Run(const CredentialRecipe& recipe, std::vector<StsHop>* calls) {
   const bool pod_identity = ChooseBase() == BaseCredentials::kPodIdentity;
   const bool chained = pod_identity || !recipe.source_role_arn.empty();
   RoleArn target;
@@ -146,20 +147,39 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
   StsClient client(http_, endpoint, options_.timeout, options_.ca_file);
   client.set_cancelled(cancelled_);
 
+  // Records one call as a hop; `failure` is kNone when credentials came.
+  const auto record = [&](std::string_view action, const RoleArn& role, bool answered,
+                          const StsAnswer& answer, Failure failure, const std::string& call_err) {
+    StsHop hop;
+    hop.action = action;
+    hop.outcome = failure;
+    hop.role_arn = role.ToString();
+    hop.endpoint = DisplayUrl(endpoint.url);
+    hop.http_status = answer.http_status;
+    hop.answered = answered;
+    if (failure == Failure::kNone) {
+      hop.assumed_role_arn = answer.assumed_role_arn;
+      hop.expiration = answer.credentials.expiration;
+    } else {
+      hop.error_code = answered ? answer.error_code : "";
+      hop.message = answered ? answer.error_message : call_err;
+    }
+    calls->push_back(std::move(hop));
+  };
   // Turns a failed call into the fetch's answer.
   const auto failed = [&](std::string_view action, const RoleArn& role, bool answered,
                           const StsAnswer& answer, const StsCallOptions& options,
                           const std::string& call_err) {
     bool throttled = false;
     CredentialFetch out;
-    out.failure = ClassifyStsFailure(answer, answered, &throttled);
-    calls->emplace_back(action, out.failure);
+    const Failure failure = ClassifyStsFailure(answer, answered, &throttled);
+    record(action, role, answered, answer, failure, call_err);
     out.throttled = throttled;
     std::string what = answered ? answer.error_code : call_err;
     if (answered && !answer.error_message.empty()) what += ": " + answer.error_message;
     if (answered) what += Advice(action, answer.error_code, options, endpoint, pod_identity);
-    out.message = recipe.profile + ": " + std::string(action) + " into " + role.ToString() +
-                  " failed: " + what;
+    out.status = {failure, recipe.profile + ": " + std::string(action) + " into " +
+                               role.ToString() + " failed: " + what};
     if (!answer.retry_after.empty()) {
       out.retry_after = ParseRetryAfter(answer.retry_after, static_cast<int64_t>(wall_clock_()));
     }
@@ -171,8 +191,8 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
   auto hop = std::make_unique<StsAnswer>();
   if (pod_identity) {
     CredentialFetch base = FetchPodIdentityCredentials(options_.pod_identity, files_, http_);
-    if (base.failure != Failure::kNone) {
-      base.message = recipe.profile + ": " + base.message;
+    if (!base.status.ok()) {
+      base.status = {base.status.kind(), recipe.profile + ": " + base.status.message()};
       return base;
     }
     // Moved field by field: the strings' buffers change owner, no copy left.
@@ -190,7 +210,7 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
                                                            web_options, hop.get(), &err);
     WipeString(&token);
     if (!answered || !hop->ok) return failed(kWebIdentity, first, answered, *hop, web_options, err);
-    calls->emplace_back(kWebIdentity, Failure::kNone);
+    record(kWebIdentity, first, answered, *hop, Failure::kNone, err);
   }
   if (chained) {
     StsCallOptions options;
@@ -204,7 +224,7 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
     hop->credentials.Clear();
     if (!answered || !second->ok)
       return failed(kAssumeRole, target, answered, *second, options, err);
-    calls->emplace_back(kAssumeRole, Failure::kNone);
+    record(kAssumeRole, target, answered, *second, Failure::kNone, err);
     hop = std::move(second);
   }
   CredentialFetch out;

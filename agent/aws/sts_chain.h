@@ -38,10 +38,12 @@ struct StsChainOptions {
 };
 
 // Maps one STS answer (or its absence) to a failure kind: Throttling (or HTTP
-// 429) is transient and throttled; IDPCommunicationError, 5xx and no answer
-// at all (connection, TLS, time-out) are transient; every other STS error
-// (AccessDenied, InvalidIdentityToken, ExpiredTokenException,
-// RegionDisabledException, ...) and other 4xx are refusals (kPermanent).
+// 429) is transient and throttled; IDPCommunicationError is transient; every
+// other STS error (AccessDenied, InvalidIdentityToken, ExpiredTokenException,
+// RegionDisabledException, ...) is a refusal (kPermanent) unless its status
+// is a transient one (base/http_failure.h, CredentialHttpPolicy). No answer:
+// the transport failure decides (kBadRequest, a local input: kInput; the rest
+// transient); an answer that is not STS XML: its HTTP status decides.
 // Public for tests.
 Failure ClassifyStsFailure(const StsAnswer& answer, bool answered, bool* throttled);
 
@@ -66,8 +68,7 @@ class StsChain : public CredentialSource {
  private:
   bool ReadToken(std::string* token, CredentialFetch* out);
   // Fetch's work; each STS call made is appended to `*calls`.
-  CredentialFetch Run(const CredentialRecipe& recipe,
-                      std::vector<std::pair<std::string_view, Failure>>* calls);
+  CredentialFetch Run(const CredentialRecipe& recipe, std::vector<StsHop>* calls);
   // The base for this Fetch, by the rules of domain/base_credentials.h.
   BaseCredentials ChooseBase();
 

@@ -9,6 +9,7 @@
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "base/secret.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {
@@ -66,13 +67,23 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   }
   std::string parse_err;
   const bool parsed = ParseStsAnswer(action, response.body, out, &parse_err);
-  WipeString(&response.body);
   const std::string status =
       "STS " + endpoint_.host + " answered HTTP " + std::to_string(response.status);
   if (!parsed) {
-    *err = status + ": " + parse_err;
+    // An STS-shaped answer that is broken gets the parser's words; anything
+    // else (a proxy's HTML page, a JSON error) its status and an excerpt.
+    const std::string_view start = TrimWhitespace(response.body);
+    const bool sts_shaped = start.starts_with("<ErrorResponse") ||
+                            start.starts_with("<" + std::string(action) + "Response") ||
+                            start.starts_with("<?xml");
+    *err = sts_shaped ? status + ": " + parse_err
+           : start.empty()
+               ? status + " with an empty body, not an STS answer"
+               : status + ", not an STS answer: \"" + AnswerExcerpt(response.body) + "\"";
+    WipeString(&response.body);
     return false;
   }
+  WipeString(&response.body);
   if (out->ok && response.status != 200) {
     out->credentials.Clear();
     out->ok = false;

@@ -2,6 +2,7 @@
 // low-level SHA256_* / HMAC_CTX_* calls).
 #include "base/digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cstddef>
@@ -31,27 +32,27 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
-// Failure here means OpenSSL could not allocate or load SHA-256; the empty
-// result can never be mistaken for a digest (which is 64 hex characters).
-std::string Sha256Hex(std::string_view data) {
+// Failure here means OpenSSL could not allocate or load SHA-256.
+bool Sha256Hex(std::string_view data, std::string* hex) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  if (EVP_Digest(Bytes(data), data.size(), md, &md_len, EVP_sha256(), nullptr) != 1) {
-    return std::string();
-  }
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), md_len));
+  hex->clear();
+  if (EVP_Digest(Bytes(data), data.size(), md, &md_len, EVP_sha256(), nullptr) != 1) return false;
+  *hex = HexEncode(std::string_view(reinterpret_cast<const char*>(md), md_len));
+  return true;
 }
 
-// As above, an empty result (never a valid 32-byte MAC) reports an OpenSSL
-// failure.
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t mac_len = 0;
+bool HmacSha256(std::string_view key, std::string_view data, std::string* mac) {
+  unsigned char bytes[EVP_MAX_MD_SIZE];
+  size_t size = 0;
+  mac->clear();
   if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, Bytes(key), key.size(), Bytes(data),
-                data.size(), mac, sizeof(mac), &mac_len) == nullptr) {
-    return std::string();
+                data.size(), bytes, sizeof(bytes), &size) == nullptr) {
+    return false;
   }
-  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+  mac->assign(reinterpret_cast<const char*>(bytes), size);
+  OPENSSL_cleanse(bytes, sizeof(bytes));
+  return true;
 }
 
 }  // namespace irsa

@@ -97,14 +97,7 @@ int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shel
     return Fail(kExitInput, "no agent answers (" + why_alone + ") and no --role-arn to get " +
                                 inv.profile + " without one");
   }
-  CredentialRecipe recipe;
-  recipe.profile = inv.profile;
-  recipe.role_arn = inv.role_arn;
-  recipe.source_role_arn = inv.source_role_arn;
-  recipe.session_name =
-      inv.session_name.empty() ? RoleSessionName("", settings.run_id) : inv.session_name;
-  recipe.source_identity = inv.set_source_identity;
-  recipe.tags = inv.tags;
+  const CredentialRecipe recipe = RecipeFromInvocation(inv);
   if (!IsValidSessionName(recipe.session_name)) {
     return Fail(kExitUsage, "--session-name: '" + Printable(recipe.session_name) +
                                 "' is not 2-64 of A-Z a-z 0-9 _ + = , . @ -");
@@ -117,7 +110,7 @@ int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shel
   StsChain chain(
       *shells.http, *shells.files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings));
   const CredentialFetch fetch = chain.Fetch(recipe);
-  if (fetch.failure != Failure::kNone) return Fail(ExitCodeFor(fetch.failure), fetch.message);
+  if (!fetch.status.ok()) return Fail(ExitCodeFor(fetch.status.kind()), fetch.status.message());
   const int64_t left = fetch.expires_at - static_cast<int64_t>(clock.Wall());
   if (left < kMinSecondsLeft) {
     return Fail(kExitAnswer, inv.profile + ": STS issued credentials that expire in " +
@@ -139,15 +132,15 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
       BrokerSocketPath(settings.socket, settings.state_dir, settings.aws_config_file);
   std::unique_ptr<UnixHttpClient> client = NewUnixHttpClient();
   UnixAnswer answer;
-  UnixFailure failure = UnixFailure::kNone;
-  std::string err;
-  if (!client->Get(socket, "/credentials/" + invocation.profile, kAgentTimeout, kMaxAgentAnswer,
-                   &answer, &failure, &err)) {
-    if (failure == UnixFailure::kNoAgent || failure == UnixFailure::kTimeout) {
-      return Standalone(invocation, err, shells);
+  const Status<UnixFailure> asked = client->Get(socket, "/credentials/" + invocation.profile,
+                                                kAgentTimeout, kMaxAgentAnswer, &answer);
+  if (!asked.ok()) {
+    if (asked.kind() == UnixFailure::kNoAgent || asked.kind() == UnixFailure::kTimeout) {
+      return Standalone(invocation, asked.message(), shells);
     }
-    return Fail(kExitAnswer, err);
+    return Fail(kExitAnswer, asked.message());
   }
+  std::string err;
   if (answer.status == 404) {
     return Fail(kExitRefused,
                 "the agent has no profile " + invocation.profile + ": " + AgentError(&answer.body));

@@ -3,14 +3,13 @@
 // doctor*.cc. Every buffer that held the web identity token, the Domino
 // credential or a temporary credential is wiped once the checks are done,
 // and the output passes the logger's redaction as a last line of defence.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
-#include "aws/sigv4.h"
 #include "aws/sts.h"
+#include "aws/sts_chain.h"
 #include "base/outcome.h"
 #include "base/secret.h"
 #include "base/text.h"
@@ -30,6 +29,51 @@
 namespace irsa {
 namespace {
 
+constexpr size_t kMaxCaFileBytes = 1 << 20;
+
+// Whether the host and port of `request`'s https URL answer plain HTTP: a
+// bare GET of "/" without headers or body, so no credential crosses the network.
+bool AnswersPlainHttp(const HttpRequest& request, HttpClient& http) {
+  const UrlParts url = SplitUrl(request.url);
+  // The port https implies, kept explicit (http alone would mean 80).
+  const bool has_port =
+      url.authority.find(':', url.authority.rfind(']') + 1) != std::string_view::npos;
+  HttpRequest plain;
+  plain.url = "http://" + std::string(url.authority) + (has_port ? "" : ":443") + "/";
+  plain.connect_timeout = std::min(request.connect_timeout, 3.0);
+  plain.total_timeout = std::min(request.total_timeout, 3.0);
+  plain.max_response_bytes = 64 * 1024;
+  HttpResponse response;
+  return http.Send(plain, &response).ok();
+}
+
+// Where `program` (a credential_process program as written) is here: the
+// path itself, or for a bare name the first executable one on PATH.
+ProgramFacts LocateProgram(const std::string& program, const std::string& path_env) {
+  ProgramFacts facts;
+  std::vector<std::string> candidates;
+  if (program.find('/') != std::string::npos) {
+    candidates.push_back(program);
+  } else {
+    for (size_t start = 0; start <= path_env.size();) {
+      const size_t end = std::min(path_env.find(':', start), path_env.size());
+      const std::string dir = path_env.substr(start, end - start);
+      candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+      start = end + 1;
+    }
+  }
+  for (const std::string& candidate : candidates) {
+    const PathLayout layout = ProbePathLayout(candidate);
+    if (!layout.exists) continue;
+    if (facts.resolved.empty() || (layout.is_regular && layout.executable)) {
+      facts.resolved = candidate;
+      facts.executable = layout.is_regular && layout.executable;
+    }
+    if (facts.executable) break;
+  }
+  return facts;
+}
+
 // The mapping call exactly as Syncer makes it (MappingRequest), for the
 // requester the doctor already resolved, with every detail of the exchange
 // kept for the report.
@@ -47,6 +91,10 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, const StepSt
   probe.run_id = requester.pod.run_id;
   probe.credential_source = requester.credential.source;
   HttpRequest request = MappingRequest(settings, requester, settings.request_timeout);
+  if (!request.ca_file.empty()) {
+    std::string pem;
+    probe.ca_file = shells.files->Read(request.ca_file, kMaxCaFileBytes, &pem);
+  }
   HttpResponse response;
   probe.sent = shells.http->Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
@@ -54,6 +102,8 @@ MappingProbe ProbeMapping(const Settings& settings, Shells& shells, const StepSt
     probe.status = response.status;
     probe.seconds = response.seconds;
     probe.body = std::move(response.body);
+  } else if (probe.sent.kind() == HttpFailure::kTls && request.url.starts_with("https://")) {
+    probe.plain_http_answers = AnswersPlainHttp(request, *shells.http);
   }
   return probe;
 }
@@ -72,69 +122,21 @@ bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
   return true;
 }
 
-// sts.web-identity and, when it worked, sts.assume-role for every pair.
-// `audit`: what the broker adds to its AssumeRole (process style with
-// source-identity or session-tags), so the probe asks for the same.
+// sts.web-identity and sts.assume-role for every pair, from the chain
+// `credentials` runs (StsChain, with the same options and the broker's
+// recipes): the doctor judges what the chain reports and calls nothing itself.
 void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
-              const FileRead& token, const std::string& session_id, const AuditTrail& audit,
-              Shells& shells, std::vector<Check>* checks) {
-  const std::string_view jwt = TrimWhitespace(token.content);
+              const FileRead& token, const AuditTrail& audit, Shells& shells,
+              std::vector<Check>* checks) {
   JwtClaims claims;
   std::string err;
-  const bool have_claims = token.status.ok() && DecodeJwtClaims(jwt, &claims, &err);
-  const std::string session = DoctorSessionName(session_id);
-  std::string unreachable;  // the URL of an STS endpoint that gave no usable answer
-  if (pairs.empty()) {
-    checks->push_back({"sts.web-identity",
-                       CheckStatus::kWarn,
-                       "no profile pair to try (see mapping.answer and config.file)",
-                       {},
-                       "fix the checks above first"});
-  }
-  for (const ProfilePair& pair : pairs) {
-    StsEndpoint endpoint;
-    StsProbe web;
-    const std::string region = settings.region.empty() ? pair.region : settings.region;
-    if (!ResolveStsEndpoint(settings.sts_endpoint, region, pair.proxy_role.partition, &endpoint,
-                            &web.error)) {
-      checks->push_back(CheckWebIdentity(pair, web, have_claims ? &claims : nullptr));
-      continue;
-    }
-    if (!have_claims) {
-      web.error = "no readable, well-formed web identity token (see token.claims)";
-      checks->push_back(CheckWebIdentity(pair, web, nullptr));
-      continue;
-    }
-    // An STS endpoint that failed once would fail the next pair too: report
-    // it once instead of waiting up to request-timeout for every pair.
-    if (!unreachable.empty() && unreachable == endpoint.url) {
-      web.error = "STS " + endpoint.host + " failed for an earlier profile (see above)";
-      checks->push_back(CheckWebIdentity(pair, web, &claims));
-      continue;
-    }
-    // ca-file is trusted for STS too (in addition to the system store), as
-    // for the mapping call: a private STS endpoint is usually behind the same CA.
-    StsClient client(*shells.http, endpoint, settings.request_timeout,
-                     settings.ReadPath(settings.ca_file));
-    StsAnswer answer;
-    err.clear();
-    const bool answered =
-        client.AssumeRoleWithWebIdentity(pair.proxy_role, session, jwt, &answer, &err);
-    web = SummarizeSts(answered, err, answer, endpoint);
-    checks->push_back(CheckWebIdentity(pair, web, &claims));
-    if (!answered) unreachable = endpoint.url;
-    if (!web.ok) continue;
-    StsAnswer chained;
-    err.clear();
-    const std::string now = AmzDate(static_cast<int64_t>(shells.clock->Wall()));
-    StsCallOptions options;
-    options.source_identity = audit.source_identity;
-    options.tags = audit.tags;
-    const bool chained_answered = client.AssumeRole(pair.target_role, session, answer.credentials,
-                                                    now, options, &chained, &err);
-    answer.credentials.Clear();
-    checks->push_back(CheckAssumeRole(pair, SummarizeSts(chained_answered, err, chained, endpoint),
-                                      !options.source_identity.empty(), !options.tags.empty()));
+  const bool have_claims =
+      token.status.ok() && DecodeJwtClaims(TrimWhitespace(token.content), &claims, &err);
+  Clock& clock = *shells.clock;
+  StsChain chain(
+      *shells.http, *shells.files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings));
+  for (Check& c : CheckStsChain(chain, pairs, audit, have_claims ? &claims : nullptr)) {
+    checks->push_back(std::move(c));
   }
 }
 
@@ -146,6 +148,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   Logger log = MakeLogger(settings, shells);
   const int64_t now = static_cast<int64_t>(shells.clock->Wall());
   std::vector<Check> checks = {CheckSettings(settings, invocation.config_file)};
+  const Host host = HostOf(env);  // fixes speak of pods or of a systemd host
 
   // Who is asking, by the rules sync applies (domain/identity.h); an API
   // proxy's token is fetched once here and used for the mapping call too.
@@ -153,7 +156,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const FileRead labels =
       ReadInput(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
   const StepStatus run_id = ChooseRunId(settings, labels, &requester);
-  checks.push_back(CheckRunId(settings, labels, run_id, requester));
+  checks.push_back(CheckRunId(settings, labels, run_id, requester, host));
   FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
   log.AddSecret("domino-credential",
                 TrimWhitespace(domino.content));  // even when it is not a usable credential
@@ -175,16 +178,21 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   FileRead token = ReadInput(files, token_path, kMaxTokenBytes);
   log.AddSecret("web-identity-token", TrimWhitespace(token.content));
   if (!pod_identity) {
-    checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path)));
-    checks.push_back(CheckTokenClaims(token, now));
+    checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path), host));
+    checks.push_back(CheckTokenClaims(token, now, host));
   }
 
   const MappingProbe mapping =
       ProbeMapping(settings, shells, run_id.ok() ? credential : run_id, requester);
+  // What the broker's recipes carry: session name, SourceIdentity and tags.
+  const AuditTrail audit =
+      MakeAuditTrail(AuditUserOf(requester), requester.pod.run_id, requester.pod.project,
+                     settings.source_identity, settings.session_tags);
   WipeString(&requester.credential.secret);
   for (Check& c : CheckMapping(settings, mapping)) checks.push_back(std::move(c));
   std::vector<ProfilePair> mapped;
   ConfigFacts config;
+  config.host = host;
   config.have_mapping = MappedNames(mapping, &mapped);
   for (const ProfilePair& pair : mapped) config.mapped_names.push_back(pair.name);
 
@@ -206,6 +214,15 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   } else {
     for (Check& c : CheckConfig(settings, config)) checks.push_back(std::move(c));
   }
+  if (config.config.status.ok()) {
+    const auto path_env = env.find("PATH");
+    const std::string path = path_env == env.end() ? "" : path_env->second;
+    std::map<std::string, ProgramFacts> programs;
+    for (const std::string& program : CredentialProcessPrograms(config.config.content)) {
+      programs[program] = LocateProgram(program, path);
+    }
+    checks.push_back(CheckProfileStyle(settings, config.config.content, programs, path));
+  }
   for (Check& c : CheckEnvironment(settings, env, listing.available, have_config)) {
     checks.push_back(std::move(c));
   }
@@ -215,17 +232,11 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
     if (mapped.empty() && config.config.status.ok()) {
       ParsePodIdentityConfig(config.config.content, &published, &err);
     }
-    AddPodIdentityChecks(settings, invocation.sts, mapped.empty() ? published.pairs : mapped,
+    AddPodIdentityChecks(settings, invocation.sts, mapped.empty() ? published.pairs : mapped, audit,
                          shells, &checks);
   } else if (invocation.sts) {
     const std::vector<ProfilePair>& pairs = listing.pairs.empty() ? mapped : listing.pairs;
-    const std::string id = !mapping.run_id.empty()    ? mapping.run_id
-                           : !settings.run_id.empty() ? settings.run_id
-                                                      : std::to_string(::getpid());
-    const AuditTrail audit =
-        MakeAuditTrail(AuditUser(requester.pod, ""), requester.pod.run_id, requester.pod.project,
-                       settings.source_identity, settings.session_tags);
-    CheckSts(settings, pairs, token, id, audit, shells, &checks);
+    CheckSts(settings, pairs, token, audit, shells, &checks);
   }
   WipeString(&token.content);
 

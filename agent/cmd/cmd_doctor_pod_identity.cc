@@ -1,6 +1,7 @@
 // doctor's Pod Identity probes: the shells' side of doctor_pod_identity.h.
 #include "aws/pod_identity.h"
 #include "aws/sts.h"
+#include "aws/sts_chain.h"
 #include "aws/sts_identity.h"
 #include "base/url.h"
 #include "cmd/doctor_pod_identity_probe.h"
@@ -9,13 +10,13 @@
 namespace irsa {
 namespace {
 
-// GetCallerIdentity, then AssumeRole into every target, with `credentials`.
+// GetCallerIdentity with `credentials` (the pod's role), then every target
+// through the chain `credentials` runs (StsChain): the AssumeRole is its.
 void ProbeSts(const Settings& settings, const std::vector<ProfilePair>& targets,
-              const TemporaryCredentials& credentials, Shells& shells, PodIdentityProbe* probe,
-              std::vector<Check>* assume_checks) {
-  const std::string region = !settings.region.empty() ? settings.region
-                             : targets.empty()        ? ""
-                                                      : targets[0].region;
+              const TemporaryCredentials& credentials, const AuditTrail& audit, Shells& shells,
+              PodIdentityProbe* probe, std::vector<Check>* assume_checks) {
+  // The endpoint StsChain resolves: the region setting, the target's partition.
+  const std::string& region = settings.region;
   const std::string partition = targets.empty() ? "aws" : targets[0].target_role.partition;
   StsEndpoint endpoint;
   std::string err;
@@ -42,40 +43,32 @@ void ProbeSts(const Settings& settings, const std::vector<ProfilePair>& targets,
   RoleArn pod_role;
   std::string arn_err;
   if (!ParseRoleArn(RoleArnOfAssumedRole(identity.arn), &pod_role, &arn_err)) return;
-  StsClient client(*shells.http, endpoint, settings.request_timeout, "");
-  const std::string session =
-      DoctorSessionName(settings.run_id.empty() ? "pod-identity" : settings.run_id);
-  for (ProfilePair pair : targets) {
-    pair.proxy_role = pod_role;  // the hop's source: the pod's role
-    StsAnswer answer;
-    err.clear();
-    const bool answered =
-        client.AssumeRole(pair.target_role, session, credentials, now, &answer, &err);
-    const StsProbe summary = SummarizeSts(answered, err, answer, endpoint);
-    answer.credentials.Clear();
-    assume_checks->push_back(CheckAssumeRole(pair, summary));
-  }
+  std::vector<ProfilePair> shown = targets;
+  for (ProfilePair& pair : shown) pair.proxy_role = pod_role;  // the hop's source: the pod's role
+  Clock& clock = *shells.clock;
+  StsChain chain(
+      *shells.http, *shells.files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings));
+  *assume_checks = CheckStsChain(chain, shown, audit, nullptr, /*pod_identity=*/true);
 }
 
 }  // namespace
 
 void AddPodIdentityChecks(const Settings& settings, bool sts,
-                          const std::vector<ProfilePair>& targets, Shells& shells,
-                          std::vector<Check>* checks) {
+                          const std::vector<ProfilePair>& targets, const AuditTrail& audit,
+                          Shells& shells, std::vector<Check>* checks) {
   const PodIdentityEndpoint endpoint = PodIdentityEndpointFor(settings);
   PodIdentityProbe probe;
   probe.uri = DisplayUrl(endpoint.uri);
   probe.token_file = endpoint.token_file;
   CredentialFetch fetch =
       FetchPodIdentityCredentials(endpoint, *shells.files, *shells.http, &probe.account_id);
-  probe.failure = fetch.failure;
-  probe.error = fetch.message;
+  probe.fetch = fetch.status;
   probe.expires_at = fetch.expires_at;
   checks->push_back(CheckPodIdentityFetch(probe, static_cast<int64_t>(shells.clock->Wall())));
   std::vector<Check> assume_checks;
   if (sts) {
     if (fetch.credentials != nullptr) {
-      ProbeSts(settings, targets, *fetch.credentials, shells, &probe, &assume_checks);
+      ProbeSts(settings, targets, *fetch.credentials, audit, shells, &probe, &assume_checks);
     } else {
       probe.sts_error = "no Pod Identity credentials (see pod-identity.fetch)";
     }

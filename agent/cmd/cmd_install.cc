@@ -43,9 +43,9 @@ Status<InstallFailure> InstallSelf(Files& files, const std::string& dir, std::st
             "cannot read the running executable: " + read.message() +
                 (read.kind() == ReadFailure::kMissing ? " (is /proc mounted?)" : "")};
   }
-  std::string err;
-  if (!files.Publish(*path, self, kExecutableMode, changed, &err)) {
-    return {InstallFailure::kCannotWrite, "cannot install " + *path + ": " + err};
+  if (const PublishStatus wrote = files.Publish(*path, self, kExecutableMode, changed);
+      !wrote.ok()) {
+    return {InstallFailure::kCannotWrite, "cannot install " + *path + ": " + wrote.message()};
   }
   return {};
 }

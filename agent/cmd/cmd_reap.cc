@@ -98,10 +98,10 @@ void LogRound(const RoundResult& r, bool dry_run, Logger& log) {
       {"deferred", std::to_string(r.deferred)},
       {"eks_requests", std::to_string(r.eks_requests)},
       {"kube_requests", std::to_string(r.kube_requests)}};
-  if (r.failure == Failure::kNone) {
+  if (r.status.ok()) {
     log.Info("reap round done", fields);
   } else {
-    log.Error("reap round failed, nothing more evicted: " + r.message, fields);
+    log.Error("reap round failed, nothing more evicted: " + r.status.message(), fields);
   }
 }
 
@@ -151,7 +151,7 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
     const RoundResult result = reaper.Round();
     LogRound(result, config.dry_run, log);
     if (invocation.once) {
-      return result.failure == Failure::kNone ? kExitOk : ExitCodeFor(result.failure);
+      return result.status.ok() ? kExitOk : ExitCodeFor(result.status.kind());
     }
     shells.clock->SleepFor(settings.reap_interval);
   }

@@ -1,6 +1,6 @@
 // doctor's facts in an EKS Pod Identity pod (cmd_doctor_pod_identity.cc):
 // one fetch from the Pod Identity agent and, with --sts, GetCallerIdentity
-// and an AssumeRole into each target signed with the pod's credentials.
+// signed with the pod's credentials and each target through StsChain.
 #pragma once
 
 #include <vector>
@@ -15,7 +15,7 @@ namespace irsa {
 // sts.assume-role per target, then pod-identity.trust. The credentials are
 // wiped before it returns; none reaches a Check.
 void AddPodIdentityChecks(const Settings& settings, bool sts,
-                          const std::vector<ProfilePair>& targets, Shells& shells,
-                          std::vector<Check>* checks);
+                          const std::vector<ProfilePair>& targets, const AuditTrail& audit,
+                          Shells& shells, std::vector<Check>* checks);
 
 }  // namespace irsa

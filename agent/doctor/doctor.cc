@@ -150,16 +150,24 @@ Check CheckSettings(const Settings& settings, const std::string& config_file) {
   return check;
 }
 
+Host HostOf(const Environment& env) {
+  const auto it = env.find("KUBERNETES_SERVICE_HOST");
+  return it != env.end() && !it->second.empty() ? Host::kKubernetes : Host::kSystemd;
+}
+
 Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
-                 const Requester& requester) {
+                 const Requester& requester, Host host) {
   const std::string name = "run-id";
   if (!settings.mapping_file.empty()) {
     return Make(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
   }
   if (!chosen.ok()) {
     return Make(name, CheckStatus::kFail, chosen.message(),
-                "mount the downward API's metadata.labels at pod-info-path (a volume, not a "
-                "subPath), or set run-id (DOMINO_RUN_ID) for a manual re-run");
+                host == Host::kSystemd
+                    ? "set run-id (DOMINO_RUN_ID) in the unit's environment, or pod-info-path to "
+                      "a labels file"
+                    : "mount the downward API's metadata.labels at pod-info-path (a volume, not "
+                      "a subPath), or set run-id (DOMINO_RUN_ID) for a manual re-run");
   }
   const PodIdentity& pod = requester.pod;
   if (!labels.status.ok()) {

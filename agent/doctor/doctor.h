@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/credential_source.h"
 #include "aws/sts.h"
 #include "domain/answer.h"
 #include "domain/identity.h"
@@ -48,6 +49,12 @@ std::string RenderDoctorJson(const std::vector<Check>& checks);
 // kExitOk when no check failed, else kExitUnavailable.
 int DoctorExitCode(const std::vector<Check>& checks);
 
+// Where the doctor runs, so that fixes speak of what the user has: a pod
+// (projected tokens, volumes, containers) or a plain host run by systemd.
+enum class Host { kKubernetes, kSystemd };
+// kKubernetes when KUBERNETES_SERVICE_HOST is set (every pod has it), else kSystemd.
+Host HostOf(const Environment& env);
+
 // "2d 3h", "23h 59m", "4m 10s", "9s" for a non-negative number of seconds.
 std::string FormatDuration(int64_t seconds);
 
@@ -65,6 +72,11 @@ struct MappingProbe {
   std::string run_id;             // who asked
   std::string credential_source;  // "token file /x", "api proxy ...", "api-key setting"
   Status<HttpFailure> sent;       // ok: an HTTP status came back
+  // ca-file set: reading it (the HTTP client refuses a CA file it cannot use).
+  ReadStatus ca_file;
+  // An https endpoint failed in TLS: the same URL as plain http (a bare GET,
+  // no credential) got an HTTP status, so the port does not speak TLS.
+  bool plain_http_answers = false;
   long status = 0;
   double seconds = 0;
   std::string body;  // the answer (an AWS config, or an error page)
@@ -74,6 +86,7 @@ struct MappingProbe {
 struct StsProbe {
   bool asked = false;     // false: `error` says why not
   bool answered = false;  // an STS answer was parsed
+  long http_status = 0;   // !answered: the status of an answer that is not STS XML; 0: none
   std::string error;      // !answered: why
   std::string endpoint;   // the URL asked
   bool ok = false;        // credentials were issued (never kept here)
@@ -83,10 +96,8 @@ struct StsProbe {
   std::string message;  // STS error message
 };
 
-// What one STS call gave, as the sts.* checks judge it (the endpoint shown
-// through DisplayUrl).
-StsProbe SummarizeSts(bool answered, const std::string& err, const StsAnswer& answer,
-                      const StsEndpoint& endpoint);
+// What one STS call StsChain made gave, as the sts.* checks judge it.
+StsProbe SummarizeHop(const StsHop& hop);
 
 // --- the checks, in the order doctor runs them --------------------------------
 
@@ -96,16 +107,17 @@ Check CheckSettings(const Settings& settings, const std::string& config_file);
 // two checks judge what the rules chose, they never re-derive it.
 // The run id: `chosen` is ChooseRunId's verdict on `labels`, `requester` what it set.
 Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
-                 const Requester& requester);
+                 const Requester& requester, Host host = Host::kKubernetes);
 // The Domino credential: `chosen` is ChooseCredential's verdict on `token`
 // and, for an API proxy, FetchProxyToken's. `now` is unix seconds. The
 // secret is measured and its JWT expiry read, never copied into the Check.
 Check CheckDominoCredential(const Settings& settings, const FileRead& token,
                             const StepStatus& chosen, const Credential& credential, int64_t now);
 // The web identity token file: present, readable, projected volume or plain file.
-Check CheckTokenFile(const FileRead& token, const PathLayout& layout);
+Check CheckTokenFile(const FileRead& token, const PathLayout& layout,
+                     Host host = Host::kKubernetes);
 // The web identity token's claims (iss, sub, aud, iat, exp, time left).
-Check CheckTokenClaims(const FileRead& token, int64_t now);
+Check CheckTokenClaims(const FileRead& token, int64_t now, Host host = Host::kKubernetes);
 // mapping.service (reachable, TLS, time) and mapping.answer (status, profiles).
 std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& probe);
 
@@ -117,9 +129,30 @@ struct ConfigFacts {
   // The pairs the mapping answered, when it did, to see if the file is current.
   bool have_mapping = false;
   std::vector<std::string> mapped_names;
+  Host host = Host::kKubernetes;
 };
 // config.file, config.names (CONTRACT.md section 4), config.token-path.
 std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts);
+
+// The programs the credential_process lines of `config_text` run (as
+// written: a path, or a bare name the SDK's shell looks up on PATH), each
+// once, in file order; empty for a chain-style config.
+std::vector<std::string> CredentialProcessPrograms(std::string_view config_text);
+
+// Where one credential_process program was found.
+struct ProgramFacts {
+  std::string resolved;     // the path it names or PATH gave; empty: not found
+  bool executable = false;  // that path is executable here
+};
+
+// config.style: the style the published file is in (process: credential_process
+// lines; chain: source_profile and web_identity_token_file), whether it is
+// the profile-style setting's, and in process style whether each program
+// (`programs`, keyed as CredentialProcessPrograms gives them) exists and is
+// executable here. `path_env`: PATH, for the fix of a bare name.
+Check CheckProfileStyle(const Settings& settings, const std::string& config_text,
+                        const std::map<std::string, ProgramFacts>& programs,
+                        const std::string& path_env);
 
 // env.web-identity, env.profile, env.config-file, env.static-keys and
 // sdk.chaining. `profiles` are the names in the published config (X and src_X);
@@ -137,5 +170,24 @@ Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const Jwt
 // sts:SetSourceIdentity / sts:TagSession.
 Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe, bool source_identity = false,
                       bool session_tags = false);
+
+// The sts.* checks for one fetch of `recipe` (the target profile X of `pair`):
+// sts.web-identity for its AssumeRoleWithWebIdentity hop (none in an EKS Pod
+// Identity pod), sts.assume-role for its AssumeRole hop. A fetch that stopped
+// before its first STS call (token file, ARN, endpoint, the Pod Identity
+// agent) gives one check "not asked" with the chain's message.
+std::vector<Check> JudgeStsFetch(const ProfilePair& pair, const CredentialRecipe& recipe,
+                                 const CredentialFetch& fetch, const JwtClaims* claims);
+
+// `doctor --sts`: runs `chain` (the StsChain `credentials` and the broker
+// use) for each pair's target profile with the broker's recipe
+// (RecipesFor(pair, audit); with `pod_identity`, as sync writes it: without
+// the proxy role, which then only names the pod's role in the checks) and
+// judges each fetch with JudgeStsFetch. The credentials are wiped at once;
+// none reaches a Check. After an STS endpoint gave no answer, later pairs
+// are reported without asking it again.
+std::vector<Check> CheckStsChain(CredentialSource& chain, const std::vector<ProfilePair>& pairs,
+                                 const AuditTrail& audit, const JwtClaims* claims,
+                                 bool pod_identity = false);
 
 }  // namespace irsa

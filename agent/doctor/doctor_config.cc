@@ -89,9 +89,11 @@ Check CheckTokenPaths(const Settings& settings, const std::vector<ProfilePair>& 
       check.status = CheckStatus::kFail;
       check.fact = path + (status == ReadFailure::kMissing ? " does not exist here"
                                                            : " is not readable here");
-      check.fix =
-          "mount the projected token at this path in the container that runs the SDKs, "
-          "or set web-identity-token-file to where it is and rewrite the file";
+      check.fix = facts.host == Host::kSystemd
+                      ? "make the token readable at this path for the users that run the SDKs, "
+                        "or set web-identity-token-file to where it is and rewrite the file"
+                      : "mount the projected token at this path in the container that runs the "
+                        "SDKs, or set web-identity-token-file to where it is and rewrite the file";
     } else if (path != settings.web_identity_token_file && check.status == CheckStatus::kPass) {
       check.status = CheckStatus::kWarn;
       check.fact = path + " is not the web-identity-token-file setting (" +

@@ -1,8 +1,7 @@
 // Environment traps that make SDKs ignore the profiles (CONTRACT.md section
-// 4), which SDKs can chain web identity at all, and what STS said when asked.
+// 4) and which SDKs can chain web identity at all.
 #include <algorithm>
 
-#include "aws/sts.h"
 #include "base/text.h"
 #include "base/url.h"
 #include "doctor/doctor.h"
@@ -19,6 +18,12 @@ bool Contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+// Where the SDKs run, in a fix.
+std::string SdkPlace(const Environment& env) {
+  return HostOf(env) == Host::kSystemd ? "the environment of the programs that run the SDKs"
+                                       : "the containers that run the SDKs";
+}
+
 Check WebIdentityEnv(const Environment& env) {
   const std::string role = Get(env, "AWS_ROLE_ARN");
   const std::string token = Get(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -26,8 +31,11 @@ Check WebIdentityEnv(const Environment& env) {
   if (!role.empty()) check.facts.push_back({"AWS_ROLE_ARN", role});
   if (!token.empty()) check.facts.push_back({"AWS_WEB_IDENTITY_TOKEN_FILE", token});
   const std::string unset_fix =
-      "unset AWS_ROLE_ARN in the containers that run the SDKs (the EKS webhook injects it when "
-      "the pod's service account has an eks.amazonaws.com/role-arn annotation: remove it)";
+      HostOf(env) == Host::kSystemd
+          ? "unset AWS_ROLE_ARN in " + SdkPlace(env)
+          : "unset AWS_ROLE_ARN in the containers that run the SDKs (the EKS webhook injects it "
+            "when the pod's service account has an eks.amazonaws.com/role-arn annotation: "
+            "remove it)";
   if (!role.empty() && !token.empty()) {
     check.status = CheckStatus::kFail;
     check.fact =
@@ -102,8 +110,7 @@ Check ConfigFileEnv(const Settings& settings, const Environment& env) {
   }
   check.status = CheckStatus::kWarn;
   check.fact = "SDKs read " + read + " but the agent writes " + settings.aws_config_file;
-  check.fix =
-      "set AWS_CONFIG_FILE=" + settings.aws_config_file + " in the containers that run the SDKs";
+  check.fix = "set AWS_CONFIG_FILE=" + settings.aws_config_file + " in " + SdkPlace(env);
   return check;
 }
 
@@ -122,7 +129,7 @@ Check StaticKeysEnv(const Environment& env) {
               " set (values not shown): SDKs use these keys before AWS_PROFILE; only "
               "code that names a profile explicitly gets the role",
           {},
-          "unset them in the containers that run the SDKs"};
+          "unset them in " + SdkPlace(env)};
 }
 
 Check SdkChaining(const Environment& env) {
@@ -149,110 +156,12 @@ Check SdkChaining(const Environment& env) {
   return check;
 }
 
-std::string FixForCode(const std::string& code) {
-  if (code == "InvalidIdentityToken") {
-    return "register the token's issuer (iss) as an IAM OIDC identity provider in the proxy "
-           "role's account, with audience sts.amazonaws.com";
-  }
-  if (code == "ExpiredTokenException") return "the token expired: see token.claims";
-  if (code == "IDPCommunicationError" || code == "IDPRejectedClaim") {
-    return "STS could not check the token with its issuer: retry; if it persists, the issuer's "
-           "discovery document and keys must be reachable from AWS";
-  }
-  if (code == "RegionDisabledException") {
-    return "activate STS in this region (IAM account settings) or set region to an active one";
-  }
-  return "see the STS message";
-}
-
-// The parts every STS check shares.
-Check StsCheck(std::string name, const std::string& profile, const RoleArn& role,
-               const StsProbe& probe) {
-  Check check{std::move(name), CheckStatus::kFail, profile + ": ", {}, ""};
-  check.facts = {{"profile", profile}, {"role", role.ToString()}};
-  if (!probe.endpoint.empty()) check.facts.push_back({"endpoint", probe.endpoint});
-  if (!probe.asked) {
-    check.fact += "not asked: " + probe.error;
-    check.fix = "fix the checks above first";
-  } else if (!probe.answered) {
-    check.fact += probe.error;
-    check.fix = "check that STS is reachable from here, or set sts-endpoint (a VPC endpoint)";
-  } else if (probe.ok) {
-    check.status = CheckStatus::kPass;
-    check.fact += "assumed " + probe.assumed_role_arn;
-    check.facts.push_back({"assumed_role_arn", probe.assumed_role_arn});
-    check.facts.push_back({"credentials", "issued, expire " + probe.expiration + " (never shown)"});
-  } else {
-    check.fact += probe.code + (probe.message.empty() ? "" : ": " + probe.message);
-    check.facts.push_back({"code", probe.code});
-    check.fix = FixForCode(probe.code);
-  }
-  return check;
-}
-
 }  // namespace
 
 std::vector<Check> CheckEnvironment(const Settings& settings, const Environment& env,
                                     const std::vector<std::string>& profiles, bool have_config) {
   return {WebIdentityEnv(env), ProfileEnv(env, profiles, have_config), ConfigFileEnv(settings, env),
           StaticKeysEnv(env), SdkChaining(env)};
-}
-
-Check CheckWebIdentity(const ProfilePair& pair, const StsProbe& probe, const JwtClaims* claims) {
-  Check check =
-      StsCheck("sts.web-identity", std::string(kSourcePrefix) + pair.name, pair.proxy_role, probe);
-  if (check.status == CheckStatus::kPass || probe.code != "AccessDenied") return check;
-  std::string statement;
-  std::string err;
-  if (claims != nullptr && TrustPolicyStatement(*claims, pair.proxy_role, &statement, &err)) {
-    check.facts.push_back({"trust_policy_statement", statement});
-    check.fix = "the trust policy of " + pair.proxy_role.ToString() +
-                " does not admit this token: add trust_policy_statement (and the OIDC provider "
-                "it names, if the account lacks it)";
-  } else {
-    check.fix = "the trust policy of " + pair.proxy_role.ToString() + " does not admit this token" +
-                (err.empty() ? "" : " (" + err + ")");
-  }
-  return check;
-}
-
-StsProbe SummarizeSts(bool answered, const std::string& err, const StsAnswer& answer,
-                      const StsEndpoint& endpoint) {
-  StsProbe probe;
-  probe.asked = true;
-  probe.endpoint = DisplayUrl(endpoint.url);
-  probe.answered = answered;
-  probe.error = err;
-  probe.ok = answered && answer.ok;
-  probe.assumed_role_arn = answer.assumed_role_arn;
-  probe.expiration = answer.credentials.expiration;
-  probe.code = answer.error_code;
-  probe.message = answer.error_message;
-  return probe;
-}
-
-Check CheckAssumeRole(const ProfilePair& pair, const StsProbe& probe, bool source_identity,
-                      bool session_tags) {
-  Check check = StsCheck("sts.assume-role", pair.name, pair.target_role, probe);
-  check.facts.push_back({"from", pair.proxy_role.ToString()});
-  std::string actions = "sts:AssumeRole";
-  if (source_identity) actions += ", sts:SetSourceIdentity";
-  if (session_tags) actions += ", sts:TagSession";
-  if (source_identity || session_tags) {
-    check.facts.push_back({"also_asked_for", std::string(source_identity ? "SourceIdentity" : "") +
-                                                 (source_identity && session_tags ? ", " : "") +
-                                                 (session_tags ? "session tags" : "")});
-  }
-  if (probe.code == "AccessDenied") {
-    check.fix = "the trust policy of " + pair.target_role.ToString() + " must allow " +
-                pair.proxy_role.ToString() + " (Principal AWS) to " + actions +
-                ", and that role needs an identity policy allowing sts:AssumeRole on the target";
-    if (source_identity || session_tags) {
-      check.fix += " (" + actions.substr(actions.find(", ") + 2) +
-                   ": the broker sends them because source-identity / session-tags is on)";
-    }
-  }
-  return check;
 }
 
 }  // namespace irsa

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/http_failure.h"
 #include "base/text.h"
 #include "base/url.h"
 #include "doctor/doctor.h"
@@ -19,8 +20,17 @@ std::string Seconds(double s) {
   return buf;
 }
 
-std::string FixFor(HttpFailure failure, const Settings& settings) {
-  switch (failure) {
+std::string FixFor(const MappingProbe& probe, const Settings& settings) {
+  const std::string ca_file = settings.ca_file.empty() ? "" : settings.ReadPath(settings.ca_file);
+  if (!probe.ca_file.ok() && settings.endpoint.starts_with("https://")) {
+    return probe.ca_file.kind() == ReadFailure::kMissing
+               ? "ca-file " + ca_file +
+                     " does not exist: point ca-file (DOMINO_IRSA_SSL_CERT) at the PEM file of "
+                     "the service's CA, or unset it to trust the system CA store alone"
+               : "ca-file " + probe.ca_file.message() +
+                     ": make it a readable PEM file of the service's CA";
+  }
+  switch (probe.sent.kind()) {
     case HttpFailure::kConnect:
       return "the service is down or unreachable from here: check the endpoint URL, DNS and "
              "network policies between this pod and the service";
@@ -28,6 +38,10 @@ std::string FixFor(HttpFailure failure, const Settings& settings) {
       return "no answer within request-timeout (" + DisplayValue(settings, "request-timeout") +
              " s): the service is overloaded or a network policy drops the traffic";
     case HttpFailure::kTls:
+      if (probe.plain_http_answers) {
+        return "the server does not speak TLS on this port (it answered plain HTTP): use the "
+               "port where it serves HTTPS, or an http:// endpoint if the network is trusted";
+      }
       return "set ca-file (DOMINO_IRSA_SSL_CERT) to the CA, or self-signed certificate, of the "
              "service";
     case HttpFailure::kBadRequest:
@@ -76,9 +90,14 @@ Check JudgeAnswer(const std::string& where, const std::string& body) {
   return check;
 }
 
+// mapping.answer for a status other than 200, judged by the rule sync
+// applies (base/http_failure.h): a status sync retries is a warning, one it
+// gives up on a failure.
 Check JudgeStatus(const MappingProbe& probe) {
   const std::string code = "HTTP " + std::to_string(probe.status);
-  Check check{"mapping.answer", CheckStatus::kFail, code, {}, ""};
+  const bool transient =
+      ClassifyHttpStatus(probe.status, MappingServicePolicy()) == Failure::kTransient;
+  Check check{"mapping.answer", transient ? CheckStatus::kWarn : CheckStatus::kFail, code, {}, ""};
   if (probe.status == 404) {
     check.fact += ": no pod found for run id " + probe.run_id +
                   " (not running yet, or the credential belongs to another user)";
@@ -89,6 +108,10 @@ Check JudgeStatus(const MappingProbe& probe) {
   } else if (probe.status == 400) {
     check.fact += ": the service could not read the request";
     check.fix = "check that the endpoint is the mapping call's full URL";
+  } else if (probe.status == 408 || probe.status == 429) {
+    check.fact += probe.status == 429 ? ": the service is throttling this client"
+                                      : ": the service timed out reading the request";
+    check.fix = "the service is overloaded: wait, or ask its operators to raise its limits";
   } else if (probe.status >= 500) {
     check.fact += ": the service failed";
     check.fix =
@@ -97,9 +120,13 @@ Check JudgeStatus(const MappingProbe& probe) {
   } else if (probe.status >= 300 && probe.status < 400) {
     check.fact += ": a redirect, not followed (the credential is never sent across one)";
     check.fix = "set the endpoint to the URL the service redirects to";
+  } else if (probe.status >= 400 && probe.status < 500) {
+    check.fact += ": the service refused the request";
+    check.fix = "check that the endpoint is the mapping call's full URL (POST, JSON body)";
   } else {
     check.fix = "the mapping call answers 200 with the AWS config";
   }
+  if (transient) check.fact += "; the agent retries this with back-off";
   return check;
 }
 
@@ -138,7 +165,10 @@ std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& pr
   if (!probe.sent.ok()) {
     service.status = CheckStatus::kFail;
     service.fact = "the mapping call failed: " + probe.sent.message();
-    service.fix = FixFor(probe.sent.kind(), settings);
+    service.fix = FixFor(probe, settings);
+    if (probe.plain_http_answers) {
+      service.facts.push_back({"plain_http", "the same URL over http:// answers: no TLS there"});
+    }
     answer.fact = "no answer";
     answer.fix = "fix mapping.service first";
     return {service, answer};

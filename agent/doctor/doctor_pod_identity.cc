@@ -20,9 +20,9 @@ Check CheckBaseCredentials(const BaseChoice& choice) {
 Check CheckPodIdentityFetch(const PodIdentityProbe& probe, int64_t now) {
   Check check{"pod-identity.fetch", CheckStatus::kFail, "", {}, ""};
   check.facts = {{"uri", probe.uri}, {"token_file", probe.token_file}};
-  if (probe.failure != Failure::kNone) {
-    check.fact = probe.error;
-    switch (probe.failure) {
+  if (!probe.fetch.ok()) {
+    check.fact = probe.fetch.message();
+    switch (probe.fetch.kind()) {
       case Failure::kInput:
         check.fix =
             "check AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: "
@@ -94,7 +94,7 @@ Check CheckPodIdentityTrust(const PodIdentityProbe& probe, const std::vector<Pro
     check.status = CheckStatus::kWarn;
     role = "arn:aws:iam::" + (probe.account_id.empty() ? "<account>" : probe.account_id) +
            ":role/<the pod's role>";
-    check.fix = probe.failure != Failure::kNone
+    check.fix = !probe.fetch.ok()
                     ? "fix pod-identity.fetch, then run doctor --sts to name the pod's role"
                     : "run doctor --sts to name the pod's role (the role of the Pod Identity "
                       "association), then give each target role trust_policy_statement";

@@ -20,8 +20,7 @@ namespace irsa {
 struct PodIdentityProbe {
   std::string uri;         // as displayed (DisplayUrl)
   std::string token_file;  // the path read
-  Failure failure = Failure::kNone;
-  std::string error;  // failure: one line naming the variable (and HTTP status)
+  StepStatus fetch;        // failed: one line naming the variable (and HTTP status)
   std::string account_id;
   int64_t expires_at = 0;  // unix seconds
   // --sts: GetCallerIdentity signed with the fetched credentials.

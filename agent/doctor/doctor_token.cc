@@ -39,15 +39,18 @@ struct Problem {
   std::string fix;
 };
 
-std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
+std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now, Host host) {
+  const bool pod = host == Host::kKubernetes;
   std::vector<Problem> problems;
   switch (AssessToken(claims, now)) {
     case TokenState::kExpired:
       problems.push_back(
           {CheckStatus::kFail, "expired " + FormatDuration(now - *claims.exp) + " ago",
-           "the kubelet refreshes a projected token at 80% of its lifetime and stops for "
-           "terminating pods or after node trouble: restart the pod (on a plain file, fix the "
-           "process that writes it)"});
+           pod ? "the kubelet refreshes a projected token at 80% of its lifetime and stops for "
+                 "terminating pods or after node trouble: restart the pod (on a plain file, fix "
+                 "the process that writes it)"
+               : "the process that writes this file must replace the token before it expires: "
+                 "check that it runs"});
       break;
     case TokenState::kNotYetValid:
       problems.push_back({CheckStatus::kFail, "not valid before " + Time(*claims.nbf),
@@ -55,12 +58,15 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
       break;
     case TokenState::kNearExpiry:
       problems.push_back({CheckStatus::kWarn, "past 90% of its lifetime and not rotated",
-                          "the kubelet should have rotated it at 80%: check that the volume is "
-                          "a projected volume, not a subPath mount or a copy"});
+                          pod ? "the kubelet should have rotated it at 80%: check that the "
+                                "volume is a projected volume, not a subPath mount or a copy"
+                              : "the process that writes this file should have replaced it by "
+                                "now: check that it runs"});
       break;
     case TokenState::kNoExpiry:
       problems.push_back({CheckStatus::kWarn, "has no exp claim",
-                          "use a projected service-account token (expirationSeconds: 86400)"});
+                          pod ? "use a projected service-account token (expirationSeconds: 86400)"
+                              : "use a token with an expiry from your identity provider"});
       break;
     case TokenState::kValid:
       break;
@@ -68,8 +74,9 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
   if (std::find(claims.aud.begin(), claims.aud.end(), kStsAudience) == claims.aud.end()) {
     problems.push_back({CheckStatus::kFail,
                         "aud is [" + JoinComma(claims.aud) + "], not sts.amazonaws.com",
-                        "set audience: sts.amazonaws.com in the pod's serviceAccountToken "
-                        "projection"});
+                        pod ? "set audience: sts.amazonaws.com in the pod's serviceAccountToken "
+                              "projection"
+                            : "ask the token's issuer for audience sts.amazonaws.com"});
   }
   if (!claims.iss.starts_with("https://")) {
     problems.push_back({CheckStatus::kFail, "iss is not an https URL",
@@ -88,11 +95,15 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
 
 }  // namespace
 
-Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
+Check CheckTokenFile(const FileRead& token, const PathLayout& layout, Host host) {
   Check check{"token.file", CheckStatus::kPass, "", {{"path", token.path}}, ""};
   const std::string mount_fix =
-      "mount the projected service-account token (audience sts.amazonaws.com) at this path, or "
-      "set web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)";
+      host == Host::kSystemd
+          ? "write the web identity token (a JWT with audience sts.amazonaws.com) to this path "
+            "and keep it fresh, or set web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE) to "
+            "where it is"
+          : "mount the projected service-account token (audience sts.amazonaws.com) at this "
+            "path, or set web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)";
   if (token.status.kind() == ReadFailure::kMissing) {
     check.status = CheckStatus::kFail;
     check.fact = "no web identity token at " + token.path;
@@ -115,7 +126,7 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
       check.fact = described.starts_with("plain")
                        ? "plain file " + token.path + " (its writer must refresh it)"
                        : described.substr(0, described.find(':'));
-      if (!layout.is_symlink && layout.is_regular) {
+      if (host == Host::kKubernetes && !layout.is_symlink && layout.is_regular) {
         check.facts.push_back({"note", "a subPath mount of a projected token never sees updates"});
       }
       return check;
@@ -127,11 +138,13 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
       break;
   }
   check.status = CheckStatus::kFail;
-  check.fix = "make the token readable by this user (the reference pod uses fsGroup 12574)";
+  check.fix = host == Host::kSystemd
+                  ? "make the token readable by the user the agent runs as"
+                  : "make the token readable by this user (the reference pod uses fsGroup 12574)";
   return check;
 }
 
-Check CheckTokenClaims(const FileRead& token, int64_t now) {
+Check CheckTokenClaims(const FileRead& token, int64_t now, Host host) {
   Check check{"token.claims", CheckStatus::kFail, "", {}, ""};
   if (!token.status.ok() || TrimWhitespace(token.content).empty()) {
     check.fact = "no token to decode (see token.file)";
@@ -142,7 +155,9 @@ Check CheckTokenClaims(const FileRead& token, int64_t now) {
   std::string err;
   if (!DecodeJwtClaims(token.content, &claims, &err)) {
     check.fact = "malformed: " + err;
-    check.fix = "the file must hold the projected service-account JWT, nothing else";
+    check.fix = host == Host::kSystemd
+                    ? "the file must hold the web identity JWT, nothing else"
+                    : "the file must hold the projected service-account JWT, nothing else";
     return check;
   }
   check.facts = {{"iss", claims.iss}, {"sub", claims.sub}, {"aud", JoinComma(claims.aud)}};
@@ -153,7 +168,7 @@ Check CheckTokenClaims(const FileRead& token, int64_t now) {
         {"time_left", *claims.exp > now ? FormatDuration(*claims.exp - now)
                                         : "expired " + FormatDuration(now - *claims.exp) + " ago"});
   }
-  const std::vector<Problem> problems = ClaimProblems(claims, now);
+  const std::vector<Problem> problems = ClaimProblems(claims, now, host);
   if (problems.empty()) {
     check.status = CheckStatus::kPass;
     check.fact = "valid for " + FormatDuration(*claims.exp - now) +

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "base/http_failure.h"
 #include "base/secret.h"
 #include "base/text.h"
 #include "base/url.h"
 #include "domain/jwt.h"
+#include "domain/session_name.h"
 
 namespace irsa {
 namespace {
@@ -97,13 +99,11 @@ StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
   HttpResponse response;
   const Status<HttpFailure> sent = http.Send(request, &response);
   if (!sent.ok()) {
-    return {sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient,
-            "api proxy: " + sent.message()};
+    return {ClassifyTransport(sent.kind(), DefaultHttpPolicy()), "api proxy: " + sent.message()};
   }
   if (response.status != 200) {
     WipeString(&response.body);
-    return {response.status >= 500 || response.status == 429 ? Failure::kTransient
-                                                             : Failure::kPermanent,
+    return {ClassifyHttpStatus(response.status, DefaultHttpPolicy()),
             "api proxy: GET " + shown + " answered HTTP " + std::to_string(response.status)};
   }
   const std::string_view token = TrimWhitespace(response.body);
@@ -143,6 +143,17 @@ StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& 
   }
   NoteRequester(*out, log);
   return {};
+}
+
+std::string AuditUserOf(const Requester& requester) {
+  JwtClaims claims;
+  std::string ignored;
+  std::string preferred_username;
+  if (requester.credential.kind == Credential::Kind::kBearer &&
+      DecodeJwtClaims(requester.credential.secret, &claims, &ignored)) {
+    preferred_username = claims.preferred_username;
+  }
+  return AuditUser(requester.pod, preferred_username);
 }
 
 }  // namespace irsa

@@ -69,6 +69,10 @@ StepStatus FetchProxyToken(const Settings& settings, HttpClient& http,
 // asking: run id, sources, the credential's length.
 void NoteRequester(const Requester& requester, Logger& log);
 
+// Who the session names and tags name (domain/session_name.h AuditUser): the
+// labels' user, else the preferred_username of a Domino bearer token.
+std::string AuditUserOf(const Requester& requester);
+
 // Reads the labels and token files, applies ChooseRunId and ChooseCredential,
 // and fetches the proxy token when that is the credential. On failure returns
 // the kind and one line (never secret bytes). `cancelled` is passed to the API

@@ -57,8 +57,7 @@ class ThreadFetchWorker : public FetchWorker {
     FetchResult refused;
     refused.id = id;
     refused.profile = recipe.profile;
-    refused.fetch.failure = Failure::kTransient;
-    refused.fetch.message = "too many credential fetches queued";
+    refused.fetch.status = {Failure::kTransient, "too many credential fetches queued"};
     Deliver(std::move(refused));
     return false;
   }

@@ -221,35 +221,33 @@ class PosixFiles : public Files {
   // a path component is swapped meanwhile. When `path` is a symlink, the
   // rename replaces the link itself with a regular file; the link's target is
   // never written.
-  bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,
-               std::string* err) override {
+  PublishStatus Publish(const std::string& path, std::string_view bytes, int mode,
+                        bool* changed) override {
+    const auto fail = [](std::string why) { return PublishStatus(PublishFailure::kError, why); };
     *changed = false;
     if (mode < 0 || mode > 0777) {
       char octal[16] = "";
       if (mode > 0) std::snprintf(octal, sizeof(octal), "0%o", static_cast<unsigned>(mode));
-      *err = path + ": invalid file mode " + (mode > 0 ? octal : std::to_string(mode));
-      return false;
+      return fail(path + ": invalid file mode " + (mode > 0 ? octal : std::to_string(mode)));
     }
     const size_t slash = path.rfind('/');
     const std::string dir =
         slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") {
-      *err = path + ": not a file name";
-      return false;
+      return fail(path + ": not a file name");
     }
     Fd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!folder.ok()) {
-      *err = PublishError(Step::kOpenFolder, errno, path, dir);
-      return false;
+      return fail(PublishError(Step::kOpenFolder, errno, path, dir));
     }
     // /dev/null given as the config (a common way to switch the AWS config
     // off) must never become a regular file, nor a FIFO or a socket.
     if (const std::string_view what = Irreplaceable(folder.get(), name); !what.empty()) {
-      *err = "cannot replace " + path + ": it is " + std::string(what) + ", not a regular file";
-      return false;
+      return fail("cannot replace " + path + ": it is " + std::string(what) +
+                  ", not a regular file");
     }
-    if (HoldsAlready(folder.get(), name, bytes, mode)) return true;
+    if (HoldsAlready(folder.get(), name, bytes, mode)) return {};
 
     Fd fd;
     std::string temp_name;
@@ -260,40 +258,33 @@ class PosixFiles : public Files {
       if (!fd.ok() && errno != EEXIST) break;
     }
     if (!fd.ok()) {
-      *err = PublishError(Step::kCreate, errno, path, dir);
-      return false;
+      return fail(PublishError(Step::kCreate, errno, path, dir));
     }
     TempFile temp(folder.get(), temp_name);
     // The umask may have narrowed the mode given to open; fchmod is exact.
     if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
-      *err = PublishError(Step::kCreate, errno, path, dir);
-      return false;
+      return fail(PublishError(Step::kCreate, errno, path, dir));
     }
     if (const int error = WriteAll(fd.get(), bytes); error != 0) {
-      *err = PublishError(Step::kWrite, error, path, dir);
-      return false;
+      return fail(PublishError(Step::kWrite, error, path, dir));
     }
     if (::fsync(fd.get()) != 0) {
-      *err = PublishError(Step::kSync, errno, path, dir);
-      return false;
+      return fail(PublishError(Step::kSync, errno, path, dir));
     }
     if (const int error = fd.Close(); error != 0) {
-      *err = PublishError(Step::kWrite, error, path, dir);
-      return false;
+      return fail(PublishError(Step::kWrite, error, path, dir));
     }
     if (::renameat(folder.get(), temp.name().c_str(), folder.get(), name.c_str()) != 0) {
-      *err = PublishError(Step::kRename, errno, path, dir);
-      return false;
+      return fail(PublishError(Step::kRename, errno, path, dir));
     }
     temp.Consumed();
     *changed = true;
     // The new content is visible from here on; the folder fsync makes the
     // rename durable. File systems without directory fsync answer EINVAL.
     if (::fsync(folder.get()) != 0 && errno != EINVAL) {
-      *err = PublishError(Step::kSyncFolder, errno, path, dir);
-      return false;
+      return {PublishFailure::kNotDurable, PublishError(Step::kSyncFolder, errno, path, dir)};
     }
-    return true;
+    return {};
   }
 };
 

@@ -33,6 +33,7 @@ PathLayout ProbePathLayout(const std::string& path) {
     layout.is_regular = S_ISREG(st.st_mode);
     layout.device = st.st_dev;
     layout.inode = st.st_ino;
+    layout.executable = ::access(path.c_str(), X_OK) == 0;
   }
   layout.is_symlink = IsSymlink(path);
   if (layout.is_symlink) layout.link_target = ReadLink(path);

@@ -113,8 +113,18 @@ bool ParseAnswer(const std::string& raw, bool at_eof, UnixAnswer* answer, bool* 
 
 class UnixHttpClientImpl : public UnixHttpClient {
  public:
-  bool Get(const std::string& socket_path, const std::string& path, double timeout,
-           size_t max_bytes, UnixAnswer* answer, UnixFailure* failure, std::string* err) override {
+  Status<UnixFailure> Get(const std::string& socket_path, const std::string& path, double timeout,
+                          size_t max_bytes, UnixAnswer* answer) override {
+    UnixFailure failure = UnixFailure::kNone;
+    std::string err;
+    if (Exchange(socket_path, path, timeout, max_bytes, answer, &failure, &err)) return {};
+    return {failure, err};
+  }
+
+ private:
+  // Get's work, failing through Fail below.
+  bool Exchange(const std::string& socket_path, const std::string& path, double timeout,
+                size_t max_bytes, UnixAnswer* answer, UnixFailure* failure, std::string* err) {
     const std::string where = "agent socket " + socket_path + ": ";
     const double deadline = Now() + timeout;
     sockaddr_un addr{};
@@ -197,7 +207,6 @@ class UnixHttpClientImpl : public UnixHttpClient {
     return true;
   }
 
- private:
   static bool Fail(UnixFailure kind, std::string message, UnixFailure* failure, std::string* err) {
     *failure = kind;
     *err = std::move(message);

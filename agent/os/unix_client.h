@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "base/error.h"
+
 namespace irsa {
 
 enum class UnixFailure {
@@ -26,12 +28,12 @@ class UnixHttpClient {
   virtual ~UnixHttpClient() = default;
   // Sends `GET <path>` (Connection: close) to the socket at `socket_path` and
   // reads the answer: at most `max_bytes` in all, within `timeout` seconds
-  // for connecting, sending and reading together. Returns true with the
-  // status and body (Content-Length honoured, else read to the end); false
-  // with `*failure` and one line in `*err` naming the socket.
-  virtual bool Get(const std::string& socket_path, const std::string& path, double timeout,
-                   size_t max_bytes, UnixAnswer* answer, UnixFailure* failure,
-                   std::string* err) = 0;
+  // for connecting, sending and reading together. Returns ok() with the
+  // status and body (Content-Length honoured, else read to the end); else the
+  // kind (callers fall back to working alone on kNoAgent and kTimeout) and
+  // one line naming the socket.
+  virtual Status<UnixFailure> Get(const std::string& socket_path, const std::string& path,
+                                  double timeout, size_t max_bytes, UnixAnswer* answer) = 0;
 };
 
 std::unique_ptr<UnixHttpClient> NewUnixHttpClient();

@@ -1,5 +1,6 @@
 #include "reap/aws_credentials.h"
 
+#include "aws/sts_chain.h"
 #include "base/secret.h"
 #include "base/text.h"
 #include "base/timestamp.h"
@@ -32,14 +33,12 @@ class EnvironmentKeysProvider : public AwsCredentialProvider {
     keys_.secret_access_key = EnvValue(env, "AWS_SECRET_ACCESS_KEY");
     keys_.session_token = EnvValue(env, "AWS_SESSION_TOKEN");
   }
-  bool Get(int64_t, TemporaryCredentials* out, Failure* kind, std::string* err) override {
+  StepStatus Get(int64_t, TemporaryCredentials* out) override {
     if (keys_.access_key_id.empty() || keys_.secret_access_key.empty()) {
-      *kind = Failure::kInput;
-      *err = "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is empty";
-      return false;
+      return {Failure::kInput, "AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is empty"};
     }
     CopyInto(keys_, out);
-    return true;
+    return {};
   }
 
  private:
@@ -55,49 +54,44 @@ class WebIdentityProvider : public AwsCredentialProvider {
         files_(files),
         sts_(http, std::move(endpoint), timeout, "") {}
 
-  bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) override {
+  StepStatus Get(int64_t now, TemporaryCredentials* out) override {
     if (have_ && expires_at_ - now > kRefreshMarginSeconds) {
       CopyInto(session_, out);
-      return true;
+      return {};
     }
     std::string token;
     const ReadStatus read = files_.Read(token_file_, kMaxTokenBytes, &token);
     if (!read.ok() || TrimWhitespace(token).empty()) {
       WipeString(&token);
-      *kind = Failure::kInput;
-      *err =
-          "AWS_WEB_IDENTITY_TOKEN_FILE " + (read.ok() ? token_file_ + " is empty" : read.message());
-      return false;
+      return {Failure::kInput, "AWS_WEB_IDENTITY_TOKEN_FILE " +
+                                   (read.ok() ? token_file_ + " is empty" : read.message())};
     }
     StsAnswer answer;
     std::string sts_err;
     const bool answered = sts_.AssumeRoleWithWebIdentity(role_, kSessionName, TrimWhitespace(token),
                                                          &answer, &sts_err);
     WipeString(&token);
+    // The broker's rule for what STS answered (ClassifyStsFailure).
+    bool throttled = false;
     if (!answered) {
-      *kind = Failure::kTransient;
-      *err = "web identity: " + sts_err;
-      return false;
+      return {ClassifyStsFailure(answer, answered, &throttled), "web identity: " + sts_err};
+    }
+    if (!answer.ok) {
+      return {ClassifyStsFailure(answer, answered, &throttled),
+              "web identity: STS refused AssumeRoleWithWebIdentity into " + role_.ToString() +
+                  ": " + answer.error_code};
     }
     int64_t expires_at = 0;
     if (std::string time_err;
-        !answer.ok || !ParseRfc3339(answer.credentials.expiration, &expires_at, &time_err)) {
-      const bool transient = answer.error_code == "IDPCommunicationError" ||
-                             answer.error_code == "Throttling" ||
-                             answer.error_code == "ServiceUnavailable";
-      *kind = answer.ok   ? Failure::kTransient
-              : transient ? Failure::kTransient
-                          : Failure::kPermanent;
-      *err = answer.ok ? "web identity: STS gave an Expiration that is not an ISO 8601 time"
-                       : "web identity: STS refused AssumeRoleWithWebIdentity into " +
-                             role_.ToString() + ": " + answer.error_code;
-      return false;
+        !ParseRfc3339(answer.credentials.expiration, &expires_at, &time_err)) {
+      return {Failure::kTransient,
+              "web identity: STS gave an Expiration that is not an ISO 8601 time"};
     }
     CopyInto(answer.credentials, &session_);
     expires_at_ = expires_at;
     have_ = true;
     CopyInto(session_, out);
-    return true;
+    return {};
   }
 
  private:
@@ -115,21 +109,21 @@ class CredentialSourceProvider : public AwsCredentialProvider {
   CredentialSourceProvider(CredentialSource& source, CredentialRecipe recipe)
       : source_(source), recipe_(std::move(recipe)) {}
 
-  bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) override {
+  StepStatus Get(int64_t now, TemporaryCredentials* out) override {
     if (cached_ && expires_at_ - now > kRefreshMarginSeconds) {
       CopyInto(*cached_, out);
-      return true;
+      return {};
     }
     CredentialFetch fetch = source_.Fetch(recipe_);
-    if (fetch.failure != Failure::kNone || !fetch.credentials) {
-      *kind = fetch.failure == Failure::kNone ? Failure::kTransient : fetch.failure;
-      *err = fetch.message.empty() ? "no credentials for " + recipe_.profile : fetch.message;
-      return false;
+    if (!fetch.status.ok() || !fetch.credentials) {
+      return {fetch.status.ok() ? Failure::kTransient : fetch.status.kind(),
+              fetch.status.message().empty() ? "no credentials for " + recipe_.profile
+                                             : fetch.status.message()};
     }
     cached_ = std::move(fetch.credentials);
     expires_at_ = fetch.expires_at;
     CopyInto(*cached_, out);
-    return true;
+    return {};
   }
 
  private:
@@ -170,9 +164,7 @@ class PodIdentityProvider : public AwsCredentialProvider {
       : source_(std::move(endpoint), files, http),
         cached_(NewCredentialSourceProvider(source_, PodIdentityRecipe())) {}
 
-  bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) override {
-    return cached_->Get(now, out, kind, err);
-  }
+  StepStatus Get(int64_t now, TemporaryCredentials* out) override { return cached_->Get(now, out); }
 
  private:
   PodIdentitySource source_;

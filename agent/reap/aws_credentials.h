@@ -34,10 +34,9 @@ class AwsCredentialProvider {
  public:
   virtual ~AwsCredentialProvider() = default;
   // Fills `*out` with credentials usable at unix time `now` (overwriting its
-  // fields). Returns false with one line in `*err`, never a secret, and the
-  // kind: kInput (a local input is missing or malformed), kTransient,
-  // kPermanent (refused).
-  virtual bool Get(int64_t now, TemporaryCredentials* out, Failure* kind, std::string* err) = 0;
+  // fields). On failure returns the kind: kInput (a local input is missing or
+  // malformed), kTransient, kPermanent (refused); with one line, never a secret.
+  virtual StepStatus Get(int64_t now, TemporaryCredentials* out) = 0;
 };
 
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and (optional) AWS_SESSION_TOKEN,

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "aws/sigv4.h"
+#include "base/http_failure.h"
 #include "base/secret.h"
 #include "base/url.h"
 
@@ -30,16 +31,14 @@ KubeResult KubeClient::Send(HttpRequest* request, std::string_view bearer, HttpR
   const Status<HttpFailure> sent = http_.Send(*request, response);
   for (auto& [name, value] : request->headers) WipeString(&value);
   if (!sent.ok()) {
-    return {sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient,
+    return {ClassifyTransport(sent.kind(), KubernetesPolicy()),
             "Kubernetes API: " + sent.message()};
   }
-  if (response->status >= 200 && response->status < 300) return {};
+  const Failure failure = ClassifyHttpStatus(response->status, KubernetesPolicy());
+  if (failure == Failure::kNone) return {};
   const std::string what = "Kubernetes API " + request->method + " " + DisplayUrl(request->url) +
                            " answered HTTP " + std::to_string(response->status);
-  // 410: a continue token expired mid-listing; the next round starts afresh.
-  const bool transient =
-      response->status == 429 || response->status == 410 || response->status >= 500;
-  return {transient ? Failure::kTransient : Failure::kPermanent, what};
+  return {failure, what};
 }
 
 KubeResult KubeClient::ListPods(std::string_view ns, std::string_view bearer, int limit,
@@ -52,7 +51,7 @@ KubeResult KubeClient::ListPods(std::string_view ns, std::string_view bearer, in
   request.max_response_bytes = kMaxPageBytes;
   HttpResponse response;
   KubeResult result = Send(&request, bearer, &response);
-  if (result.failure != Failure::kNone) return result;
+  if (!result.ok()) return result;
   std::string err;
   if (!ParsePodListPage(response.body, pods, next, &err)) {
     return {Failure::kAnswer, "namespace " + std::string(ns) + ": " + err};
@@ -71,7 +70,7 @@ EvictionOutcome KubeClient::Evict(std::string_view ns, std::string_view name,
   request.max_response_bytes = kMaxEvictionAnswerBytes;
   HttpResponse response;
   *result = Send(&request, bearer, &response);
-  if (result->failure == Failure::kNone) return EvictionOutcome::kEvicted;
+  if (result->ok()) return EvictionOutcome::kEvicted;
   if (response.status == 429) return EvictionOutcome::kRefused;
   if (response.status == 404) return EvictionOutcome::kGone;
   return EvictionOutcome::kFailed;

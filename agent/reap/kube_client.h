@@ -12,12 +12,10 @@
 
 namespace irsa {
 
-struct KubeResult {
-  // kTransient (network, 5xx, 429, 410 expired continue token), kPermanent
-  // (other 4xx), kAnswer (a 2xx that is not the expected object).
-  Failure failure = Failure::kNone;
-  std::string message;  // one line, never the token
-};
+// kTransient (network, 5xx, 408, 429, 410 expired continue token), kPermanent
+// (other 4xx), kInput (the request could not be sent), kAnswer (a 2xx that
+// is not the expected object); the message is one line, never the token.
+using KubeResult = StepStatus;
 
 enum class EvictionOutcome {
   kEvicted,  // 200/201: the pod is being evicted

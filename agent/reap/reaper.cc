@@ -28,7 +28,7 @@ std::string EvictionMessage(EvictionOutcome outcome, const KubeResult& r) {
     case EvictionOutcome::kGone:
       return "pod already gone";
     case EvictionOutcome::kFailed:
-      return "eviction failed: " + r.message;
+      return "eviction failed: " + r.message();
   }
   return "?";
 }
@@ -52,9 +52,9 @@ bool Reaper::InTime(RoundResult* result) {
     eks_.set_timeout(std::min(config_.request_timeout, left));
     return true;
   }
-  result->failure = Failure::kTransient;
-  result->message = "the round took longer than timeout (" +
-                    std::to_string(static_cast<int>(config_.round_timeout)) + " s)";
+  result->status = StepStatus(Failure::kTransient,
+                              "the round took longer than timeout (" +
+                                  std::to_string(static_cast<int>(config_.round_timeout)) + " s)");
   return false;
 }
 
@@ -63,18 +63,17 @@ bool Reaper::ListPods(const std::string& bearer, std::vector<PodFacts>* pods, Ro
     std::string token;
     for (int page = 0;; ++page) {
       if (page == kMaxPages || pods->size() > kMaxPods) {
-        result->failure = Failure::kAnswer;
-        result->message = "namespace " + ns + ": more than " + std::to_string(kMaxPages) +
-                          " pages or " + std::to_string(kMaxPods) + " pods";
+        result->status = StepStatus(Failure::kAnswer, "namespace " + ns + ": more than " +
+                                                          std::to_string(kMaxPages) + " pages or " +
+                                                          std::to_string(kMaxPods) + " pods");
         return false;
       }
       if (!InTime(result)) return false;
       std::string next;
       const KubeResult r = kube_.ListPods(ns, bearer, config_.pod_page_size, token, pods, &next);
-      if (r.failure != Failure::kNone) {
-        result->failure = r.failure;
-        result->message =
-            "listing pods failed (page " + std::to_string(page + 1) + "): " + r.message;
+      if (!r.ok()) {
+        result->status = StepStatus(r.kind(), "listing pods failed (page " +
+                                                  std::to_string(page + 1) + "): " + r.message());
         return false;
       }
       if (next.empty()) break;
@@ -88,18 +87,16 @@ bool Reaper::ListAssociations(const std::vector<PodFacts>& pods,
                               std::vector<PodIdentityAssociation>* associations,
                               RoundResult* result) {
   TemporaryCredentials keys;
-  Failure kind = Failure::kNone;
-  std::string err;
-  if (!credentials_.Get(static_cast<int64_t>(clock_.Wall()), &keys, &kind, &err)) {
-    result->failure = kind;
-    result->message = "AWS credentials: " + err;
+  if (const StepStatus got = credentials_.Get(static_cast<int64_t>(clock_.Wall()), &keys);
+      !got.ok()) {
+    result->status = StepStatus(got.kind(), "AWS credentials: " + got.message());
     return false;
   }
   std::string token;
   for (int page = 0;; ++page) {
     if (page == kMaxPages || associations->size() > kMaxAssociations) {
-      result->failure = Failure::kAnswer;
-      result->message = "EKS list: more than " + std::to_string(kMaxPages) + " pages";
+      result->status = StepStatus(Failure::kAnswer,
+                                  "EKS list: more than " + std::to_string(kMaxPages) + " pages");
       return false;
     }
     if (!InTime(result)) return false;
@@ -107,16 +104,16 @@ bool Reaper::ListAssociations(const std::vector<PodFacts>& pods,
     const EksResult r =
         eks_.ListPage(config_.cluster, token, config_.association_page_size, keys,
                       AmzDate(static_cast<int64_t>(clock_.Wall())), associations, &next);
-    if (r.failure != Failure::kNone) {
-      result->failure = r.failure;
-      result->message = "listing Pod Identity associations failed (page " +
-                        std::to_string(page + 1) + "): " + r.message;
+    if (!r.status.ok()) {
+      result->status =
+          StepStatus(r.status.kind(), "listing Pod Identity associations failed (page " +
+                                          std::to_string(page + 1) + "): " + r.status.message());
       return false;
     }
     if (next.empty()) break;
     if (next == token) {
-      result->failure = Failure::kAnswer;
-      result->message = "EKS list: nextToken repeats the previous page's";
+      result->status =
+          StepStatus(Failure::kAnswer, "EKS list: nextToken repeats the previous page's");
       return false;
     }
     token = std::move(next);
@@ -134,9 +131,9 @@ bool Reaper::ListAssociations(const std::vector<PodFacts>& pods,
       vanished[i] = true;
       continue;
     }
-    if (r.failure != Failure::kNone) {
-      result->failure = r.failure;
-      result->message = "describing association " + a.association_id + " failed: " + r.message;
+    if (!r.status.ok()) {
+      result->status = StepStatus(r.status.kind(), "describing association " + a.association_id +
+                                                       " failed: " + r.status.message());
       return false;
     }
     ++result->described;
@@ -196,9 +193,9 @@ void Reaper::Evict(const std::vector<PodFacts>& pods,
         ++result->gone;
         break;
       case EvictionOutcome::kFailed:
-        if (result->failure == Failure::kNone) {
-          result->failure = r.failure;
-          result->message = "evicting " + pod.ns + "/" + pod.name + ": " + r.message;
+        if (result->status.ok()) {
+          result->status =
+              StepStatus(r.kind(), "evicting " + pod.ns + "/" + pod.name + ": " + r.message());
         }
         break;
     }
@@ -215,9 +212,9 @@ RoundResult Reaper::Round() {
   const std::string_view trimmed = TrimWhitespace(bearer);
   if (!read.ok() || trimmed.empty()) {
     WipeString(&bearer);
-    result.failure = Failure::kInput;
-    result.message =
-        "kube-token-file " + (read.ok() ? config_.kube_token_file + " is empty" : read.message());
+    result.status = StepStatus(
+        Failure::kInput,
+        "kube-token-file " + (read.ok() ? config_.kube_token_file + " is empty" : read.message()));
     return result;
   }
   std::string token(trimmed);

@@ -30,9 +30,8 @@ struct ReapConfig {
 };
 
 struct RoundResult {
-  Failure failure = Failure::kNone;  // the first failure; kNone when the round completed
-  std::string message;               // one line when failed
-  size_t pods = 0;                   // listed in the selected namespaces
+  StepStatus status;  // the first failure; ok() when the round completed
+  size_t pods = 0;    // listed in the selected namespaces
   size_t pod_identity_pods = 0;
   size_t associations = 0;
   size_t described = 0;

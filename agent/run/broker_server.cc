@@ -73,9 +73,7 @@ class BrokerServerImpl : public BrokerServer {
       if (now) Send(std::move(*now));
     }
     for (FetchResult& done : worker_->Drain()) {
-      for (const auto& [action, outcome] : done.fetch.sts_calls) {
-        metrics_.StsRequested(action, outcome);
-      }
+      for (const StsHop& hop : done.fetch.sts_calls) metrics_.StsRequested(hop.action, hop.outcome);
       Send(broker_.FetchDone(done.id, done.profile, std::move(done.fetch), wall));
     }
     Settle();

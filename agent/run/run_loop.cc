@@ -190,9 +190,10 @@ class RunLoop {
     for (const std::string& path : inputs_) {
       std::string content;
       const ReadStatus read = shells_.files.Read(path, kMaxAnswerBytes, &content);
-      std::string hash =
-          read.ok() ? Sha256Hex(content) : "status:" + std::to_string(int(read.kind()));
-      if (hash.empty()) hash = "unhashed:" + std::to_string(++unhashed_reads_);  // a change: sync
+      std::string hash = "status:" + std::to_string(int(read.kind()));
+      if (read.ok() && !Sha256Hex(content, &hash)) {
+        hash = "unhashed:" + std::to_string(++unhashed_reads_);  // a change: sync
+      }
       if (path == inputs_.front()) {
         if (read.ok()) log_.AddSecret("web-identity-token", TrimWhitespace(content));
         // In an EKS Pod Identity pod no web identity token is expected.
@@ -266,10 +267,9 @@ class RunLoop {
 
   void WriteState() {
     bool changed = false;
-    std::string err;
-    if (!shells_.files.Publish(state_path_, SerializeState(state_), 0644, &changed, &err)) {
-      log_.Warn("cannot write the state file", {{"error", err}});
-    }
+    const PublishStatus wrote =
+        shells_.files.Publish(state_path_, SerializeState(state_), 0644, &changed);
+    if (!wrote.ok()) log_.Warn("cannot write the state file", {{"error", wrote.message()}});
   }
 
   // Answers what the listener has ready; /refresh waits for the next sync

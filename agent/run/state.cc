@@ -122,8 +122,8 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
                        " has an invalid profile: " + published.dropped.front()};
   }
   std::string reason = Count(published.pairs.size(), "profile") + " in " + state.config_file;
-  const std::string hash = Sha256Hex(*config);
-  if (hash.empty()) {
+  std::string hash;
+  if (!Sha256Hex(*config, &hash)) {
     reason += " (not compared with what the agent wrote: " + std::string(kDigestFailure) + ")";
   } else if (hash != state.config_hash) {
     reason += " (changed since the agent wrote it)";

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
+#include "base/http_failure.h"
 #include "base/retry_after.h"
 #include "base/text.h"
 #include "base/url.h"
@@ -49,17 +50,6 @@ std::string StatusMessage(long status, const Requester& requester, const HttpRes
   return "mapping service: " + code;
 }
 
-Failure FromHttpFailure(HttpFailure failure) {
-  switch (failure) {
-    case HttpFailure::kTooLarge:
-      return Failure::kAnswer;
-    case HttpFailure::kBadRequest:
-      return Failure::kInput;
-    default:
-      return Failure::kTransient;
-  }
-}
-
 }  // namespace
 
 std::string MappingRequestBody(const std::string& run_id, const std::string& workload_type) {
@@ -88,12 +78,6 @@ HttpRequest MappingRequest(const Settings& settings, const Requester& requester,
   return request;
 }
 
-Failure ClassifyStatus(long status) {
-  if (status == 200) return Failure::kNone;
-  if (status == 404 || status == 408 || status == 429 || status >= 500) return Failure::kTransient;
-  return Failure::kPermanent;
-}
-
 Syncer::Syncer(const Settings& settings, Files& files, HttpClient& http, Logger& log,
                std::function<double()> wall_clock)
     : settings_(settings),
@@ -103,14 +87,7 @@ Syncer::Syncer(const Settings& settings, Files& files, HttpClient& http, Logger&
       wall_clock_(std::move(wall_clock)) {}
 
 void Syncer::NoteAudit(const Requester& requester) {
-  JwtClaims claims;
-  std::string ignored;
-  std::string preferred_username;
-  if (requester.credential.kind == Credential::Kind::kBearer &&
-      DecodeJwtClaims(requester.credential.secret, &claims, &ignored)) {
-    preferred_username = claims.preferred_username;
-  }
-  user_ = AuditUser(requester.pod, preferred_username);
+  user_ = AuditUserOf(requester);
   run_id_ = requester.pod.run_id;
   project_ = requester.pod.project;
 }
@@ -186,18 +163,19 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
 
   HttpResponse response;
   if (const Status<HttpFailure> sent = http_.Send(request, &response); !sent.ok()) {
-    result->status = {FromHttpFailure(sent.kind()), sent.kind() == HttpFailure::kTooLarge
-                                                        ? "mapping service: answer larger than " +
-                                                              std::to_string(kMaxAnswerBytes) +
-                                                              " bytes refused"
-                                                        : "mapping service: " + sent.message()};
+    result->status = {ClassifyTransport(sent.kind(), MappingServicePolicy()),
+                      sent.kind() == HttpFailure::kTooLarge
+                          ? "mapping service: answer larger than " +
+                                std::to_string(kMaxAnswerBytes) + " bytes refused"
+                          : "mapping service: " + sent.message()};
     return false;
   }
   result->mapping_seconds = response.seconds;
   log_.Debug("mapping service answered", {{"status", std::to_string(response.status)},
                                           {"bytes", std::to_string(response.body.size())},
                                           {"seconds", std::to_string(response.seconds)}});
-  if (const Failure failure = ClassifyStatus(response.status); failure != Failure::kNone) {
+  if (const Failure failure = ClassifyHttpStatus(response.status, MappingServicePolicy());
+      failure != Failure::kNone) {
     result->status = {failure, StatusMessage(response.status, requester, response)};
     if (!response.retry_after.empty()) {
       result->retry_after =
@@ -260,17 +238,17 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   if (base.base == BaseCredentials::kPodIdentity) {
     for (ProfilePair& pair : result.pairs) pair.proxy_role = RoleArn{};
   }
-  result.config_hash = Sha256Hex(result.rendered);
-  if (result.config_hash.empty()) {
+  if (!Sha256Hex(result.rendered, &result.config_hash)) {
     // The state file and `status` compare the config by this hash.
     result.status = StepStatus(Failure::kInput, std::string(kDigestFailure));
     return result;
   }
   if (!publish) return result;
 
-  if (!files_.Publish(settings_.aws_config_file, result.rendered, settings_.file_mode,
-                      &result.changed, &err)) {
-    result.status = {Failure::kPublish, err};
+  if (const PublishStatus wrote = files_.Publish(settings_.aws_config_file, result.rendered,
+                                                 settings_.file_mode, &result.changed);
+      !wrote.ok()) {
+    result.status = {Failure::kPublish, wrote.message()};
   }
   return result;
 }

@@ -49,10 +49,6 @@ struct Requester;
 HttpRequest MappingRequest(const Settings& settings, const Requester& requester,
                            double request_timeout);
 
-// Classifies an HTTP status of the mapping call: 200 -> kNone, 404/408/429/5xx
-// -> kTransient, other 4xx (401, 403, 400) and 3xx -> kPermanent.
-Failure ClassifyStatus(long status);
-
 class Syncer {
  public:
   // Borrows everything; `wall_clock` gives unix seconds for Retry-After dates

@@ -103,9 +103,9 @@ std::vector<TokenNote> TokenMonitor::Observe(std::optional<std::string_view> tok
     expiry_.reset();
   } else {
     // Trimmed like DecodeJwtClaims does: a trailing newline is not a new token.
-    std::string hash = Sha256Hex(TrimWhitespace(*token));
+    std::string hash;
     // Without a hash (Sha256Hex failed) every read counts as a change.
-    if (hash.empty() || hash != last_hash_) {
+    if (!Sha256Hex(TrimWhitespace(*token), &hash) || hash != last_hash_) {
       content_changed = true;
       last_hash_ = std::move(hash);
       JwtClaims claims;

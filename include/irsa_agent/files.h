@@ -25,6 +25,15 @@ enum class ReadFailure {
 };
 using ReadStatus = Status<ReadFailure>;
 
+// Why Files::Publish did not finish. Callers keep their old state on either;
+// `*changed` tells them whether the new content is in place.
+enum class PublishFailure {
+  kNone,
+  kError,       // refused or failed before the rename: `path` untouched
+  kNotDurable,  // renamed, then the folder fsync failed: `*changed` is true
+};
+using PublishStatus = Status<PublishFailure>;
+
 class Files {
  public:
   virtual ~Files() = default;
@@ -44,17 +53,17 @@ class Files {
   // Makes `path` hold exactly `bytes` with permission `mode`, atomically: a
   // temp file created exclusively in the same folder, written, fsynced,
   // renamed over `path`, then the folder fsynced. Sets `*changed` to false and
-  // writes nothing when `path` already holds `bytes`. On failure returns false
-  // with a one-line `*err`, the temp file removed and `path` untouched.
+  // writes nothing when `path` already holds `bytes`. On failure returns
+  // kError with one line naming the path, the temp file removed and `path` untouched.
   // "Already holds" means a regular file with those bytes and exactly `mode`;
   // a symlink at `path` is replaced by a regular file (its target is never
   // written); anything else at `path` (a device such as /dev/null, a FIFO, a
-  // socket, a folder) is a failure and stays as it is. `mode` is at most 0777. One failure comes
-  // after the commit point: when only the final folder fsync fails, returns false with
-  // `*changed` true (the new content is in place but may not survive a crash).
-  // EINTR is retried inside. No caller branches on why it failed.
-  virtual bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,
-                       std::string* err) = 0;
+  // socket, a folder) is a failure and stays as it is. `mode` is at most 0777.
+  // One failure comes after the commit point: when only the final folder fsync
+  // fails, returns kNotDurable with `*changed` true (the new content is in
+  // place but may not survive a crash). EINTR is retried inside.
+  virtual PublishStatus Publish(const std::string& path, std::string_view bytes, int mode,
+                                bool* changed) = 0;
 };
 
 // The POSIX implementation; the caller owns it.

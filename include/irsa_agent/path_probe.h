@@ -15,6 +15,7 @@ struct PathLayout {
   bool data_is_symlink = false;  // <folder>/..data is a symlink
   std::string data_target;       // its readlink(), when it is one
   bool is_regular = false;       // what the path resolves to is a regular file
+  bool executable = false;       // access(path, X_OK) succeeds for this process
   // What the path resolves to, when it exists: two paths name the same file
   // when both are equal (hard links and other spellings included).
   unsigned long long device = 0;

@@ -31,12 +31,9 @@ class FakeFiles : public Files {
     return {};
   }
 
-  bool Publish(const std::string& path, std::string_view bytes, int mode, bool* changed,
-               std::string* err) override {
-    if (!publish_error.empty()) {
-      *err = publish_error;
-      return false;
-    }
+  PublishStatus Publish(const std::string& path, std::string_view bytes, int mode,
+                        bool* changed) override {
+    if (!publish_error.empty()) return {PublishFailure::kError, publish_error};
     auto it = content.find(path);
     *changed = it == content.end() || it->second != bytes;
     if (*changed) {
@@ -44,7 +41,7 @@ class FakeFiles : public Files {
       modes[path] = mode;
       ++publishes;
     }
-    return true;
+    return {};
   }
 };
 

@@ -186,8 +186,10 @@ class DoctorTest(MotoTestCase):
                 for arg in (f"--{name}", value)]
 
     def environment(self, **extra) -> dict:
-        """The run container's environment: AWS_CONFIG_FILE names the agent's file."""
-        return {"AWS_CONFIG_FILE": self.config, **extra}
+        """The run container's environment: AWS_CONFIG_FILE names the agent's file,
+        and KUBERNETES_SERVICE_HOST, which every pod has (the doctor's fixes then
+        speak of pods)."""
+        return {"AWS_CONFIG_FILE": self.config, "KUBERNETES_SERVICE_HOST": "10.100.0.1", **extra}
 
     def publish(self) -> None:
         result = self.run_agent(["once", *self.flags()], env=self.environment())
@@ -220,6 +222,14 @@ class DoctorTest(MotoTestCase):
         self.assertEqual(failed, sorted(set(names)), result.describe())
         self.assertEqual(result.returncode, 1 if names else 0, result.describe())
 
+    def session_name(self) -> str:
+        """The role_session_name the agent wrote: the broker's, hence the doctor's."""
+        with open(self.config) as f:
+            names = {line.split("=", 1)[1].strip() for line in f
+                     if line.startswith("role_session_name")}
+        self.assertEqual(len(names), 1, names)
+        return names.pop()
+
     def assert_no_moto_credentials(self, *outputs) -> None:
         """None of the credentials moto ever issued appears in `outputs`."""
         issued = self.moto.assumed_roles()
@@ -249,9 +259,10 @@ class DoctorTest(MotoTestCase):
         self.assert_check(result, "run-id", "pass", self.run_id)
         self.assert_check(result, "mapping.answer", "pass", "HTTP 200: 2 roles")
         for name in REFERENCE_PROFILES:
+            # The chain `credentials` runs, with the session name the agent wrote.
             self.assert_check(result, "sts.web-identity", "pass", f"src_{name}: assumed "
-                              f"arn:aws:sts::946429944765:assumed-role/{name}/irsa-agent-doctor-"
-                              + self.run_id)
+                              f"arn:aws:sts::946429944765:assumed-role/{name}/"
+                              + self.session_name())
             self.assert_check(result, "sts.assume-role", "pass", f"{name}: assumed "
                               f"arn:aws:sts::524112250363:assumed-role/{name}/")
         self.assertIn("api-key: absent", result.stdout)
@@ -263,7 +274,7 @@ class DoctorTest(MotoTestCase):
         self.publish()
         self.assertEqual(self.doctor("--sts").returncode, 0)
         roles = {r["role_arn"]: r for r in self.moto.assumed_roles()
-                 if r["session_name"] == "irsa-agent-doctor-" + self.run_id}
+                 if r["session_name"] == self.session_name()}
         for name in REFERENCE_PROFILES:
             proxy = roles[f"arn:aws:iam::946429944765:role/{name}"]
             self.assertIn(f"arn:aws:iam::524112250363:role/{name}", roles)
@@ -386,9 +397,107 @@ class DoctorTest(MotoTestCase):
         self.publish()
         self.service.push(Reply.not_found())
         result = self.doctor()
-        self.assert_check(result, "mapping.answer", "fail", "HTTP 404: no pod found for run id "
+        # Sync retries a 404 (the pod may not run yet): the doctor warns, it does not fail.
+        self.assert_check(result, "mapping.answer", "warn", "HTTP 404: no pod found for run id "
                           + self.run_id)
-        self.assert_only_failures(result, "mapping.answer")
+        self.assertIn("the agent retries this with back-off", result.stdout)
+        self.assert_only_failures(result)
+
+    def test_mapping_service_throttling_gets_throttling_advice(self):
+        self.publish()
+        self.service.push(Reply(429, b"slow down", (("Retry-After", "1"),)))
+        result = self.doctor()
+        self.assert_check(result, "mapping.answer", "warn",
+                          "HTTP 429: the service is throttling this client")
+        self.assertIn("fix: the service is overloaded", result.stdout)
+        self.assertNotIn("answers 200 with the AWS config", result.stdout)
+
+    # --- the doctor points the right way (issue 17, item 15) ----------------------------
+    def test_https_on_a_plain_http_port_says_no_tls(self):
+        self.publish()
+        url = self.service.url(ENDPOINT_PATH).replace("http://", "https://")
+        result = self.doctor(endpoint=url)
+        self.assert_check(result, "mapping.service", "fail", "the mapping call failed")
+        self.assertIn("fix: the server does not speak TLS on this port (it answered plain "
+                      "HTTP)", result.stdout)
+        self.assertNotIn("set ca-file", result.stdout)
+        # The probe sent no credential over plain HTTP: only the bare GET of "/".
+        plain = [r for r in self.service.requests if r.method == "GET"]
+        self.assertEqual([r.path for r in plain], ["/"], result.describe())
+        self.assertTrue(all(r.header("Authorization") is None and r.header("X-Domino-Api-Key")
+                            is None for r in plain))
+
+    def test_missing_ca_file_is_named(self):
+        self.publish()
+        missing = self.path("no", "ca.pem")
+        url = self.service.url(ENDPOINT_PATH).replace("http://", "https://")
+        result = self.doctor(endpoint=url, ca_file=missing)
+        self.assert_check(result, "mapping.service", "fail", "the mapping call failed")
+        self.assertIn(f"fix: ca-file {missing} does not exist", result.stdout)
+        self.assertNotIn("cannot be sent as HTTP", result.stdout)
+
+    def process_style_config(self, install_to: str) -> None:
+        result = self.run_agent(["once", *self.flags(profile_style="process",
+                                                      install_to=install_to)],
+                                env=self.environment())
+        self.assertEqual(result.returncode, 0, result.describe())
+
+    def test_process_style_program_must_exist_and_run(self):
+        bin_dir = self.path("shared-bin")
+        os.makedirs(bin_dir)
+        program = os.path.join(bin_dir, "irsa-agent")
+        self.process_style_config(bin_dir)
+        with open(self.config) as f:
+            self.assertIn(f"credential_process = {program} credentials ", f.read())
+
+        missing = self.doctor(profile_style="process")
+        self.assert_check(missing, "config.style", "fail",
+                          f"credential_process program {program} does not exist")
+        self.assert_only_failures(missing, "config.style")
+
+        shutil.copyfile(os.environ.get("IRSA_AGENT_BIN", "build/irsa-agent"), program)
+        os.chmod(program, 0o644)
+        not_executable = self.doctor(profile_style="process")
+        self.assert_check(not_executable, "config.style", "fail",
+                          f"credential_process program {program} is not executable here")
+        self.assertIn(f"fix: chmod 0755 {program}", not_executable.stdout)
+
+        os.chmod(program, 0o755)
+        healthy = self.doctor(profile_style="process")
+        self.assert_check(healthy, "config.style", "pass",
+                          f"process style: each profile runs {program} credentials")
+        self.assert_only_failures(healthy)
+
+    def test_style_other_than_the_setting_warns(self):
+        self.publish()  # chain style
+        result = self.doctor(profile_style="process")
+        self.assert_check(result, "config.style", "warn",
+                          "the file is in chain style but profile-style is process")
+        self.assert_check(self.doctor(), "config.style", "pass", "chain style")
+
+    def test_systemd_host_fixes_do_not_talk_about_pods(self):
+        self.publish()
+        shutil.rmtree(self.serviceaccount.path)
+        host = self.doctor(env=self.environment(KUBERNETES_SERVICE_HOST=""))
+        self.assert_check(host, "token.file", "fail", "no web identity token at")
+        self.assertIn("fix: write the web identity token (a JWT with audience "
+                      "sts.amazonaws.com) to this path", host.stdout)
+        for pod_word in ("projected", "container", "kubelet", "mount"):
+            self.assertNotIn(pod_word, host.stdout, host.describe())
+        pod = self.doctor(env=self.environment(KUBERNETES_SERVICE_HOST="10.0.0.1"))
+        self.assertIn("fix: mount the projected service-account token", pod.stdout)
+
+    def test_sts_answer_that_is_not_sts_xml_shows_status_and_excerpt(self):
+        self.publish()
+        proxy = self.start_service(REFERENCE_ANSWER)  # any HTTP server that is not STS
+        proxy.push(Reply(503, b"<html><body><h1>Service Unavailable</h1>proxy says no</body>"
+                              b"</html>", (("Content-Type", "text/html"),)))
+        self.sts_endpoint = proxy.url("/")
+        result = self.doctor("--sts")
+        self.assert_check(result, "sts.web-identity", "fail", "answered HTTP 503, not an STS "
+                          "answer: \"Service Unavailable proxy says no\"")
+        self.assertIn("fix: the answer is not from STS", result.stdout)
+        self.assertNotIn("xml:", result.stdout)
 
     # --- STS refusals (FakeSts) ---------------------------------------------------------
     def test_access_denied_prints_the_trust_policy(self):

@@ -39,8 +39,7 @@ CredentialFetch Ok(double expires_at) {
 
 CredentialFetch Fail(const std::string& message) {
   CredentialFetch f;
-  f.failure = Failure::kTransient;
-  f.message = message;
+  f.status = {Failure::kTransient, message};
   return f;
 }
 

@@ -68,8 +68,7 @@ CredentialFetch Ok(double expires_at, const std::string& key_id = "ASIAEXAMPLEKE
 CredentialFetch Fail(Failure kind, const std::string& message, bool throttled = false,
                      std::optional<double> retry_after = std::nullopt) {
   CredentialFetch f;
-  f.failure = kind;
-  f.message = message;
+  f.status = {kind, message};
   f.throttled = throttled;
   f.retry_after = retry_after;
   return f;

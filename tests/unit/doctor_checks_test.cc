@@ -86,15 +86,26 @@ TEST_SUITE("doctor") {
         {Answered(200, "<html>oops"), CheckStatus::kPass, CheckStatus::kFail,
          "HTTP 200 in 0.250 s over plain HTTP",
          "HTTP 200 is not a valid AWS config: answer:1: not a section header, entry or comment"},
-        {Answered(404, "No Pod Found"), CheckStatus::kPass, CheckStatus::kFail,
+        // Statuses sync retries are warnings, the rest failures (base/http_failure.h).
+        {Answered(404, "No Pod Found"), CheckStatus::kPass, CheckStatus::kWarn,
          "HTTP 404 in 0.250 s over plain HTTP",
          "HTTP 404: no pod found for run id 6527182438a6346046006654 (not running yet, or the "
-         "credential belongs to another user)"},
+         "credential belongs to another user); the agent retries this with back-off"},
+        {Answered(429, ""), CheckStatus::kPass, CheckStatus::kWarn,
+         "HTTP 429 in 0.250 s over plain HTTP",
+         "HTTP 429: the service is throttling this client; the agent retries this with back-off"},
+        {Answered(408, ""), CheckStatus::kPass, CheckStatus::kWarn,
+         "HTTP 408 in 0.250 s over plain HTTP",
+         "HTTP 408: the service timed out reading the request; the agent retries this with "
+         "back-off"},
+        {Answered(405, ""), CheckStatus::kPass, CheckStatus::kFail,
+         "HTTP 405 in 0.250 s over plain HTTP", "HTTP 405: the service refused the request"},
         {Answered(401, ""), CheckStatus::kPass, CheckStatus::kFail,
          "HTTP 401 in 0.250 s over plain HTTP",
          "HTTP 401: the Domino credential (token file /t) was refused"},
-        {Answered(500, "<html>"), CheckStatus::kPass, CheckStatus::kFail,
-         "HTTP 500 in 0.250 s over plain HTTP", "HTTP 500: the service failed"},
+        {Answered(500, "<html>"), CheckStatus::kPass, CheckStatus::kWarn,
+         "HTTP 500 in 0.250 s over plain HTTP",
+         "HTTP 500: the service failed; the agent retries this with back-off"},
         {Answered(302, ""), CheckStatus::kPass, CheckStatus::kFail,
          "HTTP 302 in 0.250 s over plain HTTP",
          "HTTP 302: a redirect, not followed (the credential is never sent across one)"},
@@ -124,7 +135,22 @@ TEST_SUITE("doctor") {
       CHECK(checks[0].fact == c.service_fact);
       CHECK(checks[1].fact == c.answer_fact);
       CHECK(checks[1].fix.empty() == (c.answer == CheckStatus::kPass));
+      // Advice about the body is for a 200 only (408 and 429 used to get it).
+      if (c.probe.sent.ok() && c.probe.status != 200) {
+        CHECK(checks[1].fix.find("answers 200") == std::string::npos);
+      }
     }
+    // https on a port that speaks plain HTTP, and a ca-file that is not there.
+    const Settings https_settings =
+        ParseDoctor({"--endpoint", "https://svc:8080/map", "--ca-file", "/no/ca.pem"}).settings;
+    MappingProbe plain = tls;
+    plain.plain_http_answers = true;
+    CHECK(CheckMapping(https_settings, plain)[0].fix.starts_with(
+        "the server does not speak TLS on this port (it answered plain HTTP)"));
+    MappingProbe no_ca = tls;
+    no_ca.ca_file = ReadStatus(ReadFailure::kMissing, "/no/ca.pem does not exist");
+    CHECK(CheckMapping(https_settings, no_ca)[0].fix.starts_with(
+        "ca-file /no/ca.pem does not exist: point ca-file (DOMINO_IRSA_SSL_CERT) at the PEM file"));
     CHECK(CheckMapping(settings, tls)[0].fix ==
           "set ca-file (DOMINO_IRSA_SSL_CERT) to the CA, or self-signed certificate, of the "
           "service");

@@ -63,11 +63,10 @@ TEST_SUITE("doctor_pod_identity") {
     for (const Row& row : {Row{Failure::kInput, "token volume mounted"},
                            Row{Failure::kPermanent, "Pod Identity association"},
                            Row{Failure::kTransient, "eks-pod-identity-agent"}}) {
-      probe.failure = row.failure;
-      probe.error = "AWS_CONTAINER_CREDENTIALS_FULL_URI (http://x): HTTP 500";
+      probe.fetch = {row.failure, "AWS_CONTAINER_CREDENTIALS_FULL_URI (http://x): HTTP 500"};
       c = CheckPodIdentityFetch(probe, kNow);
       CHECK(c.status == CheckStatus::kFail);
-      CHECK(c.fact == probe.error);
+      CHECK(c.fact == probe.fetch.message());
       CHECK(c.fix.find(row.fix_has) != std::string::npos);
     }
   }

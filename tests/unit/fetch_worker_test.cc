@@ -130,7 +130,7 @@ TEST_SUITE("fetch_worker") {
     REQUIRE(results.size() == 1);
     CHECK(results[0].id == 7);
     CHECK(results[0].profile == "a");
-    CHECK(results[0].fetch.failure == Failure::kNone);
+    CHECK(results[0].fetch.status.kind() == Failure::kNone);
     REQUIRE(results[0].fetch.credentials);
     CHECK(results[0].fetch.credentials->access_key_id == "ASIAa");
     CHECK_FALSE(Readable(worker->fd(), 0));  // Drain cleared it
@@ -165,8 +165,8 @@ TEST_SUITE("fetch_worker") {
     REQUIRE(refused.size() == 1);
     CHECK(refused[0].id == 4);
     CHECK(refused[0].profile == "d");
-    CHECK(refused[0].fetch.failure == Failure::kTransient);
-    CHECK(refused[0].fetch.message == "too many credential fetches queued");
+    CHECK(refused[0].fetch.status.kind() == Failure::kTransient);
+    CHECK(refused[0].fetch.status.message() == "too many credential fetches queued");
     source.Release(3);
     CHECK(DrainN(worker.get(), 3).size() == 3);
   }

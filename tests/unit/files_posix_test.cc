@@ -94,11 +94,15 @@ struct PublishOutcome {
   bool ok;
   bool changed;
   std::string err;
+  PublishFailure kind;
 };
 
 PublishOutcome Publish(const std::string& path, const std::string& bytes, int mode = 0644) {
-  PublishOutcome out{false, true, ""};
-  out.ok = NewPosixFiles()->Publish(path, bytes, mode, &out.changed, &out.err);
+  PublishOutcome out{false, true, "", PublishFailure::kNone};
+  const PublishStatus wrote = NewPosixFiles()->Publish(path, bytes, mode, &out.changed);
+  out.ok = wrote.ok();
+  out.err = wrote.message();
+  out.kind = wrote.kind();
   return out;
 }
 
@@ -310,6 +314,7 @@ TEST_SUITE("files_posix") {
     CHECK_FALSE(out.ok);
     CHECK_FALSE(out.changed);
     CHECK(out.err == "folder " + mnt + " is on a read-only file system");
+    CHECK(out.kind == PublishFailure::kError);
     CHECK(Slurp(mnt + "/config") == "current");
     CHECK(Names(mnt) == std::set<std::string>{"config"});
 
@@ -328,6 +333,7 @@ TEST_SUITE("files_posix") {
     CHECK_FALSE(out.ok);
     CHECK_FALSE(out.changed);
     CHECK(out.err == "no space left on device writing " + mnt + "/config");
+    CHECK(out.kind == PublishFailure::kError);  // the old file is untouched
     CHECK(Slurp(mnt + "/config") == "current");
     CHECK(Names(mnt) == std::set<std::string>{"config"});
   }

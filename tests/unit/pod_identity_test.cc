@@ -201,7 +201,7 @@ TEST_SUITE("pod_identity") {
     f.http.script.push_back(FakeExchange::Status(200, Answer()));
     std::string account;
     const CredentialFetch got = f.Fetch(&account);
-    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.status.kind() == Failure::kNone);
     REQUIRE(got.credentials != nullptr);
     CHECK(got.credentials->access_key_id == kKeyId);
     CHECK(got.credentials->secret_access_key == kSecret);
@@ -236,16 +236,16 @@ TEST_SUITE("pod_identity") {
     CHECK(e.token_file_name == "pod-identity-token-file (file /etc/a.ini:4)");
     FakeFiles files;
     FakeHttp http;
-    CHECK(FetchPodIdentityCredentials(e, files, http).message ==
+    CHECK(FetchPodIdentityCredentials(e, files, http).status.message() ==
           "pod-identity-token-file (file /etc/a.ini:4): /root/t does not exist");
   }
 
   TEST_CASE("Fetch: the token file is read again on every fetch") {
     Fixture f;
     f.http.script.push_back(FakeExchange::Status(200, Answer()));
-    CHECK(f.Fetch().failure == Failure::kNone);
+    CHECK(f.Fetch().status.kind() == Failure::kNone);
     f.files.content[std::string(kTokenPath)] = "rotated-token";
-    CHECK(f.Fetch().failure == Failure::kNone);
+    CHECK(f.Fetch().status.kind() == Failure::kNone);
     REQUIRE(f.http.requests.size() == 2);
     CHECK(f.http.Header(0, "Authorization") == kToken);
     CHECK(f.http.Header(1, "Authorization") == "rotated-token");
@@ -387,14 +387,14 @@ TEST_SUITE("pod_identity") {
       }
       f.http.script.push_back(row.exchange);
       const CredentialFetch got = f.Fetch();
-      CHECK(got.failure == row.failure);
+      CHECK(got.status.kind() == row.failure);
       CHECK(got.credentials == nullptr);
       for (std::string_view part : row.says) {
         CAPTURE(part);
-        CHECK(got.message.find(part) != std::string::npos);
+        CHECK(got.status.message().find(part) != std::string::npos);
       }
-      CHECK(got.message.find('\n') == std::string::npos);
-      CheckNoSecret(got.message);
+      CHECK(got.status.message().find('\n') == std::string::npos);
+      CheckNoSecret(got.status.message());
       CHECK(f.http.requests.size() == (row.sent ? 1u : 0u));
       CHECK(got.throttled == (row.name == "429"));
     }

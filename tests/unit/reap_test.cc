@@ -335,9 +335,7 @@ TEST_SUITE("reap") {
     auto provider = NewEnvironmentKeysProvider(
         {{"AWS_ACCESS_KEY_ID", "AKIA1"}, {"AWS_SECRET_ACCESS_KEY", "secret"}});
     TemporaryCredentials c;
-    Failure kind = Failure::kNone;
-    std::string err;
-    REQUIRE(provider->Get(0, &c, &kind, &err));
+    REQUIRE(provider->Get(0, &c).ok());
     CHECK(c.access_key_id == "AKIA1");
     CHECK(c.secret_access_key == "secret");
     CHECK(c.session_token.empty());
@@ -362,22 +360,22 @@ TEST_SUITE("reap") {
                                "", "us-east-1", 5, files, http, &err);
     REQUIRE_MESSAGE(provider, err);
     TemporaryCredentials c;
-    Failure kind = Failure::kNone;
     int64_t now = 0;
     REQUIRE(ParseRfc3339("2026-12-06T02:30:00Z", &now, &err));
-    REQUIRE_MESSAGE(provider->Get(now, &c, &kind, &err), err);
+    const StepStatus first = provider->Get(now, &c);
+    REQUIRE_MESSAGE(first.ok(), first.message());
     CHECK(c.access_key_id == "ASIA1");
     REQUIRE(http.requests.size() == 1);
     CHECK(http.requests[0].url == "https://sts.us-east-1.amazonaws.com/");
     CHECK(http.requests[0].body.find("RoleSessionName=irsa-agent-reap") != std::string::npos);
-    REQUIRE(provider->Get(now + 60, &c, &kind, &err));
+    REQUIRE(provider->Get(now + 60, &c).ok());
     CHECK(http.requests.size() == 1);  // reused
-    REQUIRE(provider->Get(now + 26 * 60, &c, &kind, &err));
+    REQUIRE(provider->Get(now + 26 * 60, &c).ok());
     CHECK(http.requests.size() == 2);  // within 5 minutes of expiry: renewed
     files.content.erase("/t");
-    CHECK_FALSE(provider->Get(now + 3600, &c, &kind, &err));
-    CHECK(kind == Failure::kInput);
-    CHECK(err == "AWS_WEB_IDENTITY_TOKEN_FILE /t does not exist");
+    const StepStatus gone = provider->Get(now + 3600, &c);
+    CHECK(gone.kind() == Failure::kInput);
+    CHECK(gone.message() == "AWS_WEB_IDENTITY_TOKEN_FILE /t does not exist");
   }
 
   // A broker seam that counts its fetches.
@@ -388,9 +386,8 @@ TEST_SUITE("reap") {
     CredentialFetch Fetch(const CredentialRecipe& recipe) override {
       ++fetches;
       CredentialFetch f;
-      f.failure = failure;
       if (failure != Failure::kNone) {
-        f.message = "STS refused " + recipe.role_arn;
+        f.status = {failure, "STS refused " + recipe.role_arn};
         return f;
       }
       f.credentials = std::make_unique<TemporaryCredentials>();
@@ -409,19 +406,17 @@ TEST_SUITE("reap") {
     recipe.role_arn = "arn:aws:iam::111122223333:role/reaper";
     auto provider = NewCredentialSourceProvider(source, recipe);
     TemporaryCredentials c;
-    Failure kind = Failure::kNone;
-    std::string err;
-    REQUIRE(provider->Get(1000, &c, &kind, &err));
+    REQUIRE(provider->Get(1000, &c).ok());
     CHECK(c.access_key_id == "ASIA1");
-    REQUIRE(provider->Get(1000 + 500, &c, &kind, &err));
+    REQUIRE(provider->Get(1000 + 500, &c).ok());
     CHECK(source.fetches == 1);
-    REQUIRE(provider->Get(1000 + 700, &c, &kind, &err));
+    REQUIRE(provider->Get(1000 + 700, &c).ok());
     CHECK(source.fetches == 2);
     CHECK(c.access_key_id == "ASIA2");
     source.failure = Failure::kPermanent;
-    CHECK_FALSE(provider->Get(1000 + 2000, &c, &kind, &err));
-    CHECK(kind == Failure::kPermanent);
-    CHECK(err == "STS refused arn:aws:iam::111122223333:role/reaper");
+    const StepStatus refused = provider->Get(1000 + 2000, &c);
+    CHECK(refused.kind() == Failure::kPermanent);
+    CHECK(refused.message() == "STS refused arn:aws:iam::111122223333:role/reaper");
   }
 
   TEST_CASE("EksClient signs for service eks and classifies answers") {
@@ -437,7 +432,7 @@ TEST_SUITE("reap") {
     std::vector<PodIdentityAssociation> out;
     std::string next;
     const EksResult r = eks.ListPage("c1", "p/q=", 50, c, "20261206T023000Z", &out, &next);
-    REQUIRE(r.failure == Failure::kNone);
+    REQUIRE(r.status.ok());
     CHECK(next == "x/y=");
     REQUIRE(http.requests.size() == 1);
     CHECK(http.requests[0].url ==
@@ -452,16 +447,16 @@ TEST_SUITE("reap") {
     http.script.clear();
     http.script.push_back(FakeExchange::Status(429, R"({"message":"Rate exceeded"})"));
     const EksResult throttled = eks.ListPage("c1", "", 50, c, "20261206T023000Z", &out, &next);
-    CHECK(throttled.failure == Failure::kTransient);
-    CHECK(throttled.message ==
+    CHECK(throttled.status.kind() == Failure::kTransient);
+    CHECK(throttled.status.message() ==
           "EKS GET /clusters/c1/pod-identity-associations answered HTTP 429: Rate exceeded");
     http.script.clear();
     http.script.push_back(FakeExchange::Status(403, "{}"));
-    CHECK(eks.ListPage("c1", "", 50, c, "20261206T023000Z", &out, &next).failure ==
+    CHECK(eks.ListPage("c1", "", 50, c, "20261206T023000Z", &out, &next).status.kind() ==
           Failure::kPermanent);
     http.script.clear();
     http.script.push_back(FakeExchange::Status(200, "<html>"));
-    CHECK(eks.ListPage("c1", "", 50, c, "20261206T023000Z", &out, &next).failure ==
+    CHECK(eks.ListPage("c1", "", 50, c, "20261206T023000Z", &out, &next).status.kind() ==
           Failure::kAnswer);
   }
 
@@ -508,7 +503,7 @@ TEST_SUITE("reap") {
     f.http.script = {FakeExchange::Status(200, kPodPage1), FakeExchange::Status(200, kPodPage2),
                      FakeExchange::Status(200, kNoAssociations), FakeExchange::Status(201, "{}")};
     RoundResult r = f.Round();
-    CHECK(r.failure == Failure::kNone);
+    CHECK(r.status.ok());
     CHECK(r.evicted == 1);
     CHECK(r.kube_requests == 3);
     CHECK(r.eks_requests == 1);
@@ -521,13 +516,13 @@ TEST_SUITE("reap") {
     RoundFixture g;
     g.http.script = {FakeExchange::Status(200, kPodPage1), FakeExchange::Status(500, "{}")};
     r = g.Round();
-    CHECK(r.failure == Failure::kTransient);
-    CHECK(r.message.starts_with("listing pods failed (page 2): Kubernetes API GET"));
+    CHECK(r.status.kind() == Failure::kTransient);
+    CHECK(r.status.message().starts_with("listing pods failed (page 2): Kubernetes API GET"));
     CHECK(g.Posts() == 0);
 
     RoundFixture h;  // an expired continue token: transient, nothing evicted
     h.http.script = {FakeExchange::Status(200, kPodPage1), FakeExchange::Status(410, "{}")};
-    CHECK(h.Round().failure == Failure::kTransient);
+    CHECK(h.Round().status.kind() == Failure::kTransient);
     CHECK(h.Posts() == 0);
   }
 
@@ -535,14 +530,14 @@ TEST_SUITE("reap") {
     RoundFixture f;
     f.files.content.erase("/token");
     RoundResult r = f.Round();
-    CHECK(r.failure == Failure::kInput);
-    CHECK(r.message == "kube-token-file /token does not exist");
+    CHECK(r.status.kind() == Failure::kInput);
+    CHECK(r.status.message() == "kube-token-file /token does not exist");
     CHECK(f.http.requests.empty());
 
     RoundFixture g;
     g.config.round_timeout = 0;
     r = g.Round();
-    CHECK(r.failure == Failure::kTransient);
+    CHECK(r.status.kind() == Failure::kTransient);
     CHECK(g.http.requests.empty());
   }
 }

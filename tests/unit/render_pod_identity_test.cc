@@ -203,7 +203,7 @@ TEST_SUITE("render_pod_identity") {
     AgentState state;
     state.last_success_at = 1.8e9;
     state.config_file = "/var/run/.aws/config";
-    state.config_hash = Sha256Hex(text);
+    REQUIRE(Sha256Hex(text, &state.config_hash));
     const Readiness ready = AssessReadiness(state, text);
     CHECK(ready.ready);
     CHECK(ready.reason == "2 profiles in /var/run/.aws/config");

@@ -46,6 +46,13 @@ const std::string kFirst =
 const std::string kSecond = Success("AssumeRole", "ASIASECONDHOP0000002", "second-secret-987654",
                                     "second-session-token-xyz", "2026-12-05T12:59:59.000Z");
 
+// The hops' actions and outcomes, what the broker's metrics count.
+std::vector<std::pair<std::string_view, Failure>> Calls(const std::vector<StsHop>& hops) {
+  std::vector<std::pair<std::string_view, Failure>> calls;
+  for (const StsHop& hop : hops) calls.emplace_back(hop.action, hop.outcome);
+  return calls;
+}
+
 StsChainOptions Options(std::string token_file, std::string region, std::string endpoint,
                         double timeout) {
   StsChainOptions options;
@@ -95,12 +102,23 @@ TEST_SUITE("sts_chain") {
     recipe.source_identity = "alice";
     recipe.tags = {{"domino-user", "alice"}, {"domino-project", "my proj/x"}};
     const CredentialFetch got = f.Fetch(recipe);
-    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.status.kind() == Failure::kNone);
     REQUIRE(got.credentials != nullptr);
     CHECK(got.credentials->access_key_id == "ASIASECONDHOP0000002");
-    using Calls = std::vector<std::pair<std::string_view, Failure>>;
-    CHECK(got.sts_calls ==
-          Calls{{"AssumeRoleWithWebIdentity", Failure::kNone}, {"AssumeRole", Failure::kNone}});
+    using Pairs = std::vector<std::pair<std::string_view, Failure>>;
+    CHECK(Calls(got.sts_calls) ==
+          Pairs{{"AssumeRoleWithWebIdentity", Failure::kNone}, {"AssumeRole", Failure::kNone}});
+    // Each hop as the doctor judges it: the role, the endpoint, what STS said.
+    const StsHop& first = got.sts_calls[0];
+    CHECK(first.role_arn == kProxy);
+    CHECK(first.endpoint == "https://sts.us-west-2.amazonaws.com/");
+    CHECK(first.http_status == 200);
+    CHECK(first.answered);
+    CHECK(first.assumed_role_arn == "arn:aws:sts::1:assumed-role/r/s");
+    CHECK(first.expiration == "2026-12-05T13:00:00Z");
+    CHECK(first.error_code.empty());
+    CHECK(got.sts_calls[1].role_arn == kTarget);
+    CHECK(got.sts_calls[1].expiration == "2026-12-05T12:59:59.000Z");
     CHECK(got.credentials->secret_access_key == "second-secret-987654");
     CHECK(got.credentials->session_token == "second-session-token-xyz");
     CHECK(got.expires_at == 1796475599);
@@ -147,7 +165,7 @@ TEST_SUITE("sts_chain") {
     recipe.session_name = "run-1";
     recipe.source_identity = "alice";  // AssumeRoleWithWebIdentity cannot carry it
     const CredentialFetch got = f.Fetch(recipe);
-    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.status.kind() == Failure::kNone);
     CHECK(got.credentials->access_key_id == "ASIAFIRSTHOP00000001");
     CHECK(got.expires_at == 1796475600);
     REQUIRE(f.http.requests.size() == 1);
@@ -159,7 +177,7 @@ TEST_SUITE("sts_chain") {
     Fixture f;
     f.options.sts_endpoint = "http://127.0.0.1:5000";
     f.http.script = {FakeExchange::Status(200, kFirst), FakeExchange::Status(200, kSecond)};
-    REQUIRE(f.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(f.Fetch(Target()).status.kind() == Failure::kNone);
     CHECK(f.http.requests[0].url == "http://127.0.0.1:5000");
     CHECK(f.http.Header(1, "Host") == "127.0.0.1:5000");
     CHECK(f.http.Header(1, "Authorization").find("/us-west-2/sts/") != std::string::npos);
@@ -198,14 +216,22 @@ TEST_SUITE("sts_chain") {
         {0, 503, Error("ServiceUnavailable", "busy"), Failure::kTransient, false,
          web + "ServiceUnavailable: busy"},
         {0, 502, "<html>bad gateway</html>", Failure::kTransient, false,
-         web + "STS sts.us-west-2.amazonaws.com answered HTTP 502: STS answer: unexpected root "
-               "element <html>"},
+         web + "STS sts.us-west-2.amazonaws.com answered HTTP 502, not an STS answer: \"bad "
+               "gateway\""},
         {0, 429, "", Failure::kTransient, true,
-         web + "STS sts.us-west-2.amazonaws.com answered HTTP 429: STS answer: xml: byte 0: "
-               "expected an element"},
+         web + "STS sts.us-west-2.amazonaws.com answered HTTP 429 with an empty body, not an STS "
+               "answer"},
         {0, 404, "", Failure::kPermanent, false,
-         web + "STS sts.us-west-2.amazonaws.com answered HTTP 404: STS answer: xml: byte 0: "
-               "expected an element"},
+         web + "STS sts.us-west-2.amazonaws.com answered HTTP 404 with an empty body, not an STS "
+               "answer"},
+        {0, 403, "{\"__type\":\"AccessDeniedException\",\"message\":\"no\"}", Failure::kPermanent,
+         false,
+         web + "STS sts.us-west-2.amazonaws.com answered HTTP 403, not an STS answer: "
+               "\"{\"__type\":\"AccessDeniedException\",\"message\":\"no\"}\""},
+        {0, 400, "<ErrorResponse><Error><Code></Code></Error></ErrorResponse>", Failure::kPermanent,
+         false,
+         web + "STS sts.us-west-2.amazonaws.com answered HTTP 400: STS answer: missing "
+               "ErrorResponse/Error/Code"},
         {1, 403, Error("AccessDenied", "not authorized to perform sts:TagSession"),
          Failure::kPermanent, false,
          assume + "AccessDenied: not authorized to perform sts:TagSession (the role's trust "
@@ -224,12 +250,12 @@ TEST_SUITE("sts_chain") {
       recipe.source_identity = "alice";
       recipe.tags = {{"domino-user", "alice"}};
       const CredentialFetch got = f.Fetch(recipe);
-      CHECK(got.failure == c.failure);
+      CHECK(got.status.kind() == c.failure);
       CHECK(got.throttled == c.throttled);
-      CHECK(got.message == c.message);
+      CHECK(got.status.message() == c.message);
       CHECK(got.credentials == nullptr);
       CHECK(f.http.requests.size() == static_cast<size_t>(c.hop + 1));
-      CheckNoSecret(got.message);
+      CheckNoSecret(got.status.message());
     }
   }
 
@@ -237,9 +263,10 @@ TEST_SUITE("sts_chain") {
     Fixture f;
     f.http.script = {FakeExchange::Fail(HttpFailure::kTimeout, "timed out after 7 s")};
     CredentialFetch got = f.Fetch(Target());
-    CHECK(got.failure == Failure::kTransient);
-    CHECK(got.message == "data-reader: AssumeRoleWithWebIdentity into " + std::string(kProxy) +
-                             " failed: STS sts.us-west-2.amazonaws.com: timed out after 7 s");
+    CHECK(got.status.kind() == Failure::kTransient);
+    CHECK(got.status.message() ==
+          "data-reader: AssumeRoleWithWebIdentity into " + std::string(kProxy) +
+              " failed: STS sts.us-west-2.amazonaws.com: timed out after 7 s");
     CHECK_FALSE(got.retry_after.has_value());
 
     Fixture g;
@@ -253,29 +280,30 @@ TEST_SUITE("sts_chain") {
 
     Fixture h;
     h.http.script = {FakeExchange::Fail(HttpFailure::kBadRequest, "unusable CA file /x")};
-    CHECK(h.Fetch(Target()).failure == Failure::kPermanent);
+    CHECK(h.Fetch(Target()).status.kind() ==
+          Failure::kInput);  // a local input, as for every service
   }
 
   TEST_CASE("local inputs: the token file and the ARNs") {
     Fixture missing;
     missing.files.content.clear();
     CredentialFetch got = missing.Fetch(Target());
-    CHECK(got.failure == Failure::kInput);
-    CHECK(got.message == "web identity token file /sa/token does not exist");
+    CHECK(got.status.kind() == Failure::kInput);
+    CHECK(got.status.message() == "web identity token file /sa/token does not exist");
     CHECK(missing.http.requests.empty());
 
     Fixture empty;
     empty.files.content[kTokenPath] = " \n";
     got = empty.Fetch(Target());
-    CHECK(got.failure == Failure::kInput);
-    CHECK(got.message == "web identity token file /sa/token is empty");
+    CHECK(got.status.kind() == Failure::kInput);
+    CHECK(got.status.message() == "web identity token file /sa/token is empty");
 
     Fixture bad_arn;
     CredentialRecipe recipe = Target();
     recipe.role_arn = "arn:aws:iam::12:role/x";
     got = bad_arn.Fetch(recipe);
-    CHECK(got.failure == Failure::kInput);
-    CHECK(got.message == "data-reader: role ARN: account must be 12 digits");
+    CHECK(got.status.kind() == Failure::kInput);
+    CHECK(got.status.message() == "data-reader: role ARN: account must be 12 digits");
     CHECK(bad_arn.http.requests.empty());
   }
 
@@ -288,9 +316,9 @@ TEST_SUITE("sts_chain") {
     recipe.session_name = "s1";
     StsChain chain(
         f.http, f.files, [] { return kNow; }, f.options);
-    REQUIRE(chain.Fetch(recipe).failure == Failure::kNone);
+    REQUIRE(chain.Fetch(recipe).status.kind() == Failure::kNone);
     f.files.content[kTokenPath] = "rotated-token";
-    REQUIRE(chain.Fetch(recipe).failure == Failure::kNone);
+    REQUIRE(chain.Fetch(recipe).status.kind() == Failure::kNone);
     CHECK(f.http.requests[1].body.ends_with("&WebIdentityToken=rotated-token"));
   }
 
@@ -303,8 +331,8 @@ TEST_SUITE("sts_chain") {
     recipe.role_arn = kProxy;
     recipe.session_name = "s1";
     const CredentialFetch got = f.Fetch(recipe);
-    CHECK(got.failure == Failure::kTransient);
-    CHECK(got.message ==
+    CHECK(got.status.kind() == Failure::kTransient);
+    CHECK(got.status.message() ==
           "src_x: STS answer: Credentials/Expiration: timestamp: not a date like "
           "2026-12-05T12:00:00Z");
   }
@@ -334,14 +362,14 @@ TEST_SUITE("sts_chain") {
     StsChain untrusted(
         *curl, files, [] { return kNow; }, options);
     CredentialFetch got = untrusted.Fetch(recipe);
-    CHECK(got.failure == Failure::kTransient);
-    CHECK(got.message.find("SSL certificate problem") != std::string::npos);
+    CHECK(got.status.kind() == Failure::kTransient);
+    CHECK(got.status.message().find("SSL certificate problem") != std::string::npos);
 
     options.ca_file = dir.Write("ca.pem", ca.cert_pem);
     StsChain trusted(
         *curl, files, [] { return kNow; }, options);
     got = trusted.Fetch(recipe);
-    REQUIRE_MESSAGE(got.failure == Failure::kNone, got.message);
+    REQUIRE_MESSAGE(got.status.kind() == Failure::kNone, got.status.message());
     CHECK(got.credentials->access_key_id == "ASIAFIRSTHOP00000001");
     const std::vector<ReceivedRequest> requests = server.requests();
     REQUIRE(!requests.empty());
@@ -387,7 +415,7 @@ TEST_SUITE("sts_chain pod identity") {
     recipe.source_role_arn.clear();  // RecipesFor under Pod Identity: X alone
     recipe.tags = {{"domino-user", "alice"}};
     const CredentialFetch got = f.Fetch(recipe);
-    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.status.kind() == Failure::kNone);
     REQUIRE(got.credentials != nullptr);
     CHECK(got.credentials->access_key_id == "ASIASECONDHOP0000002");
     CHECK(got.expires_at == 1796475599);
@@ -417,7 +445,7 @@ TEST_SUITE("sts_chain pod identity") {
     PodFixture f;
     f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
     const CredentialFetch got = f.Fetch(Target());
-    REQUIRE(got.failure == Failure::kNone);
+    REQUIRE(got.status.kind() == Failure::kNone);
     REQUIRE(f.http.requests.size() == 2);
     CHECK(f.http.requests[0].url == kPodUri);
     CHECK(f.http.requests[1].body.find("proxy-role") == std::string::npos);
@@ -429,9 +457,9 @@ TEST_SUITE("sts_chain pod identity") {
                      FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
     StsChain chain(
         f.http, f.files, [] { return kNow; }, f.options);
-    REQUIRE(chain.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(chain.Fetch(Target()).status.kind() == Failure::kNone);
     f.files.content[kPodTokenPath] = "rotated-pod-token";
-    REQUIRE(chain.Fetch(Target()).failure == Failure::kNone);
+    REQUIRE(chain.Fetch(Target()).status.kind() == Failure::kNone);
     REQUIRE(f.http.requests.size() == 4);
     CHECK(f.http.Header(2, "Authorization") == "rotated-pod-token");
   }
@@ -440,14 +468,14 @@ TEST_SUITE("sts_chain pod identity") {
     PodFixture f;
     f.http.script = {FakeExchange::Status(403, "Access denied")};
     const CredentialFetch got = f.Fetch(Target());
-    CHECK(got.failure == Failure::kPermanent);
+    CHECK(got.status.kind() == Failure::kPermanent);
     CHECK(got.credentials == nullptr);
     CHECK(f.http.requests.size() == 1);
-    CHECK(got.message.starts_with("data-reader: "));
-    CHECK(got.message.find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
-    CHECK(got.message.find("403") != std::string::npos);
-    CHECK(got.message.find('\n') == std::string::npos);
-    CheckNoPodSecret(got.message);
+    CHECK(got.status.message().starts_with("data-reader: "));
+    CHECK(got.status.message().find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
+    CHECK(got.status.message().find("403") != std::string::npos);
+    CHECK(got.status.message().find('\n') == std::string::npos);
+    CheckNoPodSecret(got.status.message());
   }
 
   TEST_CASE("AccessDenied on the second hop names the pod's role, never a secret") {
@@ -455,20 +483,23 @@ TEST_SUITE("sts_chain pod identity") {
     f.http.script = {FakeExchange::Status(200, kPodAnswer),
                      FakeExchange::Status(403, Error("AccessDenied", "not authorized"))};
     const CredentialFetch got = f.Fetch(Target());
-    CHECK(got.failure == Failure::kPermanent);
-    CHECK(got.message.find("Pod Identity role") != std::string::npos);
-    CheckNoPodSecret(got.message);
+    CHECK(got.status.kind() == Failure::kPermanent);
+    CHECK(got.status.message().find("Pod Identity role") != std::string::npos);
+    CheckNoPodSecret(got.status.message());
     // The Pod Identity fetch is no STS call; the refused AssumeRole is one.
-    using Calls = std::vector<std::pair<std::string_view, Failure>>;
-    CHECK(got.sts_calls == Calls{{"AssumeRole", Failure::kPermanent}});
+    using Pairs = std::vector<std::pair<std::string_view, Failure>>;
+    CHECK(Calls(got.sts_calls) == Pairs{{"AssumeRole", Failure::kPermanent}});
+    CHECK(got.sts_calls[0].http_status == 403);
+    CHECK(got.sts_calls[0].error_code == "AccessDenied");
+    CHECK(got.sts_calls[0].message == "not authorized");
   }
 
   TEST_CASE("a malformed URI is an input error naming the variable, only when chosen") {
     PodFixture f;
     f.options.pod_identity.uri = "http://example.com:99999/creds";
     const CredentialFetch got = f.Fetch(Target());
-    CHECK(got.failure == Failure::kInput);
-    CHECK(got.message.find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
+    CHECK(got.status.kind() == Failure::kInput);
+    CHECK(got.status.message().find("AWS_CONTAINER_CREDENTIALS_FULL_URI") != std::string::npos);
     CHECK(f.http.requests.empty());
 
     // A web identity token wins in auto: the same URI is not used at all.
@@ -476,7 +507,7 @@ TEST_SUITE("sts_chain pod identity") {
     web.options.pod_identity = f.options.pod_identity;
     web.files.content[kPodTokenPath] = kPodToken;
     web.http.script = {FakeExchange::Status(200, kFirst), FakeExchange::Status(200, kSecond)};
-    CHECK(web.Fetch(Target()).failure == Failure::kNone);
+    CHECK(web.Fetch(Target()).status.kind() == Failure::kNone);
     REQUIRE(web.http.requests.size() == 2);
     CHECK(web.http.requests[0].method == "POST");
   }
@@ -488,7 +519,7 @@ TEST_SUITE("sts_chain pod identity") {
     web.options.pod_identity.token_file = kPodTokenPath;
     web.files.content[kPodTokenPath] = kPodToken;
     web.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
-    CHECK(web.Fetch(Target()).failure == Failure::kNone);
+    CHECK(web.Fetch(Target()).status.kind() == Failure::kNone);
     REQUIRE(!web.http.requests.empty());
     CHECK(web.http.requests[0].url == kPodUri);
 
@@ -496,8 +527,8 @@ TEST_SUITE("sts_chain pod identity") {
     pod.options.base_credentials = "web-identity";
     pod.files.content[kTokenPath] = "";  // no token: the web identity hop fails, no Pod Identity
     const CredentialFetch got = pod.Fetch(Target());
-    CHECK(got.failure == Failure::kInput);
-    CHECK(got.message.find("web identity token file") != std::string::npos);
+    CHECK(got.status.kind() == Failure::kInput);
+    CHECK(got.status.message().find("web identity token file") != std::string::npos);
     CHECK(pod.http.requests.empty());
   }
 
