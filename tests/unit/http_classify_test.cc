@@ -38,14 +38,28 @@ TEST_SUITE("http_classify") {
     };
     const Row rows[] = {
         // status  mapping default credential kubernetes
-        {200, N, N, N, N}, {201, P, P, P, N}, {204, P, P, P, N}, {100, P, P, P, P},
-        {301, P, P, P, P}, {302, P, P, P, P}, {304, P, P, P, P}, {400, P, P, P, P},
-        {401, P, P, P, P}, {403, P, P, P, P}, {404, T, P, P, P},  // the mapping service: the pod
-                                                                  // may not be running yet
-        {405, P, P, P, P}, {408, T, T, T, T}, {410, P, P, P, T},  // Kubernetes: an expired continue
-                                                                  // token
-        {429, T, T, T, T}, {500, T, T, T, T}, {502, T, T, T, T}, {503, T, T, T, T},
-        {504, T, T, T, T}, {599, T, T, T, T},
+        {200, N, N, N, N},
+        {201, P, P, P, N},
+        {204, P, P, P, N},
+        {100, P, P, P, P},
+        {301, P, P, P, P},
+        {302, P, P, P, P},
+        {304, P, P, P, P},
+        {400, P, P, P, P},
+        {401, P, P, P, P},
+        {403, P, P, P, P},
+        {404, T, P, P, P},  // the mapping service: the pod
+                            // may not be running yet
+        {405, P, P, P, P},
+        {408, T, T, T, T},
+        {410, P, P, P, T},  // Kubernetes: an expired continue
+                            // token
+        {429, T, T, T, T},
+        {500, T, T, T, T},
+        {502, T, T, T, T},
+        {503, T, T, T, T},
+        {504, T, T, T, T},
+        {599, T, T, T, T},
     };
     for (const Row& row : rows) {
       INFO("HTTP ", row.status);
