@@ -74,12 +74,17 @@ class BrokerServerImpl : public BrokerServer {
   void Serve() override {
     const double wall = clock_.Wall();
     for (const ListenRequest& request : listener_->Poll(clock_.Monotonic())) {
+      if (request.method == "GET" && request.path == "/refresh") {
+        refreshes_.push_back(request.connection);  // answered by the loop after its sync
+        continue;
+      }
       const std::optional<std::string> profile =
           request.method == "GET" ? CredentialProfileFromPath(request.path) : std::nullopt;
       if (!profile) {
         const bool get = request.method == "GET";
-        Respond(request.connection, get ? 404 : 405,
-                ErrorJson(get ? "not found: ask GET /credentials/<profile>" : "GET only"));
+        Respond(
+            request.connection, get ? 404 : 405,
+            ErrorJson(get ? "not found: ask GET /credentials/<profile> or /refresh" : "GET only"));
         continue;
       }
       const int64_t uid = request.peer_uid ? static_cast<int64_t>(*request.peer_uid) : -1;
@@ -95,6 +100,12 @@ class BrokerServerImpl : public BrokerServer {
       Send(broker_.FetchDone(done.id, done.profile, std::move(done.fetch), wall));
     }
     Settle();
+  }
+
+  std::vector<uint64_t> TakeRefreshRequests() override { return std::exchange(refreshes_, {}); }
+
+  void AnswerRefresh(uint64_t connection, int status, std::string_view body) override {
+    listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
   }
 
   double NextWake() const override {
@@ -233,6 +244,7 @@ class BrokerServerImpl : public BrokerServer {
   std::string token_;                             // its token (a secret)
   std::unique_ptr<ImdsSessions> imds_;            // null when IMDS is off
   std::map<uint64_t, CredentialFormat> formats_;  // credentials-listener requests waiting
+  std::vector<uint64_t> refreshes_;               // the socket's /refresh requests not yet taken
 };
 
 }  // namespace
