@@ -5,7 +5,9 @@
 * `run` answers GET /refresh on its Unix socket (curl --unix-socket);
 * `once` run by hand while the agent owns the config (without
   --profile-style, so its own default would be chain) asks the agent to sync
-  over that socket: exit 0, and the config stays in process style;
+  over that socket: exit 0, and the config stays in process style; when the
+  agent's sync fails, once exits with its code (5 for an unusable mapping)
+  and the last good config stays;
 * `status` is not fooled by a config someone else rewrote (exit 1, the
   reason), and is ready again once `once` had the agent rewrite it;
 * with no agent, `once` refuses (exit 2, one line) to switch the style of the
@@ -29,6 +31,7 @@ from test_broker_run import BrokerRunTest, wait_until  # noqa: E402
 from test_e2e_sdk import REGION, ROLES  # noqa: E402
 
 EXIT_USAGE = 2
+EXIT_ANSWER = 5
 
 
 class OnceWithAgentTest(BrokerRunTest):
@@ -88,6 +91,19 @@ class OnceWithAgentTest(BrokerRunTest):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(self.config_text(), before)
         self.assertEqual(self.status().returncode, 0)
+
+    def test_the_agents_failed_sync_is_onces_exit_code(self):
+        self.wait_ready()
+        before = self.config_text()
+        with open(self.mapping + ".tmp", "w") as f:
+            f.write("{ not json")
+        os.rename(self.mapping + ".tmp", self.mapping)
+        proc = self.once()
+        self.assertEqual(proc.returncode, EXIT_ANSWER, proc.stderr)
+        lines = proc.stderr.decode().strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("the running agent's sync failed", lines[0])
+        self.assertEqual(self.config_text(), before)  # the last good config stays
 
     def test_without_an_agent_once_refuses_to_switch_the_style(self):
         self.wait_ready()
