@@ -68,10 +68,9 @@ std::string AgentSocket(const Settings& settings, Files& files) {
 std::optional<int> KeepTheSidecarsChoices(const Settings& settings, Files& files) {
   const std::string socket = AgentSocket(settings, files);
   UnixAnswer answer;
-  UnixFailure failure = UnixFailure::kNone;
-  std::string err;
-  if (NewUnixHttpClient()->Get(socket, "/refresh", settings.timeout + kRefreshSlack,
-                               kMaxRefreshAnswer, &answer, &failure, &err)) {
+  const Status<UnixFailure> asked = NewUnixHttpClient()->Get(
+      socket, "/refresh", settings.timeout + kRefreshSlack, kMaxRefreshAnswer, &answer);
+  if (asked.ok()) {
     const RefreshOutcome outcome =
         RefreshOutcomeFor(answer.status, answer.body, settings.aws_config_file);
     if (outcome.exit_code != kExitOk) {
@@ -81,8 +80,8 @@ std::optional<int> KeepTheSidecarsChoices(const Settings& settings, Files& files
     std::printf("%s\n", outcome.message.c_str());
     return FinishStdout(kExitOk, kExitPublish);
   }
-  if (failure != UnixFailure::kNoAgent) {
-    PrintError("cannot ask the running agent to sync: " + err);
+  if (asked.kind() != UnixFailure::kNoAgent) {
+    PrintError("cannot ask the running agent to sync: " + asked.message());
     return kExitUnavailable;
   }
   std::string config;

@@ -40,10 +40,10 @@ bool LoadCredentialsToken(Files& files, const std::string& path, const RandomByt
   std::string fresh = HexEncode(bytes);
   WipeString(&bytes);
   bool changed = false;
-  std::string publish_err;
-  if (!files.Publish(path, fresh, kCredentialsTokenMode, &changed, &publish_err)) {
+  if (const PublishStatus wrote = files.Publish(path, fresh, kCredentialsTokenMode, &changed);
+      !wrote.ok()) {
     WipeString(&fresh);
-    *err = "cannot write the credentials token: " + publish_err;
+    *err = "cannot write the credentials token: " + wrote.message();
     return false;
   }
   *token = std::move(fresh);

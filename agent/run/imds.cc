@@ -63,8 +63,9 @@ std::optional<ImdsTarget> ParseImdsPath(std::string_view path) {
 ImdsSessions::~ImdsSessions() { WipeString(&key_); }
 
 std::string ImdsSessions::Mac(std::string_view profile, int64_t expiry) const {
-  const std::string mac = HmacSha256(key_, std::string(profile) + "\n" + std::to_string(expiry));
-  return mac.empty() ? std::string() : HexEncode(mac);
+  std::string mac;
+  if (!HmacSha256(key_, std::string(profile) + "\n" + std::to_string(expiry), &mac)) return {};
+  return HexEncode(mac);
 }
 
 std::string ImdsSessions::Issue(std::string_view profile, int ttl, double now) const {

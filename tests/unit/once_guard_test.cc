@@ -58,7 +58,7 @@ TEST_SUITE("once_guard") {
     AgentState state;
     state.last_success_at = 1.8e9;
     state.config_file = "/c";
-    state.config_hash = Sha256Hex(kChain);
+    REQUIRE(Sha256Hex(kChain, &state.config_hash));
     const Readiness same = AssessReadiness(state, std::string(kChain));
     CHECK_MESSAGE(same.ready, same.reason);
     std::string rewritten(kChain);
