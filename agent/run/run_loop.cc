@@ -70,8 +70,7 @@ class RunLoop {
       return kExitInternal;
     }
     std::string err;
-    if (settings_.profile_style == ProfileStyle::kProcess && shells_.broker_http != nullptr &&
-        shells_.broker_files != nullptr) {
+    if (shells_.broker_http != nullptr && shells_.broker_files != nullptr) {
       broker_ = BrokerServer::Start(settings_, shells_.clock, *shells_.broker_http,
                                     *shells_.broker_files, log_, metrics_, shells_.uniform01, &err);
       if (!broker_) {
@@ -98,6 +97,15 @@ class RunLoop {
     state_.pid = getpid();
     state_.started_at = shells_.clock.Wall();
     state_.config_file = settings_.aws_config_file;
+    state_.socket =
+        BrokerSocketPath(settings_.socket, settings_.state_dir, settings_.aws_config_file);
+    state_.profile_style = settings_.profile_style == ProfileStyle::kProcess ? "process" : "chain";
+    if (!settings_.credentials_listen.empty()) {
+      state_.credentials_listen = settings_.credentials_listen;
+      state_.credentials_token_file =
+          CredentialsTokenPath(settings_.credentials_token_file, settings_.aws_config_file);
+      state_.imds = settings_.imds;
+    }
     WriteState();
     ReadInputs();
     agent_.Start(shells_.clock.Monotonic());
@@ -336,7 +344,7 @@ class RunLoop {
   std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
   std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after
   bool in_sync_ = false;
-  std::unique_ptr<BrokerServer> broker_;  // process style only
+  std::unique_ptr<BrokerServer> broker_;  // the socket, the credentials listener
 };
 
 }  // namespace
