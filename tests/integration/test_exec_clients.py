@@ -10,8 +10,7 @@ that moto issued for the profile's target role with the run's session name
   through exec (container credentials; the user's AWS_PROFILE and stale keys
   removed);
 * GDAL 3.6 from Debian (`ogrinfo /vsis3/...`) through exec (IMDS: its
-  CPL_AWS_EC2_API_ROOT_URL keeps the /imds/<profile> prefix) and through the
-  chain-style profile X (AWS_PROFILE);
+  CPL_AWS_EC2_API_ROOT_URL keeps the /imds/<profile> prefix);
 * a Go program (tests/clients/go) built offline from Debian's AWS SDK for Go
   v1 and v2, in chain style, process style and through exec.
 And exec itself: the environment it gives, its exit statuses (COMMAND's, 127,
@@ -78,7 +77,8 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
     def exec_argv(self, profile: str, command: list) -> list:
         return [self.agent, "exec", profile, "--", *command]
 
-    def assert_read_as_profile(self, since: int, profile: str, what: str) -> None:
+    def assert_read_as_profile(self, since: int, profile: str, what: str,
+                               session: str | None = None) -> None:
         """moto recorded a GET of the object since `since`, each signed with
         credentials issued for `profile`'s target role and this run's session."""
         gets = [c for c in self.moto.recorded()[since:]
@@ -89,20 +89,21 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
             role = issued.get(call["access_key"])
             self.assertIsNotNone(role, f"{what}: the GET was signed with a key moto never issued")
             self.assertEqual(role["role_arn"], target_arn(profile), what)
-            self.assertEqual(role["session_name"], self.session_name, what)
+            self.assertEqual(role["session_name"], session or self.session_name, what)
 
-    def read_through(self, argv: list, env: dict, what: str, profile: str = PROFILE) -> None:
+    def read_through(self, argv: list, env: dict, what: str, profile: str = PROFILE,
+                     session: str | None = None) -> None:
         since = len(self.moto.recorded())
         proc = self.run_client(argv, env)
         self.assertEqual(proc.returncode, 0, f"{what}: {proc.stderr.decode(errors='replace')}")
         self.assertIn(b"emea", proc.stdout, what)  # the object's one row
-        self.assert_read_as_profile(since, profile, what)
+        self.assert_read_as_profile(since, profile, what, session)
 
     def gdal_environment(self, extra: dict | None = None) -> dict:
         port = self.moto.url.rsplit(":", 1)[1]
         return self.user_environment({
             "AWS_S3_ENDPOINT": f"127.0.0.1:{port}", "AWS_HTTPS": "NO",
-            "AWS_VIRTUAL_HOSTING": "FALSE", "CPL_AWS_STS_ROOT_URL": self.proxy.url.rstrip("/"),
+            "AWS_VIRTUAL_HOSTING": "FALSE", "CPL_AWS_STS_ROOT_URL": self.moto.url,
             "GDAL_HTTP_MAX_RETRY": "0", "CPL_VSIL_CURL_USE_HEAD": "NO", **(extra or {})})
 
     def go_client(self) -> str:
@@ -184,15 +185,16 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
         self.read_through(self.exec_argv(PROFILE, [debian_aws, *cp]), self.user_environment(),
                           "Debian's AWS CLI v2 through exec")
 
-    # --- GDAL 3.6: IMDS through exec, and the chain-style profile -----------------
-    def test_gdal_through_exec_imds_and_chain_style_profile(self):
+    # --- GDAL 3.6: IMDS through exec ---------------------------------------------
+    def test_gdal_through_exec_imds(self):
         ogrinfo = tool("/usr/bin/ogrinfo", "gdal-bin")
         argv = [ogrinfo, "-ro", "-al", f"/vsis3/{BUCKET}/{OBJECT_KEY}"]
         self.read_through(self.exec_argv(PROFILE, argv), self.gdal_environment(),
                           "GDAL through exec (IMDS)")
-        env = self.gdal_environment({"AWS_PROFILE": PROFILE})
-        del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
-        self.read_through(argv, env, "GDAL through the chain-style profile")
+        # The chain-style profile X (AWS_PROFILE) is not run here: GDAL 3.6
+        # sends AssumeRoleWithWebIdentity as an unsigned GET with its own
+        # RoleSessionName "gdal", and moto's one-port server routes an
+        # unsigned GET / to S3 (ListBuckets). See the README's client table.
 
     # --- Go: Debian's AWS SDK for Go v1 and v2 ------------------------------------
     def test_go_sdks_in_chain_process_and_exec(self):
