@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -30,8 +29,20 @@ constexpr size_t kMaxQueuedFetches = 256;
 constexpr uint32_t kSocketMode = 0660;
 constexpr std::string_view kJson = "application/json";
 // The broker's connection ids of requests that came through the credentials
-// listener carry this bit (the two listeners count connections separately).
+// listener carry bit 63 (the two listeners count connections separately) and
+// the answer's format in bits 60-61 (for its Content-Type), so the server
+// keeps no state per request; a listener's own ids never get near bit 60.
 constexpr uint64_t kCredentialsTicket = uint64_t{1} << 63;
+constexpr int kFormatShift = 60;
+constexpr uint64_t kTicketBits = uint64_t{0xf} << kFormatShift;
+
+uint64_t Ticket(uint64_t connection, CredentialFormat format) {
+  return connection | kCredentialsTicket | (static_cast<uint64_t>(format) << kFormatShift);
+}
+
+CredentialFormat FormatOf(uint64_t ticket) {
+  return static_cast<CredentialFormat>((ticket >> kFormatShift) & 3);
+}
 constexpr size_t kImdsKeyBytes = 32;
 
 class BrokerServerImpl : public BrokerServer {
@@ -74,12 +85,17 @@ class BrokerServerImpl : public BrokerServer {
   void Serve() override {
     const double wall = clock_.Wall();
     for (const ListenRequest& request : listener_->Poll(clock_.Monotonic())) {
+      if (request.method == "GET" && request.path == "/refresh") {
+        refreshes_.push_back(request.connection);  // answered by the loop after its sync
+        continue;
+      }
       const std::optional<std::string> profile =
           request.method == "GET" ? CredentialProfileFromPath(request.path) : std::nullopt;
       if (!profile) {
         const bool get = request.method == "GET";
-        Respond(request.connection, get ? 404 : 405,
-                ErrorJson(get ? "not found: ask GET /credentials/<profile>" : "GET only"));
+        Respond(
+            request.connection, get ? 404 : 405,
+            ErrorJson(get ? "not found: ask GET /credentials/<profile> or /refresh" : "GET only"));
         continue;
       }
       const int64_t uid = request.peer_uid ? static_cast<int64_t>(*request.peer_uid) : -1;
@@ -95,6 +111,12 @@ class BrokerServerImpl : public BrokerServer {
       Send(broker_.FetchDone(done.id, done.profile, std::move(done.fetch), wall));
     }
     Settle();
+  }
+
+  std::vector<uint64_t> TakeRefreshRequests() override { return std::exchange(refreshes_, {}); }
+
+  void AnswerRefresh(uint64_t connection, int status, std::string_view body) override {
+    listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
   }
 
   double NextWake() const override {
@@ -151,8 +173,7 @@ class BrokerServerImpl : public BrokerServer {
         WipeString(&route.answer->body);  // an IMDS session token
         continue;
       }
-      const uint64_t ticket = request.connection | kCredentialsTicket;
-      formats_[ticket] = route.format;
+      const uint64_t ticket = Ticket(request.connection, route.format);
       std::optional<BrokerResponse> now =
           broker_.HandleCredentialRequest(ticket, route.profile, -1, wall, route.format);
       if (now) Send(std::move(*now));
@@ -181,13 +202,10 @@ class BrokerServerImpl : public BrokerServer {
       listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
       return;
     }
-    const auto it = formats_.find(connection);
     const std::string_view type =
-        it != formats_.end() && status == 200 ? CredentialContentType(it->second) : kJson;
-    if (it != formats_.end()) formats_.erase(it);
+        status == 200 ? CredentialContentType(FormatOf(connection)) : kJson;
     if (credentials_) {
-      credentials_->Respond(connection & ~kCredentialsTicket, status, body, type,
-                            clock_.Monotonic());
+      credentials_->Respond(connection & ~kTicketBits, status, body, type, clock_.Monotonic());
     }
   }
 
@@ -228,11 +246,11 @@ class BrokerServerImpl : public BrokerServer {
   struct {
     uint64_t hit = 0, miss = 0, error = 0;
   } counted_;
-  std::set<std::string> exported_;                // profiles with an expiry gauge
-  std::unique_ptr<Listener> credentials_;         // credentials-listen; null when off
-  std::string token_;                             // its token (a secret)
-  std::unique_ptr<ImdsSessions> imds_;            // null when IMDS is off
-  std::map<uint64_t, CredentialFormat> formats_;  // credentials-listener requests waiting
+  std::set<std::string> exported_;         // profiles with an expiry gauge
+  std::unique_ptr<Listener> credentials_;  // credentials-listen; null when off
+  std::string token_;                      // its token (a secret)
+  std::unique_ptr<ImdsSessions> imds_;     // null when IMDS is off
+  std::vector<uint64_t> refreshes_;        // the socket's /refresh requests not yet taken
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/log.h"
@@ -50,6 +51,12 @@ class BrokerServer {
   // Accepts and answers what is ready, hands finished fetches to the cache,
   // starts due fetches. Call on every wake-up of the loop.
   virtual void Serve() = 0;
+
+  // The socket's GET /refresh requests Serve() received since the last call
+  // (connection ids of the socket). The loop answers each with
+  // AnswerRefresh() after the sync it asked for, as the TCP listener's.
+  virtual std::vector<uint64_t> TakeRefreshRequests() = 0;
+  virtual void AnswerRefresh(uint64_t connection, int status, std::string_view body) = 0;
 
   // When Serve() must run next even without events (monotonic seconds).
   virtual double NextWake() const = 0;

@@ -141,7 +141,11 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
   if (hash.empty()) {
     reason += " (not compared with what the agent wrote: " + std::string(kDigestFailure) + ")";
   } else if (hash != state.config_hash) {
-    reason += " (changed since the agent wrote it)";
+    // Someone else rewrote it (a manual `once` with other settings, an
+    // editor): what SDKs read now is not what the agent stands behind.
+    return {false, "config file " + state.config_file +
+                       " was rewritten by someone else since the agent wrote it; the agent "
+                       "restores it at its next sync (irsa-agent once asks for one now)"};
   }
   if (!state.last_error.empty()) reason += "; last sync failed: " + state.last_error;
   return {true, reason};

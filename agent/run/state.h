@@ -49,7 +49,9 @@ struct Readiness {
 };
 
 // Ready when the agent has had a successful sync and `config` (the published
-// file's bytes; nullopt when missing) is a valid config holding every pair.
+// file's bytes; nullopt when missing) is a valid config holding every pair,
+// byte for byte what the agent last wrote (config_hash): a config someone
+// else rewrote is not ready.
 Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config);
 
 }  // namespace irsa
