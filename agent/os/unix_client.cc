@@ -1,6 +1,6 @@
 // The socket is non-blocking and every wait is a poll() bounded by one
 // deadline, so a wedged agent costs the caller at most `timeout`.
-#include "os/unix_client.h"
+#include "irsa_agent/unix_client.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -9,8 +9,8 @@
 #include "aws/broker.h"
 #include "aws/credential_source.h"
 #include "aws/sts_chain.h"
+#include "irsa_agent/fetch_worker.h"
 #include "irsa_agent/listener.h"
-#include "os/fetch_worker.h"
 #include "run/state.h"
 
 namespace irsa {
@@ -23,6 +23,13 @@ constexpr size_t kMaxBrokerConnections = 512;
 constexpr size_t kMaxQueuedFetches = 256;
 constexpr uint32_t kSocketMode = 0660;
 constexpr std::string_view kJson = "application/json";
+
+// One finished fetch, as the worker hands it back.
+struct FetchResult : FetchWorker::Done {
+  uint64_t id = 0;
+  std::string profile;
+  CredentialFetch fetch;  // its credentials are wiped when the result is dropped
+};
 
 class BrokerServerImpl : public BrokerServer {
  public:
@@ -43,8 +50,9 @@ class BrokerServerImpl : public BrokerServer {
     limits.max_connections = kMaxBrokerConnections;
     listener_ = NewUnixListener(path, kSocketMode, err, limits);
     if (!listener_) return false;
-    worker_ = FetchWorker::Start(&chain_, kMaxQueuedFetches, err);
+    worker_ = FetchWorker::Start(kMaxQueuedFetches, err);
     if (!worker_) return false;
+    chain_.SetCancelled(worker_->Cancelled());
     log_.Info("credential broker listening", {{"socket", path}});
     return true;
   }
@@ -72,7 +80,8 @@ class BrokerServerImpl : public BrokerServer {
           broker_.HandleCredentialRequest(request.connection, *profile, uid, wall);
       if (now) Send(std::move(*now));
     }
-    for (FetchResult& done : worker_->Drain()) {
+    for (std::unique_ptr<FetchWorker::Done>& finished : worker_->Drain()) {
+      FetchResult& done = static_cast<FetchResult&>(*finished);  // all we submit
       for (const auto& [action, outcome] : done.fetch.sts_calls) {
         metrics_.StsRequested(action, outcome);
       }
@@ -102,9 +111,26 @@ class BrokerServerImpl : public BrokerServer {
   // brings the metrics up to date.
   void Settle() {
     BrokerDue due = broker_.Due(clock_.Wall());
-    for (const CacheFetchOrder& order : due.fetches) worker_->Submit(order.id, order.recipe);
+    for (const CacheFetchOrder& order : due.fetches) Submit(order);
     Send(std::move(due.responses));
     UpdateMetrics();
+  }
+
+  // Runs the chain for `order` on the worker; a full queue fails it at once
+  // as transient, so the broker backs off and retries.
+  void Submit(const CacheFetchOrder& order) {
+    const bool queued = worker_->Submit([chain = &chain_, order] {
+      auto result = std::make_unique<FetchResult>();
+      result->id = order.id;
+      result->profile = order.recipe.profile;
+      result->fetch = chain->Fetch(order.recipe);
+      return result;
+    });
+    if (queued) return;
+    CredentialFetch refused;
+    refused.failure = Failure::kTransient;
+    refused.message = "too many credential fetches queued";
+    Send(broker_.FetchDone(order.id, order.recipe.profile, std::move(refused), clock_.Wall()));
   }
 
   void Send(std::vector<BrokerResponse> responses) {

@@ -1,6 +1,6 @@
 // The credential broker inside `run` (profile-style process): the Unix socket
 // that `irsa-agent credentials` asks, the cache and service (aws/broker.h)
-// and the worker thread that runs the STS chain (os/fetch_worker.h), wired
+// and the worker thread that runs the STS chain (irsa_agent/fetch_worker.h), wired
 // to the run loop. Everything here runs on the loop thread; only the chain's
 // fetches run on the worker.
 #pragma once
