@@ -79,7 +79,7 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 // built in one allocation so no partial copy is left behind. Wipe it after use.
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
 
-// {"error": "<message>"}.
+// {"error":"<message>"}, written by nlohmann::json (invalid UTF-8 as U+FFFD).
 std::string ErrorJson(std::string_view message);
 
 class CredentialBroker {

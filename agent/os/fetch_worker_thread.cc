@@ -16,25 +16,24 @@
 #include <utility>
 
 #include "irsa_agent/fetch_worker.h"
+#include "os/unique_fd.h"
 
 namespace irsa {
 namespace {
 
 class ThreadFetchWorker : public FetchWorker {
  public:
-  ThreadFetchWorker(size_t max_queued, int efd) : max_queued_(max_queued), efd_(efd) {}
+  ThreadFetchWorker(size_t max_queued, UniqueFd efd)
+      : max_queued_(max_queued), efd_(std::move(efd)) {}
 
-  ~ThreadFetchWorker() override {
-    Stop();
-    close(efd_);
-  }
+  ~ThreadFetchWorker() override { Stop(); }  // then efd_ closes
 
   // Called once by Start, after construction, so Run sees a complete object.
   void Launch() {
     thread_ = std::thread([this] { Run(); });
   }
 
-  int fd() const override { return efd_; }
+  int fd() const override { return efd_.get(); }
 
   std::function<bool()> Cancelled() const override {
     // Shared, so the hook stays safe to call should its holder outlive us.
@@ -53,7 +52,7 @@ class ThreadFetchWorker : public FetchWorker {
   std::vector<std::unique_ptr<Done>> Drain() override {
     uint64_t count = 0;
     // EAGAIN (nothing signalled) is fine: the list below is the truth.
-    [[maybe_unused]] const ssize_t n = read(efd_, &count, sizeof count);
+    [[maybe_unused]] const ssize_t n = read(efd_.get(), &count, sizeof count);
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::unique_ptr<Done>> out;
     out.swap(done_);
@@ -93,12 +92,12 @@ class ThreadFetchWorker : public FetchWorker {
       const uint64_t one = 1;
       // The counter cannot overflow at these rates; a failed write still
       // leaves the result for the next Drain.
-      [[maybe_unused]] const ssize_t n = write(efd_, &one, sizeof one);
+      [[maybe_unused]] const ssize_t n = write(efd_.get(), &one, sizeof one);
     }
   }
 
   size_t max_queued_;
-  int efd_;
+  UniqueFd efd_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
   std::condition_variable wake_;
@@ -111,12 +110,12 @@ class ThreadFetchWorker : public FetchWorker {
 }  // namespace
 
 std::unique_ptr<FetchWorker> FetchWorker::Start(size_t max_queued, std::string* err) {
-  const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (efd < 0) {
+  UniqueFd efd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!efd.ok()) {
     *err = std::string("fetch worker: eventfd: ") + std::strerror(errno);
     return nullptr;
   }
-  auto worker = std::make_unique<ThreadFetchWorker>(max_queued, efd);
+  auto worker = std::make_unique<ThreadFetchWorker>(max_queued, std::move(efd));
   try {
     worker->Launch();
   } catch (const std::system_error& e) {

@@ -15,6 +15,7 @@
 #include "base/text.h"
 #include "domain/base_credentials.h"
 #include "domain/identity.h"
+#include "os/unique_fd.h"
 #include "run/agent.h"
 #include "run/broker_server.h"
 #include "run/metrics.h"
@@ -59,14 +60,14 @@ class RunLoop {
   }
 
   int Run() {
-    const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    const UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));  // closed at every return below
+    const int epoll_fd = epoll.get();
     if (epoll_fd < 0) {
       log_.Error("epoll_create1 failed", {{"error", std::strerror(errno)}});
       return kExitInternal;
     }
     if (!Add(epoll_fd, shells_.signals.fd(), "signals") ||
         (shells_.listener != nullptr && !Add(epoll_fd, shells_.listener->fd(), "listener"))) {
-      close(epoll_fd);
       return kExitInternal;
     }
     std::string err;
@@ -76,12 +77,10 @@ class RunLoop {
                                     *shells_.broker_files, log_, metrics_, shells_.uniform01, &err);
       if (!broker_) {
         log_.Error("cannot start the credential broker", {{"error", err}});
-        close(epoll_fd);
         return kExitUsage;
       }
       for (int fd : broker_->fds()) {
         if (!Add(epoll_fd, fd, "credential broker")) {
-          close(epoll_fd);
           return kExitInternal;
         }
       }
@@ -111,7 +110,6 @@ class RunLoop {
       Notify(readiness_.Watchdog(shells_.clock.Monotonic()));
       if (shells_.signals.terminating()) break;
       if (!Wait(epoll_fd)) {
-        close(epoll_fd);
         return kExitInternal;
       }
     }
@@ -120,7 +118,6 @@ class RunLoop {
     if (broker_) broker_->Stop();
     for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
     for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
-    close(epoll_fd);
     log_.Info("agent stopped");
     return kExitOk;
   }

@@ -7,40 +7,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <deque>
 #include <limits>
 #include <optional>
 #include <vector>
 
 #include "base/backoff.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Hands out the scripted draws in order, then `fallback`; counts the calls.
-class Draws {
- public:
-  explicit Draws(std::vector<double> script = {}, double fallback = 0.5)
-      : script_(script.begin(), script.end()), fallback_(fallback) {}
-  std::function<double()> Source() {
-    return [this] {
-      ++calls_;
-      if (script_.empty()) return fallback_;
-      const double draw = script_.front();
-      script_.pop_front();
-      return draw;
-    };
-  }
-  int calls() const { return calls_; }
-
- private:
-  std::deque<double> script_;
-  double fallback_;
-  int calls_ = 0;
-};
 
 // Default timing, but a poll so rare that NextWake() shows the sync time.
 AgentTiming NoPoll() {

@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -22,29 +23,6 @@ constexpr double kAlmostOne = 0.999999999;
 // Distinctive secret bytes: no message or answer text may contain them.
 constexpr const char* kSecretKey = "SECRETsecretSECRETkey0123456789abcdefXYZ";
 constexpr const char* kSessionToken = "TOKENtokenTOKENsession9876543210zyxwvuQRS";
-
-// Hands out the scripted draws in order, then `fallback`.
-class Draws {
- public:
-  explicit Draws(std::vector<double> script = {}, double fallback = 0.5)
-      : script_(script.begin(), script.end()), fallback_(fallback) {}
-  std::function<double()> Source() {
-    return [this] {
-      ++calls_;
-      if (script_.empty()) return fallback_;
-      const double d = script_.front();
-      script_.pop_front();
-      return d;
-    };
-  }
-  void Push(double d) { script_.push_back(d); }
-  int calls() const { return calls_; }
-
- private:
-  std::deque<double> script_;
-  double fallback_;
-  int calls_ = 0;
-};
 
 CredentialRecipe Recipe(const std::string& profile, const std::string& role = "target") {
   CredentialRecipe r;
