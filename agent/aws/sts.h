@@ -91,7 +91,7 @@ std::string DoctorSessionName(std::string_view id);
 std::string AmzDate(int64_t t);
 
 // The trust policy statement that admits the token with `claims` to
-// `proxy_role` (CONTRACT.md section 6), as indented JSON: Federated principal
+// `proxy_role` (docs/WIRE.md, STS), as indented JSON: Federated principal
 // arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>,
 // Action sts:AssumeRoleWithWebIdentity, StringEquals on <issuer>:sub and
 // <issuer>:aud (sts.amazonaws.com when the token lists it, else its first

@@ -118,7 +118,7 @@ struct ConfigFacts {
   bool have_mapping = false;
   std::vector<std::string> mapped_names;
 };
-// config.file, config.names (CONTRACT.md section 4), config.token-path.
+// config.file, config.names (docs/FORMATS.md), config.token-path.
 std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts);
 
 // env.web-identity, env.profile, env.config-file, env.static-keys and

@@ -1,5 +1,5 @@
 // The published config file, judged as the SDKs will read it: strict syntax,
-// complete pairs, names every SDK family accepts (CONTRACT.md section 4) and a
+// complete pairs, names every SDK family accepts (docs/FORMATS.md) and a
 // web_identity_token_file that names the stable path and resolves here.
 #include <algorithm>
 #include <set>

@@ -1,6 +1,6 @@
 // The web identity token checks: where the file is and how the kubelet lays
-// it out (CONTRACT.md section 5), and what its claims say about STS's view of
-// it (section 6). Claim values are reported; token bytes never are.
+// it out (docs/FORMATS.md), and what its claims say about STS's view of
+// it (docs/WIRE.md, STS). Claim values are reported; token bytes never are.
 #include <algorithm>
 
 #include "base/log.h"
