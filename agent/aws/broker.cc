@@ -127,7 +127,7 @@ CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits
                                    std::function<double()> uniform01, Logger* log)
     : cache_(timing, std::move(uniform01)), limits_(limits), log_(log) {}
 
-BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheAnswer& answer,
+BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheLookup& answer,
                                         CredentialFormat format, std::string_view profile) {
   if (answer.status == CacheStatus::kHit) {
     return BrokerResponse(connection, 200,
@@ -159,7 +159,7 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
                           ErrorJson("profile name must be 1 to 128 characters of "
                                     "A-Z a-z 0-9 _ + = , . @ -"));
   }
-  const CacheAnswer answer = cache_.Request(profile, now);
+  const CacheLookup answer = cache_.Request(profile, now);
   if (answer.status != CacheStatus::kWait) {
     LogDebug("credential request", profile, connection, peer_uid,
              answer.status == CacheStatus::kHit ? "hit" : "error");

@@ -132,7 +132,7 @@ class CredentialBroker {
   };
 
   std::vector<BrokerResponse> Resolve(const CacheResolution& resolution);
-  static BrokerResponse Answer(uint64_t connection, const CacheAnswer& answer,
+  static BrokerResponse Answer(uint64_t connection, const CacheLookup& answer,
                                CredentialFormat format, std::string_view profile);
   void LogDebug(std::string_view message, std::string_view profile, uint64_t connection,
                 int64_t peer_uid, std::string_view result) const;

@@ -150,7 +150,7 @@ Check CheckSettings(const Settings& settings, const std::string& config_file) {
   return check;
 }
 
-Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+Check CheckRunId(const Settings& settings, const InputRead& labels, const StepStatus& chosen,
                  const Requester& requester) {
   const std::string name = "run-id";
   if (!settings.mapping_file.empty()) {
@@ -182,7 +182,7 @@ Check CheckRunId(const Settings& settings, const FileRead& labels, const StepSta
   return check;
 }
 
-Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+Check CheckDominoCredential(const Settings& settings, const InputRead& token,
                             const StepStatus& chosen, const Credential& credential, int64_t now) {
   const std::string name = "domino-credential";
   if (!settings.mapping_file.empty()) {

@@ -108,7 +108,7 @@ Check CheckTokenPaths(const Settings& settings, const std::vector<ProfilePair>& 
 }  // namespace
 
 std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts) {
-  const FileRead& config = facts.config;
+  const InputRead& config = facts.config;
   Check file{
       "config.file", CheckStatus::kFail, "", {{"path", config.path}}, std::string(kRewriteFix)};
   switch (config.status.kind()) {

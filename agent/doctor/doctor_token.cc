@@ -88,7 +88,7 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now) {
 
 }  // namespace
 
-Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
+Check CheckTokenFile(const InputRead& token, const PathLayout& layout) {
   Check check{"token.file", CheckStatus::kPass, "", {{"path", token.path}}, ""};
   const std::string mount_fix =
       "mount the projected service-account token (audience sts.amazonaws.com) at this path, or "
@@ -131,7 +131,7 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout) {
   return check;
 }
 
-Check CheckTokenClaims(const FileRead& token, int64_t now) {
+Check CheckTokenClaims(const InputRead& token, int64_t now) {
   Check check{"token.claims", CheckStatus::kFail, "", {}, ""};
   if (!token.status.ok() || TrimWhitespace(token.content).empty()) {
     check.fact = "no token to decode (see token.file)";
