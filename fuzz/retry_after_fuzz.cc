@@ -6,6 +6,7 @@
 // nothing; delay-seconds give min(value, 86400); `when` written as an
 // IMF-fixdate and as an asctime date gives clamp(when - now, 0, 86400).
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -34,25 +35,6 @@ int64_t TakeInt64(const uint8_t** data, size_t* size) {
   return out;
 }
 
-struct Civil {
-  int64_t year;
-  int month;
-  int day;
-};
-
-// Howard Hinnant's civil_from_days.
-Civil CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
-}
-
 // `when` as an IMF-fixdate (asctime form when `asctime` is set).
 std::string FormatDate(int64_t when, bool asctime) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -60,17 +42,23 @@ std::string FormatDate(int64_t when, bool asctime) {
   static constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
   const int64_t days = (when >= 0 ? when : when - (kDay - 1)) / kDay;
   const int64_t secs = when - days * kDay;
-  const Civil c = CivilFromDays(days);
+  // std::chrono's calendar, the code under test's too (base/timestamp.h).
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  const struct {
+    long long year;
+    int month, day;
+  } c{int{ymd.year()}, static_cast<int>(unsigned{ymd.month()}),
+      static_cast<int>(unsigned{ymd.day()})};
   const char* weekday = kDays[((days % 7) + 7) % 7];
   const int h = static_cast<int>(secs / 3600), m = static_cast<int>(secs / 60 % 60),
             s = static_cast<int>(secs % 60);
   char buf[64];
   if (asctime) {
     std::snprintf(buf, sizeof(buf), "%s %s %2d %02d:%02d:%02d %04lld", weekday,
-                  kMonths[c.month - 1], c.day, h, m, s, static_cast<long long>(c.year));
+                  kMonths[c.month - 1], c.day, h, m, s, c.year);
   } else {
     std::snprintf(buf, sizeof(buf), "%s, %02d %s %04lld %02d:%02d:%02d GMT", weekday, c.day,
-                  kMonths[c.month - 1], static_cast<long long>(c.year), h, m, s);
+                  kMonths[c.month - 1], c.year, h, m, s);
   }
   return buf;
 }

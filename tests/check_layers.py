@@ -19,7 +19,7 @@ ALLOWED = {
     "aws": {"base", "settings", "domain"},
     "doctor": {"base", "settings", "domain", "aws"},
     "reap": {"base", "settings", "domain", "aws"},
-    "os": {"base", "settings", "aws"},
+    "os": {"base", "settings"},
     "run": {"base", "settings", "domain", "aws", "os"},
     "cmd": {"base", "settings", "domain", "aws", "doctor", "reap", "os", "run"},
     "irsa_agent": {"base"},

@@ -4,10 +4,12 @@
 #include "aws/broker.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "aws/sts.h"
 #include "base/secret.h"
 #include "base/timestamp.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {
@@ -18,13 +20,6 @@ constexpr std::string_view kRoute = "/credentials/";
 bool InProfileAlphabet(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          std::string_view("_+=,.@-").find(c) != std::string_view::npos;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Bytes of `s` as the inside of a JSON string.
@@ -92,17 +87,8 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path) {
   if (path.substr(0, kRoute.size()) != kRoute) return std::nullopt;
   const std::string_view raw = path.substr(kRoute.size());
   std::string out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const int hi = raw[i] == '%' && i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
-    const int lo = hi >= 0 ? HexValue(raw[i + 2]) : -1;
-    if (lo >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(raw[i]);  // a stray '%' stays and fails validation
-    }
-  }
+  // A stray '%' stays (in the raw form) and fails validation.
+  if (!PercentDecode(raw, &out)) out.assign(raw);
   return out;
 }
 
@@ -132,17 +118,16 @@ std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64
 }
 
 std::string ErrorJson(std::string_view message) {
-  std::string out = "{\"error\": ";
-  AppendJsonString(message, &out);
-  out.push_back('}');
-  return out;
+  // Invalid UTF-8 (a server's text quoted in a message) becomes U+FFFD.
+  return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
 }
 
 CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits& limits,
                                    std::function<double()> uniform01, Logger* log)
     : cache_(timing, std::move(uniform01)), limits_(limits), log_(log) {}
 
-BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheAnswer& answer,
+BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheLookup& answer,
                                         CredentialFormat format, std::string_view profile) {
   if (answer.status == CacheStatus::kHit) {
     return BrokerResponse(connection, 200,
@@ -174,7 +159,7 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
                           ErrorJson("profile name must be 1 to 128 characters of "
                                     "A-Z a-z 0-9 _ + = , . @ -"));
   }
-  const CacheAnswer answer = cache_.Request(profile, now);
+  const CacheLookup answer = cache_.Request(profile, now);
   if (answer.status != CacheStatus::kWait) {
     LogDebug("credential request", profile, connection, peer_uid,
              answer.status == CacheStatus::kHit ? "hit" : "error");

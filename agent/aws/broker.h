@@ -80,7 +80,7 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 // built in one allocation so no partial copy is left behind. Wipe it after use.
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
 
-// {"error": "<message>"}.
+// {"error":"<message>"}, written by nlohmann::json (invalid UTF-8 as U+FFFD).
 std::string ErrorJson(std::string_view message);
 
 class CredentialBroker {
@@ -132,7 +132,7 @@ class CredentialBroker {
   };
 
   std::vector<BrokerResponse> Resolve(const CacheResolution& resolution);
-  static BrokerResponse Answer(uint64_t connection, const CacheAnswer& answer,
+  static BrokerResponse Answer(uint64_t connection, const CacheLookup& answer,
                                CredentialFormat format, std::string_view profile);
   void LogDebug(std::string_view message, std::string_view profile, uint64_t connection,
                 int64_t peer_uid, std::string_view result) const;

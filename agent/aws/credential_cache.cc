@@ -89,8 +89,8 @@ std::vector<CacheResolution> CredentialCache::SetProfiles(
   return resolutions;
 }
 
-CacheAnswer CredentialCache::Request(std::string_view profile, double now) {
-  CacheAnswer answer;
+CacheLookup CredentialCache::Request(std::string_view profile, double now) {
+  CacheLookup answer;
   if (!have_mapping_) {
     ++counters_.requests_error;
     answer.message = "the agent has not read the mapping yet; try again shortly";

@@ -1,5 +1,5 @@
 // The credential broker's cache: per profile, the credentials the STS chain
-// last issued and when to fetch them again. A pure state machine like Agent:
+// last issued and when to fetch them again. A pure state machine like Scheduler:
 // the caller reports events with `now`, takes the fetches that are due, runs
 // them elsewhere (FetchWorker), reports each result, and wakes at NextWake().
 //
@@ -41,7 +41,7 @@ enum class CacheStatus {
   kUnavailable,  // no servable credentials and no fetch allowed now (HTTP 503)
 };
 
-struct CacheAnswer {
+struct CacheLookup {
   CacheStatus status = CacheStatus::kUnavailable;
   std::string message;  // kUnknown, kUnavailable: one line naming the profile; never a secret
   // kHit: borrowed from the cache, valid until its next non-const call.
@@ -56,7 +56,7 @@ struct CacheAnswer {
 // The final answer for every request of `profile` that was told kWait.
 struct CacheResolution {
   std::string profile;
-  CacheAnswer answer;  // never kWait
+  CacheLookup answer;  // never kWait
 };
 
 // One fetch to run: pass `id` and the result back to FetchDone.
@@ -97,7 +97,7 @@ class CredentialCache {
   // (one per profile however many requests wait), or kUnavailable with the
   // last failure while its backoff runs, or kUnknown. Before the first
   // SetProfiles: kUnavailable ("not read the mapping yet").
-  CacheAnswer Request(std::string_view profile, double now);
+  CacheLookup Request(std::string_view profile, double now);
 
   // The fetches to start now (each returned once): profiles with waiting
   // requests, and refresh-ahead of credentials asked for within their lifetime.

@@ -1,4 +1,4 @@
-// The EKS API's Pod Identity associations (CONTRACT.md section 8): the
+// The EKS API's Pod Identity associations (docs/WIRE.md): the
 // endpoint, the two answers' wire format, and a client that signs each GET
 // with SigV4 for service `eks` over the HttpClient seam. Pure.
 #pragma once

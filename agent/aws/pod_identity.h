@@ -1,4 +1,4 @@
-// The EKS Pod Identity agent's credentials endpoint (CONTRACT.md section 8):
+// The EKS Pod Identity agent's credentials endpoint (docs/WIRE.md):
 // GET AWS_CONTAINER_CREDENTIALS_FULL_URI with the content of
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE as the Authorization header, over
 // the HttpClient and Files seams. The base credentials of a Pod Identity pod,

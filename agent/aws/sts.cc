@@ -8,9 +8,9 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts_xml.h"
-#include "base/log.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "base/timestamp.h"
 #include "base/url.h"
 
 namespace irsa {
@@ -222,13 +222,10 @@ std::string AnswerExcerpt(std::string_view body, size_t limit) {
 }
 
 std::string AmzDate(int64_t t) {
-  // "2026-11-23T17:00:00.000Z" -> "20261123T170000Z".
-  const std::string iso = FormatTimestamp(static_cast<double>(t));
-  std::string out;
-  for (char c : iso.substr(0, 19)) {
-    if (c != '-' && c != ':') out.push_back(c);
-  }
-  return out + "Z";
+  // "2026-11-23T17:00:00Z" -> "20261123T170000Z".
+  std::string out = FormatRfc3339(t);
+  std::erase_if(out, [](char c) { return c == '-' || c == ':'; });
+  return out;
 }
 
 bool TrustPolicyStatement(const JwtClaims& claims, const RoleArn& proxy_role, std::string* out,

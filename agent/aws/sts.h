@@ -94,7 +94,7 @@ std::string FormEncode(const std::vector<std::pair<std::string_view, std::string
 std::string AmzDate(int64_t t);
 
 // The trust policy statement that admits the token with `claims` to
-// `proxy_role` (CONTRACT.md section 6), as indented JSON: Federated principal
+// `proxy_role` (docs/WIRE.md, STS), as indented JSON: Federated principal
 // arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>,
 // Action sts:AssumeRoleWithWebIdentity, StringEquals on <issuer>:sub and
 // <issuer>:aud (sts.amazonaws.com when the token lists it, else its first

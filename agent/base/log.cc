@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "base/secret.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {
@@ -36,40 +37,13 @@ std::string_view UpperLevelName(LogLevel level) {
   return "UNKNOWN";
 }
 
-bool IsControl(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
-// Appends `s` with control characters escaped (\n, \t, \xNN), so that the
-// text can never break a log entry into two lines. Inside a quoted value
-// (`quoted`), '"' and '\\' are escaped too.
-void AppendEscaped(std::string_view s, bool quoted, std::string* out) {
-  for (char c : s) {
-    if (c == '\n') {
-      out->append("\\n");
-    } else if (c == '\t') {
-      out->append("\\t");
-    } else if (IsControl(c)) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-      out->append(buf);
-    } else if (quoted && (c == '"' || c == '\\')) {
-      out->push_back('\\');
-      out->push_back(c);
-    } else {
-      out->push_back(c);
-    }
-  }
-}
-
 // A text-format value is quoted when it would otherwise be ambiguous: empty,
-// or holding a separator, a quote, a backslash or a control character.
+// or holding a separator, a quote, a backslash or a control character (C0,
+// DEL or C1: whatever EscapeControl escapes).
 bool NeedsQuotes(std::string_view value) {
-  if (value.empty()) return true;
-  return std::any_of(value.begin(), value.end(), [](char c) {
-    return c == ' ' || c == '"' || c == '=' || c == '\\' || IsControl(c);
-  });
+  if (value.empty() || EscapeControl(value) != value) return true;
+  return std::any_of(value.begin(), value.end(),
+                     [](char c) { return c == ' ' || c == '"' || c == '=' || c == '\\'; });
 }
 
 std::string FormatText(double time, LogLevel level, std::string_view message,
@@ -78,14 +52,14 @@ std::string FormatText(double time, LogLevel level, std::string_view message,
   line.push_back(' ');
   line.append(UpperLevelName(level));
   line.push_back(' ');
-  AppendEscaped(message, /*quoted=*/false, &line);
+  AppendEscapedControl(message, /*quoted=*/false, &line);
   for (const LogField& field : fields) {
     line.push_back(' ');
-    AppendEscaped(field.key, /*quoted=*/false, &line);
+    AppendEscapedControl(field.key, /*quoted=*/false, &line);
     line.push_back('=');
     if (NeedsQuotes(field.value)) {
       line.push_back('"');
-      AppendEscaped(field.value, /*quoted=*/true, &line);
+      AppendEscapedControl(field.value, /*quoted=*/true, &line);
       line.push_back('"');
     } else {
       line.append(field.value);

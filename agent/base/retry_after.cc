@@ -1,6 +1,6 @@
 // Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date.
-// Dates are parsed by hand, with civil-calendar arithmetic: strptime and
-// timegm depend on the locale and the TZ environment, which a pure core must
+// Dates are parsed by hand, with std::chrono's calendar (base/timestamp.h):
+// strptime and timegm depend on the locale and the TZ environment, which a pure core must
 // not read.
 #include "base/retry_after.h"
 
@@ -35,37 +35,6 @@ struct DateTime {
   int minute = 0;
   int second = 0;
 };
-
-// The Gregorian year containing day `z` (days since 1970-01-01).
-int64_t YearFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  return yoe + era * 400 + (mp >= 10 ? 1 : 0);
-}
-
-int DaysInMonth(int64_t year, int month) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[static_cast<size_t>(month - 1)];
-}
-
-// Consumes exactly `n` ASCII digits from the front of `*s`.
-bool TakeDigits(std::string_view* s, size_t n, int64_t* value) {
-  if (s->size() < n) return false;
-  int64_t v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = (*s)[i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  s->remove_prefix(n);
-  *value = v;
-  return true;
-}
 
 // Consumes `lit` (case-sensitive: HTTP-date is case-sensitive).
 bool TakeLiteral(std::string_view* s, std::string_view lit) {
@@ -150,7 +119,7 @@ bool ParseAsctime(std::string_view s, DateTime* dt) {
 // the date arithmetic towards int64 overflow.
 int64_t ExpandTwoDigitYear(int64_t yy, int64_t now) {
   const int64_t days = now >= 0 ? now / kSecondsPerDay : (now + 1) / kSecondsPerDay - 1;
-  const int64_t this_year = std::clamp<int64_t>(YearFromDays(days), 0, 9999);
+  const int64_t this_year = std::clamp<int64_t>(CivilFromDays(days).year, 0, 9999);
   int64_t year = this_year - this_year % 100 + yy;
   if (year > this_year + 50) year -= 100;
   if (year + 100 <= this_year + 50) year += 100;
@@ -159,8 +128,8 @@ int64_t ExpandTwoDigitYear(int64_t yy, int64_t now) {
 
 bool InRange(const DateTime& dt) {
   // Second 60 is a leap second, which RFC 9110's grammar allows.
-  return dt.day >= 1 && dt.day <= DaysInMonth(dt.year, dt.month) && dt.hour <= 23 &&
-         dt.minute <= 59 && dt.second <= 60;
+  return IsCivilDate(dt.year, dt.month, dt.day) && dt.hour <= 23 && dt.minute <= 59 &&
+         dt.second <= 60;
 }
 
 bool ParseHttpDate(std::string_view s, int64_t now, int64_t* unix_seconds) {

@@ -7,6 +7,27 @@
 #include <string>
 
 namespace irsa {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool TakeDigits(std::string_view* s, size_t n, int64_t* value) {
+  if (s->size() < n) return false;
+  int64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = (*s)[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  s->remove_prefix(n);
+  *value = v;
+  return true;
+}
+
 namespace {
 
 char LowerByte(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -138,20 +159,11 @@ bool AppendUtf8(char32_t cp, std::string* out) {
 
 namespace {
 
-// Appends `s`, each byte for which `escape` is true as \xNN.
-template <typename Pred>
-void AppendEscaped(std::string_view s, Pred escape, std::string* out) {
+void AppendHexEscape(uint8_t b, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : s) {
-    const auto b = static_cast<uint8_t>(c);
-    if (escape(b)) {
-      *out += "\\x";
-      out->push_back(kHex[b >> 4]);
-      out->push_back(kHex[b & 0x0F]);
-    } else {
-      out->push_back(c);
-    }
-  }
+  *out += "\\x";
+  out->push_back(kHex[b >> 4]);
+  out->push_back(kHex[b & 0x0F]);
 }
 
 }  // namespace
@@ -162,8 +174,14 @@ void AppendEscaped(std::string_view s, Pred escape, std::string* out) {
 std::string Printable(std::string_view s) {
   constexpr size_t kMaxShown = 64;
   std::string out;
-  AppendEscaped(
-      s.substr(0, kMaxShown), [](uint8_t b) { return b < 0x20 || b >= 0x7F; }, &out);
+  for (const char c : s.substr(0, kMaxShown)) {
+    const auto b = static_cast<uint8_t>(c);
+    if (b < 0x20 || b >= 0x7F) {
+      AppendHexEscape(b, &out);
+    } else {
+      out.push_back(c);
+    }
+  }
   if (s.size() > kMaxShown) out += "...";
   return out;
 }
@@ -184,21 +202,29 @@ std::string Count(size_t n, std::string_view noun) {
 std::string EscapeControl(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  AppendEscapedControl(s, /*quoted=*/false, &out);
+  return out;
+}
+
+void AppendEscapedControl(std::string_view s, bool quoted, std::string* out) {
   // A C1 control (U+0080..U+009F, UTF-8 C2 80..C2 9F; U+009B is CSI) is
   // escaped as its two bytes; other UTF-8 is kept.
   bool c1 = false;
-  AppendEscaped(
-      s,
-      [&s, &c1, i = size_t{0}](uint8_t b) mutable {
-        const bool lead = b == 0xC2 && i + 1 < s.size() && static_cast<uint8_t>(s[i + 1]) >= 0x80 &&
-                          static_cast<uint8_t>(s[i + 1]) <= 0x9F;
-        const bool escape = b < 0x20 || b == 0x7F || lead || c1;
-        c1 = lead;
-        ++i;
-        return escape;
-      },
-      &out);
-  return out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<uint8_t>(s[i]);
+    const bool lead = b == 0xC2 && i + 1 < s.size() && static_cast<uint8_t>(s[i + 1]) >= 0x80 &&
+                      static_cast<uint8_t>(s[i + 1]) <= 0x9F;
+    const bool control = b < 0x20 || b == 0x7F || lead || c1;
+    c1 = lead;
+    if (control) {
+      AppendHexEscape(b, out);
+    } else if (quoted && (b == '"' || b == '\\')) {
+      out->push_back('\\');
+      out->push_back(s[i]);
+    } else {
+      out->push_back(s[i]);
+    }
+  }
 }
 
 }  // namespace irsa

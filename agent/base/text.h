@@ -2,11 +2,20 @@
 // beyond their results.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace irsa {
+
+// The value 0..15 of hex digit `c` (either case), or -1.
+int HexValue(char c);
+
+// Consumes exactly `n` ASCII digits from the front of `*s` into `*value`;
+// false (nothing consumed) when fewer than `n` digits are there.
+bool TakeDigits(std::string_view* s, size_t n, int64_t* value);
 
 // `s` without leading and trailing ASCII whitespace (space, \t, \r, \n, \v, \f).
 std::string_view TrimWhitespace(std::string_view s);
@@ -50,6 +59,10 @@ std::string Count(size_t n, std::string_view noun);
 // control (U+0080..U+009F), as \xNN, so a message stays one line and cannot
 // drive a terminal. Other bytes are kept.
 std::string EscapeControl(std::string_view s);
+
+// Appends `s` escaped as EscapeControl does; when `quoted` (a value inside
+// double quotes), '"' and '\\' become \" and \\ as well. Log lines use it.
+void AppendEscapedControl(std::string_view s, bool quoted, std::string* out);
 
 // "Quoted" form of a name for messages: at most 64 visible characters,
 // non-printable bytes as \xNN. Never use on secrets.

@@ -5,26 +5,14 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/text.h"
+
 namespace irsa {
 namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
 // 9999-12-31T23:59:59Z, the last instant FormatRfc3339 can write in 4 digits.
 constexpr int64_t kMaxTime = 253402300799;
-
-// Consumes exactly `n` ASCII digits from the front of `*s`.
-bool TakeDigits(std::string_view* s, size_t n, int* value) {
-  if (s->size() < n) return false;
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = (*s)[i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  s->remove_prefix(n);
-  *value = v;
-  return true;
-}
 
 bool TakeChar(std::string_view* s, char c) {
   if (s->empty() || s->front() != c) return false;
@@ -41,7 +29,7 @@ bool Fail(std::string_view what, std::string* err) {
 
 bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err) {
   std::string_view s = text;
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!TakeDigits(&s, 4, &year) || !TakeChar(&s, '-') || !TakeDigits(&s, 2, &month) ||
       !TakeChar(&s, '-') || !TakeDigits(&s, 2, &day)) {
     return Fail("not a date like 2026-12-05T12:00:00Z", err);
@@ -56,10 +44,10 @@ bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err) {
     if (digits == 0) return Fail("empty fraction of a second", err);
     s.remove_prefix(digits);
   }
-  int offset = 0;
+  int64_t offset = 0;
   if (!TakeChar(&s, 'Z') && !TakeChar(&s, 'z')) {
     const bool minus = !s.empty() && s.front() == '-';
-    int oh = 0, om = 0;
+    int64_t oh = 0, om = 0;
     if ((!TakeChar(&s, '+') && !TakeChar(&s, '-')) || !TakeDigits(&s, 2, &oh) ||
         !TakeChar(&s, ':') || !TakeDigits(&s, 2, &om) || oh > 23 || om > 59) {
       return Fail("no time zone (Z or +hh:mm)", err);
@@ -68,7 +56,7 @@ bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err) {
   }
   if (!s.empty()) return Fail("unexpected text after the time zone", err);
   if (year < 1970) return Fail("year before 1970", err);
-  const std::chrono::year_month_day ymd{std::chrono::year{year},
+  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)},
                                         std::chrono::month{static_cast<unsigned>(month)},
                                         std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.month().ok()) return Fail("month out of range", err);
@@ -81,13 +69,27 @@ bool ParseRfc3339(std::string_view text, int64_t* out, std::string* err) {
 }
 
 int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (m + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(y)},
+                                        std::chrono::month{static_cast<unsigned>(m)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+bool IsCivilDate(int64_t y, int m, int d) {
+  if (y < kMinCivilYear || y > kMaxCivilYear || m < 1 || m > 12 || d < 1 || d > 31) return false;
+  return std::chrono::year_month_day{std::chrono::year{static_cast<int>(y)},
+                                     std::chrono::month{static_cast<unsigned>(m)},
+                                     std::chrono::day{static_cast<unsigned>(d)}}
+      .ok();
+}
+
+CivilDate CivilFromDays(int64_t days) {
+  const int64_t first = DaysFromCivil(kMinCivilYear, 1, 1);
+  const int64_t last = DaysFromCivil(kMaxCivilYear, 12, 31);
+  const std::chrono::year_month_day ymd{
+      std::chrono::sys_days{std::chrono::days{std::clamp(days, first, last)}}};
+  return {int{ymd.year()}, static_cast<int>(unsigned{ymd.month()}),
+          static_cast<int>(unsigned{ymd.day()})};
 }
 
 std::string FormatRfc3339(int64_t t) {

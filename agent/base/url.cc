@@ -1,5 +1,7 @@
 #include "base/url.h"
 
+#include "base/text.h"
+
 namespace irsa {
 
 UrlParts SplitUrl(std::string_view url) {
@@ -90,6 +92,22 @@ bool IsLoopbackAuthority(std::string_view authority) {
     }
   }
   return dots == 3 && !host.ends_with('.') && host.find("..") == std::string_view::npos;
+}
+
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    const int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexValue(in[i + 2]) : -1;
+    if (lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
 }
 
 }  // namespace irsa

@@ -1,5 +1,5 @@
 // Just enough URL handling for messages, for joining a path and for
-// percent-encoding: no percent-decoding, no validation beyond splitting
+// percent-encoding and -decoding: no validation beyond splitting
 // (libcurl parses for real). DisplayUrl is the one way a URL is shown.
 #pragma once
 
@@ -36,6 +36,10 @@ std::string PercentEncode(std::string_view in, bool keep_slash = false);
 // (which would leave copies of the secret in freed memory).
 void AppendPercentEncoded(std::string_view in, std::string* out, bool keep_slash = false);
 size_t PercentEncodedSize(std::string_view in, bool keep_slash = false);
+
+// `in` with every %XX escape (either case of hex) decoded into `*out`; false
+// on a '%' without two hex digits after it (`*out` then holds a prefix).
+bool PercentDecode(std::string_view in, std::string* out);
 
 // `base` without query or fragment, without trailing '/', then `path`
 // (which starts with '/'). The userinfo is kept: it is for the request.

@@ -15,7 +15,7 @@
 #include "cmd/commands.h"
 #include "domain/arn.h"
 #include "domain/session_name.h"
-#include "os/unix_client.h"
+#include "irsa_agent/unix_client.h"
 #include "run/state.h"
 
 namespace irsa {

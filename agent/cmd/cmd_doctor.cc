@@ -126,7 +126,7 @@ bool MappedNames(const MappingProbe& probe, std::vector<ProfilePair>* pairs) {
 // `credentials` runs (StsChain, with the same options and the broker's
 // recipes): the doctor judges what the chain reports and calls nothing itself.
 void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
-              const FileRead& token, const AuditTrail& audit, Shells& shells,
+              const InputRead& token, const AuditTrail& audit, Shells& shells,
               std::vector<Check>* checks) {
   JwtClaims claims;
   std::string err;
@@ -153,11 +153,12 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   // Who is asking, by the rules sync applies (domain/identity.h); an API
   // proxy's token is fetched once here and used for the mapping call too.
   Requester requester;
-  const FileRead labels =
+  const InputRead labels =
       ReadInput(files, settings.ReadPath(settings.pod_info_path), kMaxLabelsBytes);
   const StepStatus run_id = ChooseRunId(settings, labels, &requester);
   checks.push_back(CheckRunId(settings, labels, run_id, requester, host));
-  FileRead domino = ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
+  InputRead domino =
+      ReadInput(files, settings.ReadPath(settings.domino_token_file), kMaxTokenBytes);
   log.AddSecret("domino-credential",
                 TrimWhitespace(domino.content));  // even when it is not a usable credential
   StepStatus credential = ChooseCredential(settings, domino, &requester.credential);
@@ -175,7 +176,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const bool pod_identity = base.base == BaseCredentials::kPodIdentity;
   checks.push_back(CheckBaseCredentials(base));
   const std::string token_path = settings.ReadPath(settings.web_identity_token_file);
-  FileRead token = ReadInput(files, token_path, kMaxTokenBytes);
+  InputRead token = ReadInput(files, token_path, kMaxTokenBytes);
   log.AddSecret("web-identity-token", TrimWhitespace(token.content));
   if (!pod_identity) {
     checks.push_back(CheckTokenFile(token, ProbePathLayout(token_path), host));
@@ -204,7 +205,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
       config.config.status.ok() && ListProfiles(config.config.content, &listing, &err);
   for (const ProfilePair& pair : listing.pairs) {
     if (config.token_paths.count(pair.token_file) != 0) continue;
-    FileRead probe = ReadInput(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
+    InputRead probe = ReadInput(files, settings.ReadPath(pair.token_file), kMaxTokenBytes);
     WipeString(&probe.content);
     config.token_paths[pair.token_file] = probe.status.kind();
   }

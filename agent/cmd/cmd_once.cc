@@ -7,7 +7,7 @@
 #include "base/outcome.h"
 #include "base/text.h"
 #include "cmd/commands.h"
-#include "os/unix_client.h"
+#include "irsa_agent/unix_client.h"
 #include "run/once.h"
 #include "run/once_guard.h"
 #include "run/state.h"

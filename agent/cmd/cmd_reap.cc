@@ -20,11 +20,6 @@ namespace {
 
 constexpr double kDefaultRoundTimeout = 600;
 
-std::string EnvValue(const Environment& env, const char* name) {
-  const auto it = env.find(name);
-  return it == env.end() ? "" : it->second;
-}
-
 // kube-api, else the in-cluster service address.
 bool KubeApi(const Settings& settings, const Environment& env, std::string* out, std::string* err) {
   if (!settings.kube_api.empty()) {

@@ -10,11 +10,6 @@
 namespace irsa {
 namespace {
 
-std::string EnvValue(const Environment& env, const std::string& name) {
-  auto it = env.find(name);
-  return it == env.end() ? "" : it->second;
-}
-
 // `--install-to`: a convenience for the user's container, so a failure is
 // logged and the agent carries on; the config file is what matters.
 void InstallForReruns(const std::string& dir, Files& files, Logger& log) {

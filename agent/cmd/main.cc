@@ -6,10 +6,11 @@
 
 #include "base/outcome.h"
 #include "cmd/commands.h"
-#include "os/url_check.h"
+#include "irsa_agent/url_check.h"
 #include "settings/invocation.h"
 #include "settings/path_collision.h"
 #include "settings/settings.h"
+#include "settings/url_settings.h"
 #include "version.h"
 
 extern char** environ;
@@ -48,7 +49,7 @@ int Main(const std::vector<std::string>& args) {
   }
   Invocation invocation;
   if (!ParseInvocation(args, env, config_text, &invocation, &err) ||
-      !CheckUrlSettings(invocation.settings, &err) ||
+      !CheckUrlSettings(invocation.settings, CurlAcceptsUrl, &err) ||
       !CheckPathCollisions(CommandPaths(invocation), ProbePathLayout, &err)) {
     PrintError(err);
     return kExitUsage;

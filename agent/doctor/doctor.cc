@@ -155,7 +155,7 @@ Host HostOf(const Environment& env) {
   return it != env.end() && !it->second.empty() ? Host::kKubernetes : Host::kSystemd;
 }
 
-Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+Check CheckRunId(const Settings& settings, const InputRead& labels, const StepStatus& chosen,
                  const Requester& requester, Host host) {
   const std::string name = "run-id";
   if (!settings.mapping_file.empty()) {
@@ -190,7 +190,7 @@ Check CheckRunId(const Settings& settings, const FileRead& labels, const StepSta
   return check;
 }
 
-Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+Check CheckDominoCredential(const Settings& settings, const InputRead& token,
                             const StepStatus& chosen, const Credential& credential, int64_t now) {
   const std::string name = "domino-credential";
   if (!settings.mapping_file.empty()) {

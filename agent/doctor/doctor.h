@@ -60,14 +60,14 @@ std::string FormatDuration(int64_t seconds);
 
 // --- what the shells gather ----------------------------------------------------
 
-// One file as the shell read it (Files::Read). `content` may hold a secret:
-// the checks only measure and decode it, never copy it into a Check.
-using FileRead = InputRead;
+// Files arrive as InputRead (domain/identity.h), as the shell read them.
+// `content` may hold a secret: the checks only measure and decode it, never
+// copy it into a Check.
 
 // The mapping call (or the mapping file) as the shell made it.
 struct MappingProbe {
   bool from_file = false;         // mapping-file is set: `file` was read instead
-  FileRead file;                  // from_file: the mapping file (its content is not secret)
+  InputRead file;                 // from_file: the mapping file (its content is not secret)
   StepStatus requester;           // not ok: the call was not made (no run id or credential)
   std::string run_id;             // who asked
   std::string credential_source;  // "token file /x", "api proxy ...", "api-key setting"
@@ -106,32 +106,32 @@ Check CheckSettings(const Settings& settings, const std::string& config_file);
 // Who is asking is decided by the rules sync uses (domain/identity.h); these
 // two checks judge what the rules chose, they never re-derive it.
 // The run id: `chosen` is ChooseRunId's verdict on `labels`, `requester` what it set.
-Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,
+Check CheckRunId(const Settings& settings, const InputRead& labels, const StepStatus& chosen,
                  const Requester& requester, Host host = Host::kKubernetes);
 // The Domino credential: `chosen` is ChooseCredential's verdict on `token`
 // and, for an API proxy, FetchProxyToken's. `now` is unix seconds. The
 // secret is measured and its JWT expiry read, never copied into the Check.
-Check CheckDominoCredential(const Settings& settings, const FileRead& token,
+Check CheckDominoCredential(const Settings& settings, const InputRead& token,
                             const StepStatus& chosen, const Credential& credential, int64_t now);
 // The web identity token file: present, readable, projected volume or plain file.
-Check CheckTokenFile(const FileRead& token, const PathLayout& layout,
+Check CheckTokenFile(const InputRead& token, const PathLayout& layout,
                      Host host = Host::kKubernetes);
 // The web identity token's claims (iss, sub, aud, iat, exp, time left).
-Check CheckTokenClaims(const FileRead& token, int64_t now, Host host = Host::kKubernetes);
+Check CheckTokenClaims(const InputRead& token, int64_t now, Host host = Host::kKubernetes);
 // mapping.service (reachable, TLS, time) and mapping.answer (status, profiles).
 std::vector<Check> CheckMapping(const Settings& settings, const MappingProbe& probe);
 
 // The published config file and what its token paths resolve to
 // (path as written in the file -> what Files::Read gave for it).
 struct ConfigFacts {
-  FileRead config;
+  InputRead config;
   std::map<std::string, ReadFailure> token_paths;
   // The pairs the mapping answered, when it did, to see if the file is current.
   bool have_mapping = false;
   std::vector<std::string> mapped_names;
   Host host = Host::kKubernetes;
 };
-// config.file, config.names (CONTRACT.md section 4), config.token-path.
+// config.file, config.names (docs/FORMATS.md), config.token-path.
 std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts);
 
 // The programs the credential_process lines of `config_text` run (as

@@ -1,5 +1,5 @@
 // The published config file, judged as the SDKs will read it: strict syntax,
-// complete pairs, names every SDK family accepts (CONTRACT.md section 4) and a
+// complete pairs, names every SDK family accepts (docs/FORMATS.md) and a
 // web_identity_token_file that names the stable path and resolves here.
 #include <algorithm>
 #include <set>
@@ -110,7 +110,7 @@ Check CheckTokenPaths(const Settings& settings, const std::vector<ProfilePair>& 
 }  // namespace
 
 std::vector<Check> CheckConfig(const Settings& settings, const ConfigFacts& facts) {
-  const FileRead& config = facts.config;
+  const InputRead& config = facts.config;
   Check file{
       "config.file", CheckStatus::kFail, "", {{"path", config.path}}, std::string(kRewriteFix)};
   switch (config.status.kind()) {

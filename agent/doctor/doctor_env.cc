@@ -9,11 +9,6 @@
 namespace irsa {
 namespace {
 
-std::string Get(const Environment& env, const std::string& name) {
-  const auto it = env.find(name);
-  return it == env.end() ? "" : it->second;
-}
-
 bool Contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -25,8 +20,8 @@ std::string SdkPlace(const Environment& env) {
 }
 
 Check WebIdentityEnv(const Environment& env) {
-  const std::string role = Get(env, "AWS_ROLE_ARN");
-  const std::string token = Get(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+  const std::string role = EnvValue(env, "AWS_ROLE_ARN");
+  const std::string token = EnvValue(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
   Check check{"env.web-identity", CheckStatus::kPass, "", {}, ""};
   if (!role.empty()) check.facts.push_back({"AWS_ROLE_ARN", role});
   if (!token.empty()) check.facts.push_back({"AWS_WEB_IDENTITY_TOKEN_FILE", token});
@@ -63,10 +58,10 @@ Check ProfileEnv(const Environment& env, const std::vector<std::string>& profile
                  bool have_config) {
   Check check{"env.profile", CheckStatus::kPass, "", {}, ""};
   std::string variable = "AWS_PROFILE";
-  std::string value = Get(env, variable);
+  std::string value = EnvValue(env, variable);
   if (value.empty()) {
     variable = "AWS_DEFAULT_PROFILE";
-    value = Get(env, variable);
+    value = EnvValue(env, variable);
   }
   if (value.empty()) {
     check.fact = "AWS_PROFILE is not set: code selects a profile by name";
@@ -97,8 +92,8 @@ Check ProfileEnv(const Environment& env, const std::vector<std::string>& profile
 
 Check ConfigFileEnv(const Settings& settings, const Environment& env) {
   Check check{"env.config-file", CheckStatus::kPass, "", {}, ""};
-  const std::string set = Get(env, "AWS_CONFIG_FILE");
-  const std::string home = Get(env, "HOME");
+  const std::string set = EnvValue(env, "AWS_CONFIG_FILE");
+  const std::string home = EnvValue(env, "HOME");
   const std::string read = !set.empty()   ? set
                            : home.empty() ? "~/.aws/config"
                                           : home + "/.aws/config";
@@ -117,7 +112,7 @@ Check ConfigFileEnv(const Settings& settings, const Environment& env) {
 Check StaticKeysEnv(const Environment& env) {
   std::vector<std::string> present;
   for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
-    if (!Get(env, name).empty()) present.push_back(name);
+    if (!EnvValue(env, name).empty()) present.push_back(name);
   }
   if (present.empty()) {
     return {
@@ -141,7 +136,7 @@ Check SdkChaining(const Environment& env) {
                {"does_not_work",
                 "the AWS C++ SDK's default chain, Java v1, JS v2: they need credential_process"}},
               ""};
-  const std::string load = Get(env, "AWS_SDK_LOAD_CONFIG");
+  const std::string load = EnvValue(env, "AWS_SDK_LOAD_CONFIG");
   check.facts.push_back({"AWS_SDK_LOAD_CONFIG", load.empty() ? "(not set)" : load});
   const bool on = load == "1" || load == "true" || load == "TRUE" || load == "True";
   if (load.empty()) {

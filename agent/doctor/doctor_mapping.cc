@@ -62,7 +62,7 @@ Check JudgeAnswer(const std::string& where, const std::string& body) {
   if (!ParseMappingAnswer(body, &answer, &err)) {
     check.status = CheckStatus::kFail;
     check.fact = where + " is not a valid AWS config: " + err;
-    check.fix = "the mapping service must answer the AWS config text (CONTRACT.md section 3)";
+    check.fix = "the mapping service must answer the AWS config text (docs/WIRE.md)";
     return check;
   }
   if (!IsPublishable(answer, &err)) {

@@ -113,7 +113,7 @@ Check CheckPodIdentityTrust(const PodIdentityProbe& probe, const std::vector<Pro
   return check;
 }
 
-Check CheckPodIdentityConfig(const FileRead& config, bool have_mapping,
+Check CheckPodIdentityConfig(const InputRead& config, bool have_mapping,
                              const std::vector<std::string>& mapped_names) {
   Check check{"config.file", CheckStatus::kFail, "", {{"path", config.path}}, ""};
   check.fix = "run `irsa-agent once` (or start `irsa-agent run`) with these settings";

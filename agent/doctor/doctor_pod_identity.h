@@ -54,7 +54,7 @@ std::string PodIdentityTrustStatement(const std::string& principal);
 
 // config.file for a Pod Identity config (render_pod_identity.h): readable,
 // every profile valid, the same names as the mapping when it answered.
-Check CheckPodIdentityConfig(const FileRead& config, bool have_mapping,
+Check CheckPodIdentityConfig(const InputRead& config, bool have_mapping,
                              const std::vector<std::string>& mapped_names);
 
 }  // namespace irsa

@@ -1,6 +1,6 @@
 // The web identity token checks: where the file is and how the kubelet lays
-// it out (CONTRACT.md section 5), and what its claims say about STS's view of
-// it (section 6). Claim values are reported; token bytes never are.
+// it out (docs/FORMATS.md), and what its claims say about STS's view of
+// it (docs/WIRE.md, STS). Claim values are reported; token bytes never are.
 #include <algorithm>
 
 #include "base/log.h"
@@ -95,7 +95,7 @@ std::vector<Problem> ClaimProblems(const JwtClaims& claims, int64_t now, Host ho
 
 }  // namespace
 
-Check CheckTokenFile(const FileRead& token, const PathLayout& layout, Host host) {
+Check CheckTokenFile(const InputRead& token, const PathLayout& layout, Host host) {
   Check check{"token.file", CheckStatus::kPass, "", {{"path", token.path}}, ""};
   const std::string mount_fix =
       host == Host::kSystemd
@@ -144,7 +144,7 @@ Check CheckTokenFile(const FileRead& token, const PathLayout& layout, Host host)
   return check;
 }
 
-Check CheckTokenClaims(const FileRead& token, int64_t now, Host host) {
+Check CheckTokenClaims(const InputRead& token, int64_t now, Host host) {
   Check check{"token.claims", CheckStatus::kFail, "", {}, ""};
   if (!token.status.ok() || TrimWhitespace(token.content).empty()) {
     check.fact = "no token to decode (see token.file)";

@@ -1,4 +1,4 @@
-// IAM role ARNs and role names, by the grammar in CONTRACT.md section 4.
+// IAM role ARNs and role names, by the grammar in docs/FORMATS.md.
 #pragma once
 
 #include <string>
@@ -25,7 +25,7 @@ bool ParseRoleArn(std::string_view text, RoleArn* out, std::string* err);
 // [A-Za-z0-9_+=,.@-]{1,64}: what IAM allows in a role name.
 bool IsValidRoleName(std::string_view name);
 
-// Whether a profile name works in each SDK family (CONTRACT.md section 4).
+// Whether a profile name works in each SDK family (docs/FORMATS.md).
 struct ProfileNameSupport {
   bool all_sdks = false;   // only [A-Za-z0-9_-]
   bool botocore = false;   // also . @ +  (and = , in practice)

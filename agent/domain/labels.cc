@@ -27,13 +27,6 @@ bool IsValidKey(std::string_view key) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The one-letter escapes strconv.Quote emits, and the bytes they stand for.
 constexpr std::string_view kEscapeLetters = "abfnrtv\\\"";
 constexpr std::string_view kEscapeBytes = "\a\b\f\n\r\t\v\\\"";

@@ -1,5 +1,5 @@
 // Who did it, in CloudTrail: the Domino user and run as STS takes them in
-// RoleSessionName, SourceIdentity and session tags (CONTRACT.md section 7).
+// RoleSessionName, SourceIdentity and session tags (docs/FORMATS.md).
 #pragma once
 
 #include <string>

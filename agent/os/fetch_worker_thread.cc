@@ -15,59 +15,46 @@
 #include <thread>
 #include <utility>
 
-#include "os/fetch_worker.h"
+#include "irsa_agent/fetch_worker.h"
+#include "os/unique_fd.h"
 
 namespace irsa {
 namespace {
 
-struct Job {
-  uint64_t id = 0;
-  CredentialRecipe recipe;
-};
-
 class ThreadFetchWorker : public FetchWorker {
  public:
-  ThreadFetchWorker(CredentialSource* source, size_t max_queued, int efd)
-      : source_(source), max_queued_(max_queued), efd_(efd) {
-    // Shared, so the hook stays safe to call should the source outlive us.
-    source_->SetCancelled([cancel = cancel_] { return cancel->load(std::memory_order_relaxed); });
-  }
+  ThreadFetchWorker(size_t max_queued, UniqueFd efd)
+      : max_queued_(max_queued), efd_(std::move(efd)) {}
 
-  ~ThreadFetchWorker() override {
-    Stop();
-    close(efd_);
-  }
+  ~ThreadFetchWorker() override { Stop(); }  // then efd_ closes
 
   // Called once by Start, after construction, so Run sees a complete object.
   void Launch() {
     thread_ = std::thread([this] { Run(); });
   }
 
-  int fd() const override { return efd_; }
+  int fd() const override { return efd_.get(); }
 
-  bool Submit(uint64_t id, const CredentialRecipe& recipe) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!stopping_ && queue_.size() < max_queued_) {
-      queue_.push_back(Job{id, recipe});
-      lock.unlock();
-      wake_.notify_one();
-      return true;
-    }
-    if (stopping_) return false;
-    FetchResult refused;
-    refused.id = id;
-    refused.profile = recipe.profile;
-    refused.fetch.status = {Failure::kTransient, "too many credential fetches queued"};
-    Deliver(std::move(refused));
-    return false;
+  std::function<bool()> Cancelled() const override {
+    // Shared, so the hook stays safe to call should its holder outlive us.
+    return [cancel = cancel_] { return cancel->load(std::memory_order_relaxed); };
   }
 
-  std::vector<FetchResult> Drain() override {
+  bool Submit(Job job) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_ || queue_.size() >= max_queued_) return false;
+    queue_.push_back(std::move(job));
+    lock.unlock();
+    wake_.notify_one();
+    return true;
+  }
+
+  std::vector<std::unique_ptr<Done>> Drain() override {
     uint64_t count = 0;
     // EAGAIN (nothing signalled) is fine: the list below is the truth.
-    [[maybe_unused]] const ssize_t n = read(efd_, &count, sizeof count);
+    [[maybe_unused]] const ssize_t n = read(efd_.get(), &count, sizeof count);
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<FetchResult> out;
+    std::vector<std::unique_ptr<Done>> out;
     out.swap(done_);
     return out;
   }
@@ -83,19 +70,10 @@ class ThreadFetchWorker : public FetchWorker {
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
     std::lock_guard<std::mutex> lock(mu_);
-    done_.clear();  // ~TemporaryCredentials wipes each
+    done_.clear();  // each result's destructor wipes what it holds
   }
 
  private:
-  // REQUIRES: mu_ held.
-  void Deliver(FetchResult result) {
-    done_.push_back(std::move(result));
-    const uint64_t one = 1;
-    // The counter cannot overflow at these rates; a failed write still leaves
-    // the result for the next Drain.
-    [[maybe_unused]] const ssize_t n = write(efd_, &one, sizeof one);
-  }
-
   void Run() {
     for (;;) {
       Job job;
@@ -106,38 +84,38 @@ class ThreadFetchWorker : public FetchWorker {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
-      FetchResult result;
-      result.id = job.id;
-      result.profile = job.recipe.profile;
-      result.fetch = source_->Fetch(job.recipe);
+      std::unique_ptr<Done> result = job();
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;  // abandoned: `result` is wiped on the way out
-      Deliver(std::move(result));
+      if (stopping_) return;  // abandoned: `result` is destroyed on the way out
+      if (!result) continue;
+      done_.push_back(std::move(result));
+      const uint64_t one = 1;
+      // The counter cannot overflow at these rates; a failed write still
+      // leaves the result for the next Drain.
+      [[maybe_unused]] const ssize_t n = write(efd_.get(), &one, sizeof one);
     }
   }
 
-  CredentialSource* source_;
   size_t max_queued_;
-  int efd_;
+  UniqueFd efd_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Job> queue_;          // guarded by mu_
-  std::vector<FetchResult> done_;  // guarded by mu_
-  bool stopping_ = false;          // guarded by mu_
+  std::deque<Job> queue_;                    // guarded by mu_
+  std::vector<std::unique_ptr<Done>> done_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
   std::thread thread_;
 };
 
 }  // namespace
 
-std::unique_ptr<FetchWorker> FetchWorker::Start(CredentialSource* source, size_t max_queued,
-                                                std::string* err) {
-  const int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (efd < 0) {
+std::unique_ptr<FetchWorker> FetchWorker::Start(size_t max_queued, std::string* err) {
+  UniqueFd efd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!efd.ok()) {
     *err = std::string("fetch worker: eventfd: ") + std::strerror(errno);
     return nullptr;
   }
-  auto worker = std::make_unique<ThreadFetchWorker>(source, max_queued, efd);
+  auto worker = std::make_unique<ThreadFetchWorker>(max_queued, std::move(efd));
   try {
     worker->Launch();
   } catch (const std::system_error& e) {

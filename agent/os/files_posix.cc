@@ -16,38 +16,13 @@
 #include <utility>
 
 #include "irsa_agent/files.h"
+#include "os/unique_fd.h"
 
 namespace irsa {
 namespace {
 
 constexpr size_t kChunkBytes = 64 * 1024;
 constexpr int kTempAttempts = 4;  // fresh random names on the (unlikely) EEXIST
-
-// Owns one file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool ok() const { return fd_ >= 0; }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  // Closes now, reporting the error close(2) gives (deferred write errors on
-  // NFS and some FUSE file systems surface only here). Returns 0 or errno.
-  int Close() {
-    const int fd = std::exchange(fd_, -1);
-    return fd >= 0 && ::close(fd) != 0 ? errno : 0;
-  }
-
- private:
-  int fd_;
-};
 
 std::string ErrnoText(int error) { return std::system_category().message(error); }
 
@@ -139,7 +114,7 @@ std::string_view Irreplaceable(int folder, const std::string& name) {
 // one) holding exactly `bytes` with permission `mode`. Any doubt answers
 // false, which only costs a rewrite.
 bool HoldsAlready(int folder, const std::string& name, std::string_view bytes, int mode) {
-  Fd fd(::openat(folder, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd fd(::openat(folder, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st {};
   if (!fd.ok() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
       static_cast<int>(st.st_mode & 07777) != mode) {
@@ -193,7 +168,7 @@ class PosixFiles : public Files {
     auto fail = [&](ReadFailure kind, const std::string& why) {
       return ReadStatus(kind, path + why);
     };
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!fd.ok()) {
       const int error = errno;
       if (error == ENOENT || error == ENOTDIR)
@@ -237,7 +212,7 @@ class PosixFiles : public Files {
     if (name.empty() || name == "." || name == "..") {
       return fail(path + ": not a file name");
     }
-    Fd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!folder.ok()) {
       return fail(PublishError(Step::kOpenFolder, errno, path, dir));
     }
@@ -249,7 +224,7 @@ class PosixFiles : public Files {
     }
     if (HoldsAlready(folder.get(), name, bytes, mode)) return {};
 
-    Fd fd;
+    UniqueFd fd;
     std::string temp_name;
     for (int attempt = 0; attempt < kTempAttempts && !fd.ok(); ++attempt) {
       temp_name = TempName(name);

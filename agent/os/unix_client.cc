@@ -1,6 +1,6 @@
 // The socket is non-blocking and every wait is a poll() bounded by one
 // deadline, so a wedged agent costs the caller at most `timeout`.
-#include "os/unix_client.h"
+#include "irsa_agent/unix_client.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "base/secret.h"
+#include "os/unique_fd.h"
 
 namespace irsa {
 namespace {
@@ -24,20 +25,6 @@ double Now() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Waits until `fd` is ready for `events` or `deadline` passes.
 bool WaitFor(int fd, short events, double deadline) {
@@ -135,7 +122,7 @@ class UnixHttpClientImpl : public UnixHttpClient {
       return false;
     }
     std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
-    Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0)
       return Fail(UnixFailure::kProtocol, where + std::strerror(errno), failure, err);
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {

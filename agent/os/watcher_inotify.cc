@@ -1,7 +1,7 @@
 // The inotify Watcher. One watch per folder holding watched files; while a
 // folder is missing, a watch on its nearest existing ancestor waits for the
 // next folder down to appear. Watching folders rather than files is what makes
-// the kubelet's `..data` swap visible (CONTRACT.md section 5).
+// the kubelet's `..data` swap visible (docs/FORMATS.md).
 
 #include <sys/inotify.h>
 #include <sys/stat.h>

@@ -13,11 +13,6 @@ namespace {
 constexpr int64_t kRefreshMarginSeconds = 300;
 constexpr std::string_view kSessionName = "irsa-agent-reap";
 
-std::string EnvValue(const Environment& env, const char* name) {
-  const auto it = env.find(name);
-  return it == env.end() ? "" : it->second;
-}
-
 void CopyInto(const TemporaryCredentials& from, TemporaryCredentials* to) {
   to->Clear();
   to->access_key_id = from.access_key_id;

@@ -10,8 +10,8 @@
 #include "aws/credential_source.h"
 #include "aws/sts_chain.h"
 #include "base/secret.h"
+#include "irsa_agent/fetch_worker.h"
 #include "irsa_agent/listener.h"
-#include "os/fetch_worker.h"
 #include "os/random_bytes.h"
 #include "run/credentials_routes.h"
 #include "run/credentials_token.h"
@@ -45,6 +45,13 @@ CredentialFormat FormatOf(uint64_t ticket) {
 }
 constexpr size_t kImdsKeyBytes = 32;
 
+// One finished fetch, as the worker hands it back.
+struct FetchResult : FetchWorker::Done {
+  uint64_t id = 0;
+  std::string profile;
+  CredentialFetch fetch;  // its credentials are wiped when the result is dropped
+};
+
 class BrokerServerImpl : public BrokerServer {
  public:
   BrokerServerImpl(const Settings& settings, Clock& clock, HttpClient& http, Files& files,
@@ -65,8 +72,9 @@ class BrokerServerImpl : public BrokerServer {
     limits.max_connections = kMaxBrokerConnections;
     listener_ = NewUnixListener(path, kSocketMode, err, limits);
     if (!listener_) return false;
-    worker_ = FetchWorker::Start(&chain_, kMaxQueuedFetches, err);
+    worker_ = FetchWorker::Start(kMaxQueuedFetches, err);
     if (!worker_) return false;
+    chain_.SetCancelled(worker_->Cancelled());
     log_.Info("credential broker listening", {{"socket", path}});
     return settings.credentials_listen.empty() || OpenCredentialsListener(settings, err);
   }
@@ -104,7 +112,8 @@ class BrokerServerImpl : public BrokerServer {
       if (now) Send(std::move(*now));
     }
     if (credentials_) ServeCredentialsListener(wall);
-    for (FetchResult& done : worker_->Drain()) {
+    for (std::unique_ptr<FetchWorker::Done>& finished : worker_->Drain()) {
+      FetchResult& done = static_cast<FetchResult&>(*finished);  // all we submit
       for (const StsHop& hop : done.fetch.sts_calls) metrics_.StsRequested(hop.action, hop.outcome);
       Send(broker_.FetchDone(done.id, done.profile, std::move(done.fetch), wall));
     }
@@ -182,9 +191,25 @@ class BrokerServerImpl : public BrokerServer {
   // brings the metrics up to date.
   void Settle() {
     BrokerDue due = broker_.Due(clock_.Wall());
-    for (const CacheFetchOrder& order : due.fetches) worker_->Submit(order.id, order.recipe);
+    for (const CacheFetchOrder& order : due.fetches) Submit(order);
     Send(std::move(due.responses));
     UpdateMetrics();
+  }
+
+  // Runs the chain for `order` on the worker; a full queue fails it at once
+  // as transient, so the broker backs off and retries.
+  void Submit(const CacheFetchOrder& order) {
+    const bool queued = worker_->Submit([chain = &chain_, order] {
+      auto result = std::make_unique<FetchResult>();
+      result->id = order.id;
+      result->profile = order.recipe.profile;
+      result->fetch = chain->Fetch(order.recipe);
+      return result;
+    });
+    if (queued) return;
+    CredentialFetch refused;
+    refused.status = {Failure::kTransient, "too many credential fetches queued"};
+    Send(broker_.FetchDone(order.id, order.recipe.profile, std::move(refused), clock_.Wall()));
   }
 
   void Send(std::vector<BrokerResponse> responses) {

@@ -4,7 +4,7 @@
 // IMDS when `imds`; run/credentials_routes.h), the cache and service they
 // share (aws/broker.h: one single-flight fetch, refresh-ahead and revocation
 // for every protocol) and the worker thread that runs the STS chain
-// (os/fetch_worker.h), wired to the run loop. Everything here runs on the
+// (irsa_agent/fetch_worker.h), wired to the run loop. Everything here runs on the
 // loop thread; only the chain's fetches run on the worker.
 #pragma once
 

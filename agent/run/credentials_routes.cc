@@ -19,7 +19,7 @@ const std::string* Header(const ListenRequest& request, std::string_view name) {
 
 CredentialsRoute Now(int status, std::string_view message) {
   CredentialsRoute route;
-  route.answer = RouteAnswer{status, ErrorJson(message)};
+  route.answer = RouteResponse{status, ErrorJson(message)};
   return route;
 }
 
@@ -56,7 +56,7 @@ CredentialsRoute Imds(const ListenRequest& request, ImdsTarget target,
     std::string token = access.imds->Issue(target.profile, ttl, access.now);
     if (token.empty()) return Now(500, "cannot make a session token");
     CredentialsRoute route;
-    route.answer = RouteAnswer{200, std::move(token), "text/plain"};
+    route.answer = RouteResponse{200, std::move(token), "text/plain"};
     return route;
   }
   if (request.method != "GET") return Now(405, "GET only");

@@ -26,7 +26,7 @@ namespace irsa {
 // What a request on the credentials listener gets.
 struct CredentialsRoute {
   // Set: send this now. Unset: the broker answers for `profile` in `format`.
-  std::optional<RouteAnswer> answer;
+  std::optional<RouteResponse> answer;
   std::string profile;
   CredentialFormat format = CredentialFormat::kContainer;
 };

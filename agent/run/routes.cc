@@ -6,7 +6,7 @@
 namespace irsa {
 namespace {
 
-RouteAnswer Error(int status, std::string_view message) {
+RouteResponse Error(int status, std::string_view message) {
   return {status, R"({"status":"error","error":")" + std::string(message) + R"("})"};
 }
 
@@ -20,18 +20,18 @@ Route RouteFor(std::string_view method, std::string_view path) {
   return Route::kNotFound;
 }
 
-RouteAnswer HealthzAnswer() { return {200, R"({"status": "Healthy"})"}; }
-RouteAnswer NotFoundAnswer() { return Error(404, "not found"); }
-RouteAnswer MethodNotAllowedAnswer() { return Error(405, "GET only"); }
-RouteAnswer BusyAnswer() { return Error(503, "busy"); }
-RouteAnswer ShuttingDownAnswer() { return Error(503, "shutting down"); }
+RouteResponse HealthzResponse() { return {200, R"({"status": "Healthy"})"}; }
+RouteResponse NotFoundResponse() { return Error(404, "not found"); }
+RouteResponse MethodNotAllowedResponse() { return Error(405, "GET only"); }
+RouteResponse BusyResponse() { return Error(503, "busy"); }
+RouteResponse ShuttingDownResponse() { return Error(503, "shutting down"); }
 
-RouteAnswer MetricsAnswer(std::string exposition) {
+RouteResponse MetricsResponse(std::string exposition) {
   return {200, std::move(exposition), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
-RouteAnswer RefreshAnswer(Failure failure, std::string_view message, bool changed,
-                          const std::vector<std::string>& profiles) {
+RouteResponse RefreshResponse(Failure failure, std::string_view message, bool changed,
+                              const std::vector<std::string>& profiles) {
   nlohmann::json body;
   if (failure == Failure::kNone) {
     body = {{"status", "ok"}, {"changed", changed}, {"profiles", profiles}};

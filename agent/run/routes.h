@@ -1,6 +1,6 @@
 // The routes of the `run` listener and their answers (pure). The loop asks
 // RouteFor() what a request wants and sends the answer built here; /refresh
-// is answered after the sync it asks for (RefreshAnswer).
+// is answered after the sync it asks for (RefreshResponse).
 #pragma once
 
 #include <string>
@@ -21,23 +21,23 @@ enum class Route {
 
 Route RouteFor(std::string_view method, std::string_view path);
 
-struct RouteAnswer {
+struct RouteResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
 };
 
-RouteAnswer HealthzAnswer();
-RouteAnswer NotFoundAnswer();
-RouteAnswer MethodNotAllowedAnswer();
-RouteAnswer BusyAnswer();          // 503: too many refreshes waiting
-RouteAnswer ShuttingDownAnswer();  // 503: the agent stops before the sync ends
-RouteAnswer MetricsAnswer(std::string exposition);
+RouteResponse HealthzResponse();
+RouteResponse NotFoundResponse();
+RouteResponse MethodNotAllowedResponse();
+RouteResponse BusyResponse();          // 503: too many refreshes waiting
+RouteResponse ShuttingDownResponse();  // 503: the agent stops before the sync ends
+RouteResponse MetricsResponse(std::string exposition);
 
 // The outcome of the sync a /refresh waited for: 200 {"status": "ok",
 // "changed": bool, "profiles": [...]} on success, else 503 {"status": "error",
 // "kind": FailureName, "error": `message`}. `message` must already be redacted.
-RouteAnswer RefreshAnswer(Failure failure, std::string_view message, bool changed,
-                          const std::vector<std::string>& profiles);
+RouteResponse RefreshResponse(Failure failure, std::string_view message, bool changed,
+                              const std::vector<std::string>& profiles);
 
 }  // namespace irsa

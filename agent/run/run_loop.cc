@@ -15,11 +15,12 @@
 #include "base/text.h"
 #include "domain/base_credentials.h"
 #include "domain/identity.h"
-#include "run/agent.h"
+#include "os/unique_fd.h"
 #include "run/broker_server.h"
 #include "run/metrics.h"
 #include "run/readiness.h"
 #include "run/routes.h"
+#include "run/scheduler.h"
 #include "run/state.h"
 #include "run/sync.h"
 #include "run/token_monitor.h"
@@ -39,7 +40,7 @@ class RunLoop {
       : settings_(settings),
         shells_(shells),
         log_(log),
-        agent_(Timing(settings), shells.uniform01),
+        scheduler_(Timing(settings), shells.uniform01),
         syncer_(settings, shells.files, shells.http, log, [this] { return shells_.clock.Wall(); }),
         readiness_(shells.notifier.watchdog_interval(), settings.aws_config_file),
         state_path_(StateFilePath(settings.state_dir, settings.aws_config_file)) {
@@ -61,14 +62,14 @@ class RunLoop {
   }
 
   int Run() {
-    const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    const UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));  // closed at every return below
+    const int epoll_fd = epoll.get();
     if (epoll_fd < 0) {
       log_.Error("epoll_create1 failed", {{"error", std::strerror(errno)}});
       return kExitInternal;
     }
     if (!Add(epoll_fd, shells_.signals.fd(), "signals") ||
         (shells_.listener != nullptr && !Add(epoll_fd, shells_.listener->fd(), "listener"))) {
-      close(epoll_fd);
       return kExitInternal;
     }
     std::string err;
@@ -77,12 +78,10 @@ class RunLoop {
                                     *shells_.broker_files, log_, metrics_, shells_.uniform01, &err);
       if (!broker_) {
         log_.Error("cannot start the credential broker", {{"error", err}});
-        close(epoll_fd);
         return kExitUsage;
       }
       for (int fd : broker_->fds()) {
         if (!Add(epoll_fd, fd, "credential broker")) {
-          close(epoll_fd);
           return kExitInternal;
         }
       }
@@ -110,34 +109,32 @@ class RunLoop {
     }
     WriteState();
     ReadInputs();
-    agent_.Start(shells_.clock.Monotonic());
+    scheduler_.Start(shells_.clock.Monotonic());
     log_.Info("agent started", {{"config", settings_.aws_config_file}, {"state", state_path_}});
 
     while (!shells_.signals.terminating()) {
       const double now = shells_.clock.Monotonic();
-      const AgentDue due = agent_.Due(now);
-      if (due.check_inputs) agent_.InputsChecked(now, ReadInputs());
+      const SchedulerDue due = scheduler_.Due(now);
+      if (due.check_inputs) scheduler_.InputsChecked(now, ReadInputs());
       if (due.sync) DoSync();
       Notify(readiness_.Watchdog(shells_.clock.Monotonic()));
       if (shells_.signals.terminating()) break;
       if (!Wait(epoll_fd)) {
-        close(epoll_fd);
         return kExitInternal;
       }
     }
 
     Notify(SystemdReadiness::Stopping());
-    for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
-    for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
+    for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownResponse());
+    for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownResponse());
     if (broker_) broker_->Stop();
-    close(epoll_fd);
     log_.Info("agent stopped");
     return kExitOk;
   }
 
  private:
-  static AgentTiming Timing(const Settings& s) {
-    AgentTiming t;
+  static SchedulerTiming Timing(const Settings& s) {
+    SchedulerTiming t;
     t.min_backoff = s.min_backoff;
     t.max_backoff = s.max_backoff;
     t.refresh_interval = s.refresh_interval;
@@ -161,7 +158,7 @@ class RunLoop {
 
   // Sleeps until an event or the next due time; false on an epoll failure.
   bool Wait(int epoll_fd) {
-    double wake = std::min(agent_.NextWake(), readiness_.NextWatchdog());
+    double wake = std::min(scheduler_.NextWake(), readiness_.NextWatchdog());
     if (shells_.listener != nullptr) {
       wake = std::min(wake, shells_.listener->NextDeadline().value_or(wake));
     }
@@ -182,10 +179,10 @@ class RunLoop {
         if (seen.hangup && !seen.terminate) {
           log_.Info("SIGHUP: syncing now");
           Notify(readiness_.Hangup());
-          agent_.SyncRequested(now);
+          scheduler_.SyncRequested(now);
         }
       } else if (fd == shells_.watcher.fd()) {
-        if (shells_.watcher.Drain()) agent_.WatchEvent(now);
+        if (shells_.watcher.Drain()) scheduler_.WatchEvent(now);
       }
     }
     // Every wake-up: listener events, and its deadlines even without events.
@@ -243,7 +240,7 @@ class RunLoop {
     const SyncResult result = syncer_.Sync(true);
     in_sync_ = false;
     const double now = shells_.clock.Monotonic();
-    agent_.SyncFinished(now, result.status.kind(), result.retry_after);
+    scheduler_.SyncFinished(now, result.status.kind(), result.retry_after);
     const double wall = shells_.clock.Wall();
     state_.last_attempt_at = wall;
     metrics_.SyncFinished(result.status.kind(), wall, result.profiles.size());
@@ -267,9 +264,9 @@ class RunLoop {
       log_.Warn("sync failed",
                 {{"error", result.status.message()},
                  {"kind", state_.last_error_kind},
-                 {"consecutive_failures", std::to_string(agent_.consecutive_failures())}});
+                 {"consecutive_failures", std::to_string(scheduler_.consecutive_failures())}});
     }
-    state_.consecutive_failures = agent_.consecutive_failures();
+    state_.consecutive_failures = scheduler_.consecutive_failures();
     WriteState();
     if (!result.status.ok()) Notify(readiness_.SyncFailed(state_.last_error));
     AnswerRefreshWaiters(result);
@@ -289,19 +286,19 @@ class RunLoop {
     for (const ListenRequest& request : shells_.listener->Poll(now)) {
       switch (RouteFor(request.method, request.path)) {
         case Route::kHealthz:
-          Answer(request.connection, HealthzAnswer());
+          Answer(request.connection, HealthzResponse());
           break;
         case Route::kRefresh:
           RefreshRequested(request.connection, now);
           break;
         case Route::kMetrics:
-          Answer(request.connection, MetricsAnswer(metrics_.Render()));
+          Answer(request.connection, MetricsResponse(metrics_.Render()));
           break;
         case Route::kNotFound:
-          Answer(request.connection, NotFoundAnswer());
+          Answer(request.connection, NotFoundResponse());
           break;
         case Route::kMethodNotAllowed:
-          Answer(request.connection, MethodNotAllowedAnswer());
+          Answer(request.connection, MethodNotAllowedResponse());
           break;
       }
     }
@@ -321,14 +318,14 @@ class RunLoop {
   // does not count).
   void RefreshRequested(uint64_t waiter, double now) {
     if (refresh_waiters_.size() + next_refresh_waiters_.size() >= kMaxRefreshWaiters) {
-      Answer(waiter, BusyAnswer());
+      Answer(waiter, BusyResponse());
       return;
     }
     (in_sync_ ? next_refresh_waiters_ : refresh_waiters_).push_back(waiter);
-    agent_.SyncRequested(now);
+    scheduler_.SyncRequested(now);
   }
 
-  void Answer(uint64_t waiter, const RouteAnswer& answer) {
+  void Answer(uint64_t waiter, const RouteResponse& answer) {
     if ((waiter & kSocketWaiter) != 0) {
       if (broker_) broker_->AnswerRefresh(waiter & ~kSocketWaiter, answer.status, answer.body);
       return;
@@ -339,9 +336,9 @@ class RunLoop {
 
   void AnswerRefreshWaiters(const SyncResult& result) {
     if (!refresh_waiters_.empty()) {
-      const RouteAnswer answer =
-          RefreshAnswer(result.status.kind(), log_.Redact(result.status.message()), result.changed,
-                        result.profiles);
+      const RouteResponse answer =
+          RefreshResponse(result.status.kind(), log_.Redact(result.status.message()),
+                          result.changed, result.profiles);
       for (uint64_t waiter : refresh_waiters_) Answer(waiter, answer);
     }
     refresh_waiters_ = std::move(next_refresh_waiters_);
@@ -351,7 +348,7 @@ class RunLoop {
   const Settings& settings_;
   RunShells& shells_;
   Logger& log_;
-  Agent agent_;
+  Scheduler scheduler_;
   Syncer syncer_;
   SystemdReadiness readiness_;
   TokenMonitor token_monitor_;

@@ -1,6 +1,6 @@
 // `irsa-agent run`: one epoll loop on one thread (plus the credential
 // broker's STS worker in process style). Turns OS events (watch events,
-// signals, listener and broker requests, time) into calls on the Agent state
+// signals, listener and broker requests, time) into calls on the Scheduler state
 // machine and does what it says is due.
 #pragma once
 

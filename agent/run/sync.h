@@ -42,7 +42,7 @@ std::string MappingRequestBody(const std::string& run_id, const std::string& wor
 
 struct Requester;
 
-// The mapping call exactly as CONTRACT.md section 3 describes it: POST to the
+// The mapping call exactly as docs/WIRE.md describes it: POST to the
 // endpoint, JSON body, the credential as Authorization: Bearer or
 // X-Domino-Api-Key, the CA file (root-path applied), the 1 MiB answer limit,
 // and time-outs of at most `request_timeout` (connect at most 5 s of it).

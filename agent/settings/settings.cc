@@ -266,4 +266,9 @@ std::string Settings::ReadPath(const std::string& path) const {
   return std::string(root) + "/" + std::string(rest);
 }
 
+std::string EnvValue(const Environment& env, const std::string& name) {
+  const auto it = env.find(name);
+  return it == env.end() ? "" : it->second;
+}
+
 }  // namespace irsa

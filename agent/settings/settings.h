@@ -3,7 +3,7 @@
 //
 // Every setting NAME can come from, highest first: the flag --NAME, the
 // environment variable IRSA_AGENT_NAME, the reference deployment's variable
-// (CONTRACT.md section 2, where one exists), key NAME in section [agent] of the
+// (docs/FORMATS.md, where one exists), key NAME in section [agent] of the
 // INI file named by --config / IRSA_AGENT_CONFIG, and the built-in default.
 #pragma once
 
@@ -126,6 +126,9 @@ struct Invocation {
 };
 
 using Environment = std::map<std::string, std::string>;
+
+// The value of `name` in `env`; empty when it is not set.
+std::string EnvValue(const Environment& env, const std::string& name);
 
 // What --help and the README's table show about one setting.
 struct SettingInfo {

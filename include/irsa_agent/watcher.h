@@ -1,5 +1,5 @@
 // Tells the event loop when an input file may have changed, the way the
-// kubelet changes it (CONTRACT.md section 5): a `..data` symlink swap, a
+// kubelet changes it (docs/FORMATS.md): a `..data` symlink swap, a
 // rename over the file, or an in-place rewrite. False alarms are fine (the loop
 // compares content hashes); a missed change is not. watcher_inotify.cc is the
 // real one.

@@ -34,8 +34,8 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The reference service's answer for a user in two organisations (CONTRACT.md
-# section 3), byte for byte: no blank lines, mixed spacing, no trailing newline.
+# The reference service's answer for a user in two organisations (docs/WIRE.md,
+# The mapping call), byte for byte: no blank lines, mixed spacing, no trailing newline.
 REFERENCE_ANSWER = (
     "[profile acme-update-bucket-role]\n"
     "source_profile = src_acme-update-bucket-role\n"

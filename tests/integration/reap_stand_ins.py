@@ -1,4 +1,4 @@
-"""Stand-ins for the reaper's two APIs, on loopback (CONTRACT.md section 8).
+"""Stand-ins for the reaper's two APIs, on loopback (docs/WIRE.md).
 
 * `StandInKube`: the Kubernetes API over HTTPS with a test CA. Checks the
   bearer token on every request, paginates pod lists (`limit`/`continue`,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for the EKS Pod Identity agent (CONTRACT.md section 8).
+"""A stand-in for the EKS Pod Identity agent (docs/WIRE.md).
 
 It listens on 127.0.0.1 (an ephemeral port) and answers
 ``GET /v1/credentials`` as the real agent (aws/eks-pod-identity-agent) does:
@@ -11,7 +11,7 @@ It listens on 127.0.0.1 (an ephemeral port) and answers
 * success: 200 ``application/json`` with ``AccessKeyId``, ``SecretAccessKey``,
   ``Token``, ``AccountId`` and ``Expiration`` (RFC 3339, UTC);
 * errors are written with Go's ``http.Error``: ``text/plain`` with a final
-  newline (CONTRACT.md describes a JSON ``{"Message": ...}``; the client reads
+  newline (the platform documents a JSON ``{"Message": ...}``; the client reads
   both, so ``Reply.json_error()`` sends that form);
 * any other path: 404 ``404 page not found``.
 

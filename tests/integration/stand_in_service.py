@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for the Domino IAM-role mapping service (CONTRACT.md section 3).
+"""A stand-in for the Domino IAM-role mapping service (docs/WIRE.md).
 
 It listens on 127.0.0.1 (an ephemeral port by default), speaks the wire format
 of both generations and records every request it receives, so tests can assert

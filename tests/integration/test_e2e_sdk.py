@@ -2,7 +2,7 @@
 """End to end: the config `irsa-agent once` writes works with real AWS clients.
 
 A moto server on 127.0.0.1 plays STS, IAM and S3 in two accounts, as in
-CONTRACT.md section 3: the EKS account 946429944765 holds the cluster's OIDC
+docs/WIRE.md (the mapping call): the EKS account 946429944765 holds the cluster's OIDC
 provider and the proxy roles (trusting the pod's service account), the asset
 account 524112250363 holds the target roles (trusting the proxy roles) and an
 S3 bucket. The stand-in mapping service answers two role pairs; the agent

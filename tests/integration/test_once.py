@@ -87,7 +87,7 @@ class OnceTest(AgentTestCase):
 
     def assert_mapping_request(self, request, run_id=None, workload_type=None,
                                bearer=None, api_key=None):
-        """The request is the mapping call of CONTRACT.md section 3."""
+        """The request is the mapping call of docs/WIRE.md."""
         self.assertEqual(request.method, "POST")
         self.assertEqual(request.path, ENDPOINT_PATH)
         content_type = request.header("Content-Type") or ""
@@ -199,7 +199,7 @@ class OnceTest(AgentTestCase):
         self.assert_mapping_request(service.requests[0])
 
     def test_reference_deployment_environment(self):
-        """The variables of CONTRACT.md section 2, no flags: the sidecar (token
+        """The variables of docs/FORMATS.md, no flags: the sidecar (token
         file, later-generation endpoint) and a manual re-run in a workspace
         (no labels, no token file: DOMINO_RUN_ID and DOMINO_USER_API_KEY)."""
         service = self.start_service(REFERENCE_ANSWER)

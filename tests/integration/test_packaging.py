@@ -55,8 +55,8 @@ BIN_FOLDER = "/opt/irsa-agent/bin"
 SELECTOR = "dominodatalab.com/workload-type in (Workspace,Job)"
 TOKEN_FOLDER = "/var/run/secrets/eks.amazonaws.com/serviceaccount/"
 
-# The reference mutation's volumes, mounts and environment (CONTRACT.md
-# section 1 and the reference deploy script), exactly.
+# The reference mutation's volumes, mounts and environment (docs/FORMATS.md,
+# Where it runs, and the reference deploy script), exactly.
 REFERENCE_VOLUMES = {
     "aws-config-file": {"emptyDir": {"sizeLimit": "500Mi"}},
     "podinfo": {"downwardAPI": {"items": [

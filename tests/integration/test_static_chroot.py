@@ -38,7 +38,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import REFERENCE_ANSWER as ANSWER  # noqa: E402  (CONTRACT.md section 3)
+from harness import REFERENCE_ANSWER as ANSWER  # noqa: E402  (docs/WIRE.md)
 from harness import binary_from_env  # noqa: E402
 # profile -> (role_arn, source_profile) the written config must hold.
 EXPECTED_PROFILES = {

@@ -78,7 +78,8 @@ TEST_SUITE("broker") {
     CHECK(CredentialProcessJson(c, 1'796'472'000) ==
           "{\"Version\": 1, \"AccessKeyId\": \"AKID\", \"SecretAccessKey\": \"se\\\"cret\", "
           "\"SessionToken\": \"tok\\\\en\", \"Expiration\": \"2026-12-05T12:00:00Z\"}");
-    CHECK(ErrorJson("a\nb") == "{\"error\": \"a\\u000ab\"}");
+    CHECK(ErrorJson("a\nb") == "{\"error\":\"a\\nb\"}");
+    CHECK(ErrorJson("bad \xff") == "{\"error\":\"bad \xef\xbf\xbd\"}");
   }
 
   TEST_CASE("profile names: the alphabet, the length and the path's escapes") {
@@ -141,7 +142,7 @@ TEST_SUITE("broker") {
     auto unknown = f.broker.HandleCredentialRequest(2, "nope", 1000, kT0);
     REQUIRE(unknown.has_value());
     CHECK(unknown->status == 404);
-    CHECK(unknown->body == "{\"error\": \"profile \\\"nope\\\" is not in the mapping\"}");
+    CHECK(unknown->body == "{\"error\":\"profile \\\"nope\\\" is not in the mapping\"}");
     auto invalid = f.broker.HandleCredentialRequest(3, "a/../b", 1000, kT0);
     REQUIRE(invalid.has_value());
     CHECK(invalid->status == 400);
@@ -151,7 +152,7 @@ TEST_SUITE("broker") {
     REQUIRE(dropped.size() == 1);
     CHECK(dropped[0].connection == 4);
     CHECK(dropped[0].status == 404);
-    CHECK(dropped[0].body == "{\"error\": \"profile \\\"b\\\" is no longer in the mapping\"}");
+    CHECK(dropped[0].body == "{\"error\":\"profile \\\"b\\\" is no longer in the mapping\"}");
     CHECK(f.broker.waiting() == 0);
   }
 
@@ -195,7 +196,7 @@ TEST_SUITE("broker") {
     CHECK(due.responses[0].connection == 1);
     CHECK(due.responses[0].status == 503);
     CHECK(due.responses[0].body ==
-          "{\"error\": \"timed out waiting for credentials for profile \\\"a\\\"\"}");
+          "{\"error\":\"timed out waiting for credentials for profile \\\"a\\\"\"}");
     const auto out = f.broker.FetchDone(id, "a", Ok(kT0 + 3600), kT0 + 11);
     REQUIRE(out.size() == 1);
     CHECK(out[0].connection == 2);
@@ -214,7 +215,7 @@ TEST_SUITE("broker") {
     f.Keep(out[0]);
     CHECK(out[0].status == 503);
     CHECK(out[0].body ==
-          "{\"error\": \"cannot get credentials for profile \\\"a\\\": STS: AccessDenied: not "
+          "{\"error\":\"cannot get credentials for profile \\\"a\\\": STS: AccessDenied: not "
           "allowed\"}");
     CHECK(f.sink.All().find("uid=4242") != std::string::npos);  // the peer, at debug
     CHECK(f.sink.All().find("cannot get credentials") != std::string::npos);

@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -22,29 +23,6 @@ constexpr double kAlmostOne = 0.999999999;
 // Distinctive secret bytes: no message or answer text may contain them.
 constexpr const char* kSecretKey = "SECRETsecretSECRETkey0123456789abcdefXYZ";
 constexpr const char* kSessionToken = "TOKENtokenTOKENsession9876543210zyxwvuQRS";
-
-// Hands out the scripted draws in order, then `fallback`.
-class Draws {
- public:
-  explicit Draws(std::vector<double> script = {}, double fallback = 0.5)
-      : script_(script.begin(), script.end()), fallback_(fallback) {}
-  std::function<double()> Source() {
-    return [this] {
-      ++calls_;
-      if (script_.empty()) return fallback_;
-      const double d = script_.front();
-      script_.pop_front();
-      return d;
-    };
-  }
-  void Push(double d) { script_.push_back(d); }
-  int calls() const { return calls_; }
-
- private:
-  std::deque<double> script_;
-  double fallback_;
-  int calls_ = 0;
-};
 
 CredentialRecipe Recipe(const std::string& profile, const std::string& role = "target") {
   CredentialRecipe r;
@@ -126,7 +104,7 @@ TEST_SUITE("credential_cache") {
     CHECK(res->answer.status == CacheStatus::kHit);
     CHECK(res->answer.credentials->secret_access_key == kSecretKey);
     CHECK(res->answer.expires_at == static_cast<int64_t>(kT0 + 3600));
-    const CacheAnswer hit = cache.Request("a", kT0 + 2);
+    const CacheLookup hit = cache.Request("a", kT0 + 2);
     CHECK(hit.status == CacheStatus::kHit);
     CHECK(cache.TakeDueFetches(kT0 + 2).empty());
     CHECK(cache.counters().requests_hit == 1);
@@ -177,7 +155,7 @@ TEST_SUITE("credential_cache") {
       CHECK(cache.Request("a", expected + 1).status == CacheStatus::kHit);
       CHECK_FALSE(cache.FetchDone(orders[0].id, "a", Ok(expected + 3600, "ASIANEW"), expected + 2)
                       .has_value());
-      const CacheAnswer hit = cache.Request("a", expected + 3);
+      const CacheLookup hit = cache.Request("a", expected + 3);
       REQUIRE(hit.status == CacheStatus::kHit);
       CHECK(hit.credentials->access_key_id == "ASIANEW");
     }
@@ -231,7 +209,7 @@ TEST_SUITE("credential_cache") {
     CHECK(cache.Request("a", kT0 + 3300).status == CacheStatus::kHit);
     CHECK(cache.counters().fetches_failed == 2);
     // Past the 5-minute line with STS still failing: the requester gets the error.
-    const CacheAnswer err = cache.Request("a", kT0 + 3301);
+    const CacheLookup err = cache.Request("a", kT0 + 3301);
     CHECK(err.status == CacheStatus::kWait);
     orders = cache.TakeDueFetches(kT0 + 3301);
     REQUIRE(orders.size() == 1);
@@ -241,7 +219,7 @@ TEST_SUITE("credential_cache") {
     CHECK(res->answer.status == CacheStatus::kUnavailable);
     CHECK(res->answer.message == "cannot get credentials for profile \"a\": AccessDenied: no");
     // During the backoff a request fails at once instead of calling STS.
-    const CacheAnswer during = cache.Request("a", kT0 + 3302.5);
+    const CacheLookup during = cache.Request("a", kT0 + 3302.5);
     CHECK(during.status == CacheStatus::kUnavailable);
     CHECK(during.message.find("AccessDenied: no (next attempt in") != std::string::npos);
     CHECK(cache.TakeDueFetches(kT0 + 3302.5).empty());
@@ -315,7 +293,7 @@ TEST_SUITE("credential_cache") {
     CHECK(res[0].answer.status == CacheStatus::kUnknown);
     CHECK(res[0].answer.message == "profile \"b\" is no longer in the mapping");
     CHECK(cache.CachedExpiries().empty());
-    const CacheAnswer a = cache.Request("a", kT0 + 3);
+    const CacheLookup a = cache.Request("a", kT0 + 3);
     CHECK(a.status == CacheStatus::kUnknown);
     CHECK(a.message == "profile \"a\" is no longer in the mapping");
     CHECK(cache.Request("zzz", kT0 + 3).message == "profile \"zzz\" is not in the mapping");
@@ -360,7 +338,7 @@ TEST_SUITE("credential_cache") {
   TEST_CASE("before the first mapping every request is unavailable, not unknown") {
     Draws draws;
     CredentialCache cache(CacheTiming{}, draws.Source());
-    const CacheAnswer a = cache.Request("a", kT0);
+    const CacheLookup a = cache.Request("a", kT0);
     CHECK(a.status == CacheStatus::kUnavailable);
     CHECK(a.message == "the agent has not read the mapping yet; try again shortly");
     CHECK(cache.counters().requests_error == 1);
@@ -416,7 +394,7 @@ TEST_SUITE("credential_cache") {
         double now = kT0;
         while (now < kT0 + 36000) {
           if (now >= next_request) {
-            const CacheAnswer a = cache.Request("a", now);
+            const CacheLookup a = cache.Request("a", now);
             if (a.status == CacheStatus::kHit) {
               // The 5-minute rule, whatever happened before.
               REQUIRE(static_cast<double>(a.expires_at) - now >= 300);

@@ -181,7 +181,7 @@ TEST_SUITE("doctor") {
 
   TEST_CASE("CheckConfig") {
     const std::string stable = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token";
-    const auto facts = [&stable](FileRead config, ReadFailure token = ReadFailure::kNone) {
+    const auto facts = [&stable](InputRead config, ReadFailure token = ReadFailure::kNone) {
       ConfigFacts f;
       f.config = std::move(config);
       f.token_paths[stable] = token;

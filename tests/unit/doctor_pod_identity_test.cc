@@ -101,7 +101,7 @@ TEST_SUITE("doctor_pod_identity") {
   }
 
   TEST_CASE("config.file for a Pod Identity config") {
-    FileRead config;
+    InputRead config;
     config.path = "/var/run/.aws/config";
     config.status = ReadStatus(ReadFailure::kMissing, "/var/run/.aws/config does not exist");
     CHECK(CheckPodIdentityConfig(config, false, {}).status == CheckStatus::kFail);

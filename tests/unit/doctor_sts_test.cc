@@ -224,7 +224,7 @@ TEST_SUITE("doctor_points_the_right_way") {
     CHECK(HostOf({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}}) == Host::kKubernetes);
     CHECK(HostOf({{"KUBERNETES_SERVICE_HOST", ""}}) == Host::kSystemd);
     CHECK(HostOf({}) == Host::kSystemd);
-    FileRead missing;
+    InputRead missing;
     missing.path = "/etc/irsa/token";
     missing.status = ReadStatus(ReadFailure::kMissing, "/etc/irsa/token does not exist");
     const Check host = CheckTokenFile(missing, PathLayout{}, Host::kSystemd);

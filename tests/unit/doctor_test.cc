@@ -125,7 +125,7 @@ TEST_SUITE("doctor") {
         "dominodatalab.com/irsa-workload-type=\"edge-workload\"";
     struct Case {
       std::vector<std::string> flags;
-      FileRead labels;
+      InputRead labels;
       CheckStatus status;
       std::string fact;
     };
@@ -182,7 +182,7 @@ TEST_SUITE("doctor") {
     const std::string expired = MakeJwt({{"sub", "user"}, {"exp", kNow - 120}});
     struct Case {
       std::vector<std::string> flags;
-      FileRead file;
+      InputRead file;
       CheckStatus status;
       std::string fact;
     };
@@ -289,7 +289,7 @@ TEST_SUITE("doctor") {
     other_link.is_symlink = true;
     other_link.link_target = "/elsewhere/token";
     struct Case {
-      FileRead file;
+      InputRead file;
       PathLayout layout;
       CheckStatus status;
       std::string fact, layout_fact;
@@ -334,7 +334,7 @@ TEST_SUITE("doctor") {
       return Read("/t", MakeJwt(claims));
     };
     struct Case {
-      FileRead file;
+      InputRead file;
       CheckStatus status;
       std::string fact;
     };

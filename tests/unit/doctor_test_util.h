@@ -39,13 +39,13 @@ inline Invocation ParseDoctor(std::vector<std::string> flags, const Environment&
 }
 
 // What Files::Read gives, worded as files.h promises.
-inline FileRead Read(std::string path, std::string content) {
+inline InputRead Read(std::string path, std::string content) {
   return {std::move(path), {}, std::move(content)};
 }
-inline FileRead Missing(std::string path) {
+inline InputRead Missing(std::string path) {
   return {path, ReadStatus(ReadFailure::kMissing, path + " does not exist"), ""};
 }
-inline FileRead Error(std::string path, std::string error) {
+inline InputRead Error(std::string path, std::string error) {
   return {std::move(path), ReadStatus(ReadFailure::kError, std::move(error)), ""};
 }
 

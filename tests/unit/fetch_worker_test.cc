@@ -1,12 +1,15 @@
-// Tests for fetch_worker.h with a real thread and a fake source that blocks on
-// a latch. Every wait is bounded; nothing depends on a sleep being long enough.
-#include "os/fetch_worker.h"
+// Tests for fetch_worker.h with a real thread and jobs that block on a
+// latch. Every wait is bounded; nothing depends on a sleep being long enough.
+#include "irsa_agent/fetch_worker.h"
 
 #include <doctest/doctest.h>
 #include <poll.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,38 +21,24 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kBound = std::chrono::seconds(5);
 
-constexpr const char* kSecretKey = "WORKERsecretKEY0123456789abcdefghijklmno";
+// A job's result; counts its own destruction, so a test sees it discarded.
+struct Named : FetchWorker::Done {
+  Named(std::string n, std::shared_ptr<std::atomic<int>> d) : name(std::move(n)), dropped(d) {}
+  ~Named() override { ++*dropped; }
+  std::string name;
+  std::shared_ptr<std::atomic<int>> dropped;
+};
 
-// Fetch blocks until Release() (or the cancel hook fires when `honour_cancel`),
-// each wait bounded by kBound; records what ran.
-class LatchedSource : public CredentialSource {
+// Jobs that block until Release() (or, when `honour_cancel`, until the
+// worker's cancel hook fires), each wait bounded by kBound; records what ran.
+class Latch {
  public:
-  explicit LatchedSource(bool honour_cancel = true) : honour_cancel_(honour_cancel) {}
+  Latch(FetchWorker* worker, bool honour_cancel = true)
+      : cancelled_(worker->Cancelled()), honour_cancel_(honour_cancel) {}
 
-  void SetCancelled(std::function<bool()> cancelled) override { cancelled_ = std::move(cancelled); }
-
-  CredentialFetch Fetch(const CredentialRecipe& recipe) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    started_.push_back(recipe.profile);
-    ++running_;
-    max_running_ = std::max(max_running_, running_);
-    changed_.notify_all();
-    const auto deadline = Clock::now() + kBound;
-    while (released_ == 0 && Clock::now() < deadline) {
-      if (honour_cancel_ && cancelled_ && cancelled_()) {
-        saw_cancel_ = true;
-        break;
-      }
-      changed_.wait_for(lock, std::chrono::milliseconds(10));
-    }
-    if (released_ > 0) --released_;
-    --running_;
-    CredentialFetch fetch;
-    fetch.credentials = std::make_unique<TemporaryCredentials>();
-    fetch.credentials->access_key_id = "ASIA" + recipe.profile;
-    fetch.credentials->secret_access_key = kSecretKey;
-    fetch.expires_at = 1'800'003'600;
-    return fetch;
+  // A job that yields a Named result `name`.
+  FetchWorker::Job Job(const std::string& name) {
+    return [this, name]() -> std::unique_ptr<FetchWorker::Done> { return Run(name); };
   }
 
   void Release(int n = 1) {
@@ -58,7 +47,7 @@ class LatchedSource : public CredentialSource {
     changed_.notify_all();
   }
 
-  // Waits (bounded) until `n` fetches have started.
+  // Waits (bounded) until `n` jobs have started.
   bool WaitStarted(size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
     return changed_.wait_for(lock, kBound, [&] { return started_.size() >= n; });
@@ -76,10 +65,30 @@ class LatchedSource : public CredentialSource {
     std::lock_guard<std::mutex> lock(mu_);
     return saw_cancel_;
   }
+  int dropped() const { return *dropped_; }  // results destroyed so far
 
  private:
-  bool honour_cancel_;
+  std::unique_ptr<Named> Run(const std::string& name) {
+    std::unique_lock<std::mutex> lock(mu_);
+    started_.push_back(name);
+    ++running_;
+    max_running_ = std::max(max_running_, running_);
+    changed_.notify_all();
+    const auto deadline = Clock::now() + kBound;
+    while (released_ == 0 && Clock::now() < deadline) {
+      if (honour_cancel_ && cancelled_()) {
+        saw_cancel_ = true;
+        break;
+      }
+      changed_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    if (released_ > 0) --released_;
+    --running_;
+    return std::make_unique<Named>(name, dropped_);
+  }
+
   std::function<bool()> cancelled_;
+  bool honour_cancel_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::vector<std::string> started_;
@@ -87,14 +96,8 @@ class LatchedSource : public CredentialSource {
   int running_ = 0;
   int max_running_ = 0;
   bool saw_cancel_ = false;
+  std::shared_ptr<std::atomic<int>> dropped_ = std::make_shared<std::atomic<int>>(0);
 };
-
-CredentialRecipe Recipe(const std::string& profile) {
-  CredentialRecipe r;
-  r.profile = profile;
-  r.role_arn = "arn:aws:iam::123456789012:role/" + profile;
-  return r;
-}
 
 bool Readable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
@@ -102,121 +105,133 @@ bool Readable(int fd, int timeout_ms) {
 }
 
 // Drains until `n` results arrived or kBound passed.
-std::vector<FetchResult> DrainN(FetchWorker* worker, size_t n) {
-  std::vector<FetchResult> all;
+// The names of the results drained until `n` arrived or kBound passed.
+std::vector<std::string> DrainN(FetchWorker* worker, size_t n) {
+  std::vector<std::string> all;
   const auto deadline = Clock::now() + kBound;
   while (all.size() < n && Clock::now() < deadline) {
     if (!Readable(worker->fd(), 100)) continue;
-    for (FetchResult& r : worker->Drain()) all.push_back(std::move(r));
+    for (const auto& r : worker->Drain()) all.push_back(static_cast<const Named&>(*r).name);
   }
   return all;
 }
 
 TEST_SUITE("fetch_worker") {
-  TEST_CASE("a fetch runs off the caller's thread and its result arrives through fd()") {
-    LatchedSource source;
+  TEST_CASE("a job runs off the caller's thread and its result arrives through fd()") {
     std::string err;
-    auto worker = FetchWorker::Start(&source, 8, &err);
+    auto worker = FetchWorker::Start(8, &err);
     REQUIRE_MESSAGE(worker, err);
+    Latch latch(worker.get());
     CHECK_FALSE(Readable(worker->fd(), 0));
     const auto t0 = Clock::now();
-    CHECK(worker->Submit(7, Recipe("a")));
+    CHECK(worker->Submit(latch.Job("a")));
     CHECK(Clock::now() - t0 < std::chrono::milliseconds(500));  // the caller never waits
-    REQUIRE(source.WaitStarted(1));
+    REQUIRE(latch.WaitStarted(1));
     CHECK_FALSE(Readable(worker->fd(), 50));  // still running
     CHECK(worker->Drain().empty());
-    source.Release();
-    const auto results = DrainN(worker.get(), 1);
-    REQUIRE(results.size() == 1);
-    CHECK(results[0].id == 7);
-    CHECK(results[0].profile == "a");
-    CHECK(results[0].fetch.status.kind() == Failure::kNone);
-    REQUIRE(results[0].fetch.credentials);
-    CHECK(results[0].fetch.credentials->access_key_id == "ASIAa");
+    latch.Release();
+    CHECK(DrainN(worker.get(), 1) == std::vector<std::string>{"a"});
     CHECK_FALSE(Readable(worker->fd(), 0));  // Drain cleared it
   }
 
-  TEST_CASE("fetches run one at a time, in order, each yielding one result") {
-    LatchedSource source;
+  TEST_CASE("jobs run one at a time, in order, each yielding one result") {
     std::string err;
-    auto worker = FetchWorker::Start(&source, 8, &err);
+    auto worker = FetchWorker::Start(8, &err);
     REQUIRE(worker);
-    for (uint64_t i = 1; i <= 4; ++i) worker->Submit(i, Recipe("p" + std::to_string(i)));
-    source.Release(4);
-    const auto results = DrainN(worker.get(), 4);
-    REQUIRE(results.size() == 4);
-    for (uint64_t i = 0; i < 4; ++i) CHECK(results[i].id == i + 1);
-    CHECK(source.max_running() == 1);
-    CHECK(source.started() == std::vector<std::string>{"p1", "p2", "p3", "p4"});
+    Latch latch(worker.get());
+    for (int i = 1; i <= 4; ++i) CHECK(worker->Submit(latch.Job("p" + std::to_string(i))));
+    latch.Release(4);
+    const std::vector<std::string> order{"p1", "p2", "p3", "p4"};
+    CHECK(DrainN(worker.get(), 4) == order);
+    CHECK(latch.max_running() == 1);
+    CHECK(latch.started() == order);
   }
 
-  TEST_CASE("a full queue refuses at once with a transient failure") {
-    LatchedSource source;
+  TEST_CASE("a job that yields nothing is not announced") {
     std::string err;
-    auto worker = FetchWorker::Start(&source, 2, &err);
+    auto worker = FetchWorker::Start(8, &err);
     REQUIRE(worker);
-    CHECK(worker->Submit(1, Recipe("a")));
-    REQUIRE(source.WaitStarted(1));  // running, so the queue is empty again
-    CHECK(worker->Submit(2, Recipe("b")));
-    CHECK(worker->Submit(3, Recipe("c")));
-    CHECK_FALSE(worker->Submit(4, Recipe("d")));
-    REQUIRE(Readable(worker->fd(), 0));  // the refusal is there already
-    auto refused = worker->Drain();
-    REQUIRE(refused.size() == 1);
-    CHECK(refused[0].id == 4);
-    CHECK(refused[0].profile == "d");
-    CHECK(refused[0].fetch.status.kind() == Failure::kTransient);
-    CHECK(refused[0].fetch.status.message() == "too many credential fetches queued");
-    source.Release(3);
-    CHECK(DrainN(worker.get(), 3).size() == 3);
+    Latch latch(worker.get());
+    std::atomic<bool> ran{false};
+    CHECK(worker->Submit([&ran]() -> std::unique_ptr<FetchWorker::Done> {
+      ran = true;
+      return nullptr;
+    }));
+    CHECK(worker->Submit(latch.Job("after")));
+    latch.Release();
+    CHECK(DrainN(worker.get(), 1) == std::vector<std::string>{"after"});
+    CHECK(ran);
   }
 
-  TEST_CASE("Stop abandons the running fetch within a second and discards its result") {
-    LatchedSource source;
+  TEST_CASE("a full queue refuses at once and drops the job unrun") {
     std::string err;
-    auto worker = FetchWorker::Start(&source, 8, &err);
+    auto worker = FetchWorker::Start(2, &err);
     REQUIRE(worker);
-    worker->Submit(1, Recipe("a"));
-    worker->Submit(2, Recipe("b"));
-    REQUIRE(source.WaitStarted(1));
+    Latch latch(worker.get());
+    CHECK(worker->Submit(latch.Job("a")));
+    REQUIRE(latch.WaitStarted(1));  // running, so the queue is empty again
+    CHECK(worker->Submit(latch.Job("b")));
+    CHECK(worker->Submit(latch.Job("c")));
+    CHECK_FALSE(worker->Submit(latch.Job("d")));
+    CHECK_FALSE(Readable(worker->fd(), 0));  // a refusal is the caller's to report
+    latch.Release(3);
+    CHECK(DrainN(worker.get(), 3) == std::vector<std::string>{"a", "b", "c"});
+    CHECK(latch.started() == std::vector<std::string>{"a", "b", "c"});
+  }
+
+  TEST_CASE("Stop abandons the running job within a second and discards its result") {
+    std::string err;
+    auto worker = FetchWorker::Start(8, &err);
+    REQUIRE(worker);
+    Latch latch(worker.get());
+    const std::function<bool()> hook = worker->Cancelled();
+    CHECK_FALSE(hook());
+    worker->Submit(latch.Job("a"));
+    worker->Submit(latch.Job("b"));
+    REQUIRE(latch.WaitStarted(1));
     const auto t0 = Clock::now();
     worker->Stop();
     CHECK(Clock::now() - t0 < std::chrono::seconds(1));
-    CHECK(source.saw_cancel());
+    CHECK(latch.saw_cancel());
+    CHECK(hook());
+    CHECK(latch.dropped() == 1);  // the running job's result was made and destroyed
     CHECK(worker->Drain().empty());
-    CHECK(source.started() == std::vector<std::string>{"a"});  // the queued one never ran
-    CHECK_FALSE(worker->Submit(3, Recipe("c")));
+    CHECK(latch.started() == std::vector<std::string>{"a"});  // the queued one never ran
+    CHECK_FALSE(worker->Submit(latch.Job("c")));
     CHECK(worker->Drain().empty());
     worker->Stop();  // idempotent
+    worker.reset();
+    CHECK(hook());  // still safe to call
   }
 
   TEST_CASE("destroying the worker stops it too") {
-    LatchedSource source;
     std::string err;
-    auto worker = FetchWorker::Start(&source, 8, &err);
+    auto worker = FetchWorker::Start(8, &err);
     REQUIRE(worker);
-    worker->Submit(1, Recipe("a"));
-    REQUIRE(source.WaitStarted(1));
+    Latch latch(worker.get());
+    worker->Submit(latch.Job("a"));
+    REQUIRE(latch.WaitStarted(1));
     const auto t0 = Clock::now();
     worker.reset();
     CHECK(Clock::now() - t0 < std::chrono::seconds(1));
-    CHECK(source.saw_cancel());
+    CHECK(latch.saw_cancel());
   }
 
-  TEST_CASE("a source that ignores the hook is waited for, its result still discarded") {
-    LatchedSource source(/*honour_cancel=*/false);
+  TEST_CASE("a job that ignores the hook is waited for, its result still discarded") {
     std::string err;
-    auto worker = FetchWorker::Start(&source, 8, &err);
+    auto worker = FetchWorker::Start(8, &err);
     REQUIRE(worker);
-    worker->Submit(1, Recipe("a"));
-    REQUIRE(source.WaitStarted(1));
+    Latch latch(worker.get(), /*honour_cancel=*/false);
+    worker->Submit(latch.Job("a"));
+    REQUIRE(latch.WaitStarted(1));
     std::thread releaser([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      source.Release();
+      latch.Release();
     });
     worker->Stop();
     releaser.join();
     CHECK(worker->Drain().empty());
+    CHECK(latch.dropped() == 1);
   }
 }
 

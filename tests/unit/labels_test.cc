@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::string_view_literals;
 
-// CONTRACT.md section 2, byte for byte (no trailing newline).
+// docs/FORMATS.md, byte for byte (no trailing newline).
 constexpr std::string_view kContractExample =
     "app.kubernetes.io/name=\"run-6527182438a6346046006654\"\n"
     "dominodatalab.com/execution-id=\"6527182438a6346046006654\"\n"
@@ -19,7 +19,7 @@ constexpr std::string_view kContractExample =
     "dominodatalab.com/workload-type=\"Workspace\"";
 
 TEST_SUITE("labels") {
-  TEST_CASE("the CONTRACT.md example") {
+  TEST_CASE("the docs/FORMATS.md example") {
     Labels labels;
     std::string err;
     REQUIRE(ParseLabels(kContractExample, &labels, &err));

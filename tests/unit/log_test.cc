@@ -74,11 +74,12 @@ TEST_SUITE("log") {
         {"a=b", "k=\"a=b\""},
         {"say \"hi\"", "k=\"say \\\"hi\\\"\""},
         {"back\\slash", "k=\"back\\\\slash\""},
-        {"line1\nline2", "k=\"line1\\nline2\""},
-        {"tab\there", "k=\"tab\\there\""},
+        {"line1\nline2", "k=\"line1\\x0aline2\""},
+        {"tab\there", "k=\"tab\\x09here\""},
         {"cr\rbell\x07", "k=\"cr\\x0dbell\\x07\""},
         {"del\x7f", "k=\"del\\x7f\""},
         {"caf\xc3\xa9", "k=caf\xc3\xa9"},
+        {"csi\xc2\x9b", "k=\"csi\\xc2\\x9b\""},  // a C1 control, as in messages
     };
     for (const Case& c : cases) {
       CAPTURE(c.value);
@@ -93,7 +94,7 @@ TEST_SUITE("log") {
   TEST_CASE("text format keeps a message with control characters on one line") {
     const std::string line = FormatLogLine(LogFormat::kText, kTime, LogLevel::kError,
                                            "bad\nthing\tand\r\x01", {{"k", "v\n"}});
-    CHECK(line == "2026-11-23T17:00:00.123Z ERROR bad\\nthing\\tand\\x0d\\x01 k=\"v\\n\"");
+    CHECK(line == "2026-11-23T17:00:00.123Z ERROR bad\\x0athing\\x09and\\x0d\\x01 k=\"v\\x0a\"");
   }
 
   TEST_CASE("json format") {

@@ -36,32 +36,32 @@ TEST_SUITE("routes") {
   }
 
   TEST_CASE("fixed answers") {
-    CHECK(HealthzAnswer().status == 200);
-    CHECK(HealthzAnswer().body == R"({"status": "Healthy"})");
-    CHECK(HealthzAnswer().content_type == "application/json");
-    CHECK(NotFoundAnswer().status == 404);
-    CHECK(NotFoundAnswer().body == R"({"status":"error","error":"not found"})");
-    CHECK(MethodNotAllowedAnswer().status == 405);
-    CHECK(MethodNotAllowedAnswer().body == R"({"status":"error","error":"GET only"})");
-    CHECK(BusyAnswer().status == 503);
-    CHECK(BusyAnswer().body == R"({"status":"error","error":"busy"})");
-    CHECK(ShuttingDownAnswer().status == 503);
-    CHECK(ShuttingDownAnswer().body == R"({"status":"error","error":"shutting down"})");
-    const RouteAnswer metrics = MetricsAnswer("# TYPE x gauge\nx 1\n");
+    CHECK(HealthzResponse().status == 200);
+    CHECK(HealthzResponse().body == R"({"status": "Healthy"})");
+    CHECK(HealthzResponse().content_type == "application/json");
+    CHECK(NotFoundResponse().status == 404);
+    CHECK(NotFoundResponse().body == R"({"status":"error","error":"not found"})");
+    CHECK(MethodNotAllowedResponse().status == 405);
+    CHECK(MethodNotAllowedResponse().body == R"({"status":"error","error":"GET only"})");
+    CHECK(BusyResponse().status == 503);
+    CHECK(BusyResponse().body == R"({"status":"error","error":"busy"})");
+    CHECK(ShuttingDownResponse().status == 503);
+    CHECK(ShuttingDownResponse().body == R"({"status":"error","error":"shutting down"})");
+    const RouteResponse metrics = MetricsResponse("# TYPE x gauge\nx 1\n");
     CHECK(metrics.status == 200);
     CHECK(metrics.body == "# TYPE x gauge\nx 1\n");
     CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
   }
 
   TEST_CASE("the refresh answer after a success") {
-    const RouteAnswer a = RefreshAnswer(Failure::kNone, "", true, {"role-a", "role-z"});
+    const RouteResponse a = RefreshResponse(Failure::kNone, "", true, {"role-a", "role-z"});
     CHECK(a.status == 200);
     CHECK(a.body == R"({"changed":true,"profiles":["role-a","role-z"],"status":"ok"})");
   }
 
   TEST_CASE("the refresh answer after a failure, with invalid UTF-8 replaced") {
-    const RouteAnswer a =
-        RefreshAnswer(Failure::kTransient, "mapping service: HTTP 500 \xff", false, {});
+    const RouteResponse a =
+        RefreshResponse(Failure::kTransient, "mapping service: HTTP 500 \xff", false, {});
     CHECK(a.status == 503);
     const auto body = nlohmann::json::parse(a.body);
     CHECK(body["status"] == "error");

@@ -6,14 +6,41 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace irsa {
+
+// A random source for tests: hands out the scripted draws in order, then
+// `fallback`; counts the calls.
+class Draws {
+ public:
+  explicit Draws(std::vector<double> script = {}, double fallback = 0.5)
+      : script_(script.begin(), script.end()), fallback_(fallback) {}
+  std::function<double()> Source() {
+    return [this] {
+      ++calls_;
+      if (script_.empty()) return fallback_;
+      const double draw = script_.front();
+      script_.pop_front();
+      return draw;
+    };
+  }
+  void Push(double draw) { script_.push_back(draw); }
+  int calls() const { return calls_; }
+
+ private:
+  std::deque<double> script_;
+  double fallback_;
+  int calls_ = 0;
+};
 
 // base64url without padding (RFC 4648 section 5), for building test JWTs.
 inline std::string Base64Url(std::string_view in) {

@@ -1,5 +1,5 @@
-// Tests for os/unix_client.h against real Unix sockets in a temp folder.
-#include "os/unix_client.h"
+// Tests for irsa_agent/unix_client.h against real Unix sockets in a temp folder.
+#include "irsa_agent/unix_client.h"
 
 #include <doctest/doctest.h>
 #include <sys/socket.h>

@@ -1,11 +1,12 @@
 // CurlAcceptsUrl and CheckUrlSettings: libcurl's own parser, at settings time.
-#include "os/url_check.h"
+#include "irsa_agent/url_check.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
 #include "settings/invocation.h"
+#include "settings/url_settings.h"
 
 namespace irsa {
 namespace {
@@ -14,7 +15,7 @@ std::string SettingsError(const std::vector<std::string>& args) {
   Invocation inv;
   std::string err;
   REQUIRE_MESSAGE(ParseInvocation(args, {}, "", &inv, &err), err);
-  return CheckUrlSettings(inv.settings, &err) ? "" : err;
+  return CheckUrlSettings(inv.settings, CurlAcceptsUrl, &err) ? "" : err;
 }
 
 TEST_SUITE("url check") {

@@ -63,7 +63,7 @@ bool Readable(int fd, int timeout_ms) {
 }
 
 // Lays out and rotates a folder exactly as the kubelet's AtomicWriter does
-// (CONTRACT.md section 5), step by step where a test looks between steps:
+// (docs/FORMATS.md), step by step where a test looks between steps:
 //   ..2026_11_23_17_00_00.000000001/token   the real file
 //   ..data -> ..2026_11_23_17_00_00.000000001
 //   token  -> ..data/token

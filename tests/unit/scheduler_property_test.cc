@@ -9,7 +9,7 @@
 #include <optional>
 #include <random>
 
-#include "run/agent.h"
+#include "run/scheduler.h"
 
 namespace irsa {
 namespace {
@@ -23,7 +23,7 @@ bool AtLeast(double value, double bound) {
 }
 
 // The least delay the agent may draw after a sync that ended with `failure`.
-double LeastDelay(const AgentTiming& t, Failure failure) {
+double LeastDelay(const SchedulerTiming& t, Failure failure) {
   switch (failure) {
     case Failure::kNone:
       return 0.9 * t.refresh_interval;
@@ -37,7 +37,7 @@ double LeastDelay(const AgentTiming& t, Failure failure) {
 
 class Simulation {
  public:
-  Simulation(const AgentTiming& timing, uint64_t seed)
+  Simulation(const SchedulerTiming& timing, uint64_t seed)
       : timing_(timing), rng_(seed), agent_(timing, [this] { return Uniform(); }) {}
 
   void Run() {
@@ -98,7 +98,7 @@ class Simulation {
                            : *unserved_since_;
       CHECK(AtLeast(*deadline, agent_.NextWake()));
     }
-    const AgentDue due = agent_.Due(now_);
+    const SchedulerDue due = agent_.Due(now_);
     const double wake = agent_.NextWake();
     if (!(std::isfinite(wake) && wake > now_)) FAIL("NextWake " << wake << " at " << now_);
     if (deadline && now_ >= *deadline) CHECK(due.sync);
@@ -159,9 +159,9 @@ class Simulation {
     Failure failure;
   };
 
-  AgentTiming timing_;
+  SchedulerTiming timing_;
   std::mt19937_64 rng_;
-  Agent agent_;
+  Scheduler agent_;
   double now_ = 0;
   bool running_ = false;
   double start_ = 0;
@@ -176,24 +176,24 @@ class Simulation {
 
 TEST_SUITE("agent") {
   TEST_CASE("random event sequences keep the sync spacing and serve every request") {
-    AgentTiming fast;
+    SchedulerTiming fast;
     fast.min_backoff = 0.01;
     fast.max_backoff = 0.5;
     fast.refresh_interval = 0.2;
     fast.poll_interval = 0.3;
-    AgentTiming flat;
+    SchedulerTiming flat;
     flat.min_backoff = 5;
     flat.max_backoff = 5;
     flat.refresh_interval = 2;
     flat.poll_interval = 1;
     flat.debounce = 0;
     flat.debounce_max = 0;
-    AgentTiming wide;
+    SchedulerTiming wide;
     wide.min_backoff = 0.001;
     wide.max_backoff = 86400;
     wide.refresh_interval = 86400;
     wide.poll_interval = 86400;
-    const AgentTiming timings[] = {AgentTiming{}, fast, flat, wide};
+    const SchedulerTiming timings[] = {SchedulerTiming{}, fast, flat, wide};
     for (int t = 0; t < 4; ++t) {
       int syncs = 0;
       int requested_syncs = 0;

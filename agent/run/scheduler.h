@@ -10,7 +10,7 @@
 
 namespace irsa {
 
-struct AgentTiming {
+struct SchedulerTiming {
   double min_backoff = 1;         // first retry waits [min, 2*min]
   double max_backoff = 300;       // cap of the backoff, and the wait after a refusal
   double refresh_interval = 900;  // resync after success, jittered +-10 %
@@ -37,21 +37,21 @@ inline constexpr double kSyncRateLimit = 1.0;
 
 // min(kSyncRateLimit, timing.min_backoff): a small min-backoff (tests,
 // benchmarks) also lets requested syncs come closer together.
-double RequestSpacing(const AgentTiming& timing);
+double RequestSpacing(const SchedulerTiming& timing);
 
 // What the loop must do now.
-struct AgentDue {
+struct SchedulerDue {
   bool check_inputs = false;  // re-read the inputs and call InputsChecked()
   bool sync = false;          // run one sync and call SyncFinished()
 };
 
-class Agent {
+class Scheduler {
  public:
   // `uniform01` draws from [0, 1) for jitter; it is called only when a delay is
   // drawn (once per SyncFinished). Settings validate `timing`; a value that is
   // not finite and positive (debounce: not negative) falls back to its default,
   // and max_backoff is raised to min_backoff, so the guarantee above always holds.
-  Agent(const AgentTiming& timing, std::function<double()> uniform01);
+  Scheduler(const SchedulerTiming& timing, std::function<double()> uniform01);
 
   // The first sync is due at `now`; the first poll one poll_interval later.
   void Start(double now);
@@ -87,7 +87,7 @@ class Agent {
   // A sync is never due while one is running (between Due() returning sync and
   // SyncFinished()). The poll is due poll_interval after the previous input
   // check, whatever caused it. Both may be due at once: check inputs first.
-  AgentDue Due(double now);
+  SchedulerDue Due(double now);
 
   // The monotonic time of the next due action (never in the past by more than
   // the caller's lateness; always finite). Right after Due(now) it is > now.
@@ -99,7 +99,7 @@ class Agent {
   void RequestSync(double now);
   double EarliestRequestedSync(double now) const;  // now, or the end of the rate-limit window
 
-  AgentTiming timing_;
+  SchedulerTiming timing_;
   std::function<double()> uniform01_;
   double next_sync_ = 0;
   double next_poll_ = 0;

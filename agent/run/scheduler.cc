@@ -1,6 +1,6 @@
 // The run-mode state machine. Every time is a monotonic `now` passed in and
 // every random draw comes from `uniform01_`, so tests replay it exactly.
-#include "run/agent.h"
+#include "run/scheduler.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,8 +29,8 @@ double PositiveOr(double value, double fallback) {
 
 // Settings already validate every value; this keeps the no-hot-loop guarantee
 // for any other caller (a zero refresh interval would otherwise sync hot).
-AgentTiming Sanitized(AgentTiming t) {
-  const AgentTiming defaults;
+SchedulerTiming Sanitized(SchedulerTiming t) {
+  const SchedulerTiming defaults;
   t.min_backoff = PositiveOr(t.min_backoff, defaults.min_backoff);
   t.max_backoff = std::max(PositiveOr(t.max_backoff, defaults.max_backoff), t.min_backoff);
   t.refresh_interval = PositiveOr(t.refresh_interval, defaults.refresh_interval);
@@ -47,14 +47,14 @@ bool IsRefusal(Failure failure) {
 
 }  // namespace
 
-double RequestSpacing(const AgentTiming& timing) {
+double RequestSpacing(const SchedulerTiming& timing) {
   return std::min(kSyncRateLimit, timing.min_backoff);
 }
 
-Agent::Agent(const AgentTiming& timing, std::function<double()> uniform01)
+Scheduler::Scheduler(const SchedulerTiming& timing, std::function<double()> uniform01)
     : timing_(Sanitized(timing)), uniform01_(std::move(uniform01)) {}
 
-void Agent::Start(double now) {
+void Scheduler::Start(double now) {
   next_sync_ = now;
   next_poll_ = now + timing_.poll_interval;
   check_at_.reset();
@@ -65,7 +65,7 @@ void Agent::Start(double now) {
   last_start_.reset();
 }
 
-void Agent::WatchEvent(double now) {
+void Scheduler::WatchEvent(double now) {
   // Each event slides the check to `debounce` after it, but never beyond
   // `debounce_max` after the burst's first event: a kubelet rotation (five
   // events in a millisecond) is one re-read, and a file rewritten forever is
@@ -74,15 +74,15 @@ void Agent::WatchEvent(double now) {
   check_at_ = std::min(now + timing_.debounce, *burst_start_ + timing_.debounce_max);
 }
 
-void Agent::InputsChecked(double now, bool changed) {
+void Scheduler::InputsChecked(double now, bool changed) {
   if (!changed) return;
   if (running_ && last_start_ && *last_start_ == now) return;  // that sync reads them
   RequestSync(now);
 }
 
-void Agent::SyncRequested(double now) { RequestSync(now); }
+void Scheduler::SyncRequested(double now) { RequestSync(now); }
 
-void Agent::RequestSync(double now) {
+void Scheduler::RequestSync(double now) {
   if (running_) {
     sync_pending_ = true;
     return;
@@ -90,11 +90,11 @@ void Agent::RequestSync(double now) {
   next_sync_ = std::min(next_sync_, EarliestRequestedSync(now));
 }
 
-double Agent::EarliestRequestedSync(double now) const {
+double Scheduler::EarliestRequestedSync(double now) const {
   return last_start_ ? std::max(now, *last_start_ + RequestSpacing(timing_)) : now;
 }
 
-void Agent::SyncFinished(double now, Failure failure, std::optional<double> retry_after) {
+void Scheduler::SyncFinished(double now, Failure failure, std::optional<double> retry_after) {
   running_ = false;
   const double draw = uniform01_ ? uniform01_() : 0.5;
   double delay = 0;
@@ -121,8 +121,8 @@ void Agent::SyncFinished(double now, Failure failure, std::optional<double> retr
   }
 }
 
-AgentDue Agent::Due(double now) {
-  AgentDue due;
+SchedulerDue Scheduler::Due(double now) {
+  SchedulerDue due;
   if ((check_at_ && now >= *check_at_) || now >= next_poll_) {
     due.check_inputs = true;
     check_at_.reset();
@@ -137,7 +137,7 @@ AgentDue Agent::Due(double now) {
   return due;
 }
 
-double Agent::NextWake() const {
+double Scheduler::NextWake() const {
   double wake = next_poll_;
   if (!running_) wake = std::min(wake, next_sync_);
   if (check_at_) wake = std::min(wake, *check_at_);

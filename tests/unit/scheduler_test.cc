@@ -1,18 +1,18 @@
 // Tests for agent.h: the run-mode state machine, driven with plain numbers for
 // time and a scripted source of random draws. Nothing here sleeps.
-#include "run/agent.h"
+#include "run/scheduler.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <deque>
 #include <limits>
 #include <optional>
 #include <vector>
 
 #include "base/backoff.h"
+#include "unit/test_util.h"
 
 namespace irsa {
 namespace {
@@ -20,43 +20,21 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Hands out the scripted draws in order, then `fallback`; counts the calls.
-class Draws {
- public:
-  explicit Draws(std::vector<double> script = {}, double fallback = 0.5)
-      : script_(script.begin(), script.end()), fallback_(fallback) {}
-  std::function<double()> Source() {
-    return [this] {
-      ++calls_;
-      if (script_.empty()) return fallback_;
-      const double draw = script_.front();
-      script_.pop_front();
-      return draw;
-    };
-  }
-  int calls() const { return calls_; }
-
- private:
-  std::deque<double> script_;
-  double fallback_;
-  int calls_ = 0;
-};
-
 // Default timing, but a poll so rare that NextWake() shows the sync time.
-AgentTiming NoPoll() {
-  AgentTiming t;
+SchedulerTiming NoPoll() {
+  SchedulerTiming t;
   t.poll_interval = 1e6;
   return t;
 }
 
 // Starts `agent` at 0 and hands out the first sync.
-void StartAndRunFirstSync(Agent* agent) {
+void StartAndRunFirstSync(Scheduler* agent) {
   agent->Start(0);
   REQUIRE(agent->Due(0).sync);
 }
 
 // Finishes the running sync at `now`; returns how long until the next sync.
-double FinishAndGetDelay(Agent* agent, double now, Failure failure,
+double FinishAndGetDelay(Scheduler* agent, double now, Failure failure,
                          std::optional<double> retry_after = std::nullopt) {
   agent->SyncFinished(now, failure, retry_after);
   return agent->NextWake() - now;
@@ -65,17 +43,17 @@ double FinishAndGetDelay(Agent* agent, double now, Failure failure,
 TEST_SUITE("agent") {
   TEST_CASE("the first sync is due at Start and the first poll one poll_interval later") {
     Draws draws;
-    Agent agent(AgentTiming{}, draws.Source());
+    Scheduler agent(SchedulerTiming{}, draws.Source());
     agent.Start(100);
     CHECK(agent.NextWake() == 100);
-    const AgentDue first = agent.Due(100);
+    const SchedulerDue first = agent.Due(100);
     CHECK(first.sync);
     CHECK_FALSE(first.check_inputs);
-    const AgentDue again = agent.Due(100.5);  // a sync is never due while one runs
+    const SchedulerDue again = agent.Due(100.5);  // a sync is never due while one runs
     CHECK_FALSE(again.sync);
     CHECK_FALSE(again.check_inputs);
     CHECK(agent.NextWake() == 160);
-    const AgentDue poll = agent.Due(160);
+    const SchedulerDue poll = agent.Due(160);
     CHECK(poll.check_inputs);
     CHECK_FALSE(poll.sync);
     CHECK(agent.NextWake() == 220);
@@ -85,7 +63,7 @@ TEST_SUITE("agent") {
   TEST_CASE("transient failures back off in a window that doubles up to max_backoff") {
     const double kTop = 0.999;
     Draws draws({}, kTop);
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     double now = 0;
     for (int attempt = 0; attempt <= 10; ++attempt) {
@@ -104,7 +82,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("a zero draw retries after exactly min_backoff, whatever the attempt") {
     Draws draws({}, 0.0);
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     double now = 0;
     for (int attempt = 0; attempt <= 10; ++attempt) {
@@ -116,7 +94,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("the refresh after success is 900 s jittered by +-10 %") {
     Draws draws({0.0, 0.999, 0.5});
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     double now = 5;
     for (double expected : {810.0, 900 * (1 + 0.1 * (2 * 0.999 - 1)), 900.0}) {
@@ -133,7 +111,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("a burst of watch events is re-read once, debounce after its last event") {
     Draws draws;
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     agent.SyncFinished(0.5, Failure::kNone, std::nullopt);
     int checks = 0;
@@ -144,7 +122,7 @@ TEST_SUITE("agent") {
       if (agent.Due(last_event).check_inputs) ++checks;
     }
     CHECK(checks == 0);
-    const double debounce = AgentTiming{}.debounce;
+    const double debounce = SchedulerTiming{}.debounce;
     CHECK(agent.NextWake() == doctest::Approx(last_event + debounce));
     CHECK_FALSE(agent.Due(last_event + debounce - 0.001).check_inputs);
     const double wake = agent.NextWake();
@@ -156,7 +134,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("continuous watch events are re-read every debounce_max, no more often") {
     Draws draws;
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     agent.SyncFinished(0.5, Failure::kNone, std::nullopt);
     std::vector<double> checks;
@@ -211,7 +189,7 @@ TEST_SUITE("agent") {
       CAPTURE(c.retry_after.value_or(-1));
       CAPTURE(c.draw);
       Draws draws({c.draw});
-      Agent agent(NoPoll(), draws.Source());
+      Scheduler agent(NoPoll(), draws.Source());
       StartAndRunFirstSync(&agent);
       CHECK(FinishAndGetDelay(&agent, 7, c.failure, c.retry_after) == doctest::Approx(c.delay));
     }
@@ -231,7 +209,7 @@ TEST_SUITE("agent") {
       for (double draw : {0.0, 0.5, 0.999}) {
         CAPTURE(draw);
         Draws draws({}, draw);
-        Agent agent(NoPoll(), draws.Source());
+        Scheduler agent(NoPoll(), draws.Source());
         StartAndRunFirstSync(&agent);
         const double delay = FinishAndGetDelay(&agent, 0, c.failure);
         CHECK(delay >= c.low);
@@ -251,7 +229,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("a changed input after a bad-input failure makes a sync due at once, rate-limited") {
     Draws draws;
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     agent.SyncFinished(0.2, Failure::kInput, std::nullopt);
     CHECK(agent.NextWake() > 270);
@@ -269,7 +247,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("SIGHUP during a long backoff syncs at once") {
     Draws draws({}, 0.999);
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     double now = 0;
     for (int i = 0; i < 6; ++i) {
@@ -294,7 +272,7 @@ TEST_SUITE("agent") {
     for (const Case& c : cases) {
       CAPTURE(c.finish);
       Draws draws;
-      Agent agent(NoPoll(), draws.Source());
+      Scheduler agent(NoPoll(), draws.Source());
       StartAndRunFirstSync(&agent);
       agent.SyncRequested(0.1);
       CHECK_FALSE(agent.Due(0.1).sync);
@@ -310,7 +288,7 @@ TEST_SUITE("agent") {
     for (bool by_signal : {true, false}) {
       CAPTURE(by_signal);
       Draws draws;
-      Agent agent(NoPoll(), draws.Source());
+      Scheduler agent(NoPoll(), draws.Source());
       agent.Start(0);
       std::vector<double> starts;
       for (int i = 0; i < 100; ++i) {
@@ -333,7 +311,7 @@ TEST_SUITE("agent") {
 
   TEST_CASE("success resets the failure count and the backoff window") {
     Draws draws({}, 0.999);
-    Agent agent(NoPoll(), draws.Source());
+    Scheduler agent(NoPoll(), draws.Source());
     StartAndRunFirstSync(&agent);
     double now = 0;
     for (int i = 0; i < 5; ++i) {
@@ -352,19 +330,19 @@ TEST_SUITE("agent") {
   }
 
   TEST_CASE("a change found by the check handed out with a sync is covered by that sync") {
-    AgentTiming timing;
+    SchedulerTiming timing;
     timing.poll_interval = 10;
     Draws draws;
-    Agent agent(timing, draws.Source());
+    Scheduler agent(timing, draws.Source());
     StartAndRunFirstSync(&agent);
     agent.SyncFinished(0.5, Failure::kTransient, 9.5);  // next sync at 10, with the poll
-    const AgentDue due = agent.Due(10);
+    const SchedulerDue due = agent.Due(10);
     CHECK(due.check_inputs);
     CHECK(due.sync);
     agent.InputsChecked(10, true);  // same wake-up: the sync reads the new inputs
     agent.SyncFinished(10.5, Failure::kNone, std::nullopt);
     CHECK(agent.NextWake() == 20);  // the poll; no second sync
-    const AgentDue later = agent.Due(20);
+    const SchedulerDue later = agent.Due(20);
     CHECK(later.check_inputs);
     CHECK_FALSE(later.sync);
     agent.SyncRequested(20);
@@ -375,22 +353,22 @@ TEST_SUITE("agent") {
   }
 
   TEST_CASE("an unusable poll or debounce falls back to the default") {
-    AgentTiming timing;
+    SchedulerTiming timing;
     timing.poll_interval = kInf;
     timing.debounce = -1;
     timing.debounce_max = kNaN;
     Draws draws;
-    Agent agent(timing, draws.Source());
+    Scheduler agent(timing, draws.Source());
     StartAndRunFirstSync(&agent);
     CHECK(agent.NextWake() == 60);
     agent.WatchEvent(2);
-    CHECK(agent.NextWake() == doctest::Approx(2 + AgentTiming{}.debounce));
+    CHECK(agent.NextWake() == doctest::Approx(2 + SchedulerTiming{}.debounce));
     for (int i = 1; i <= 30; ++i) agent.WatchEvent(2 + 0.004 * i);  // one burst
     CHECK(agent.NextWake() == doctest::Approx(2.1));
   }
 
   TEST_CASE("an unusable backoff or refresh falls back to the default") {
-    AgentTiming timing = NoPoll();
+    SchedulerTiming timing = NoPoll();
     timing.min_backoff = 0;
     timing.max_backoff = kNaN;
     timing.refresh_interval = -1;
@@ -403,18 +381,18 @@ TEST_SUITE("agent") {
     for (const Case& c : cases) {
       CAPTURE(FailureName(c.failure));
       Draws draws;
-      Agent agent(timing, draws.Source());
+      Scheduler agent(timing, draws.Source());
       StartAndRunFirstSync(&agent);
       CHECK(FinishAndGetDelay(&agent, 1, c.failure) == doctest::Approx(c.delay));
     }
   }
 
   TEST_CASE("max_backoff below min_backoff is raised to it") {
-    AgentTiming timing = NoPoll();
+    SchedulerTiming timing = NoPoll();
     timing.min_backoff = 5;
     timing.max_backoff = 2;
     Draws draws({}, 0.999);
-    Agent agent(timing, draws.Source());
+    Scheduler agent(timing, draws.Source());
     StartAndRunFirstSync(&agent);
     CHECK(FinishAndGetDelay(&agent, 0, Failure::kTransient) == doctest::Approx(5));
   }
