@@ -131,9 +131,10 @@ std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64
   return out;
 }
 
-std::string ErrorJson(std::string_view message) {
+std::string ErrorJson(std::string_view message, bool standalone) {
   std::string out = "{\"error\": ";
   AppendJsonString(message, &out);
+  if (standalone) out.append(", \"standalone\": true");
   out.push_back('}');
   return out;
 }
@@ -175,6 +176,11 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
   if (answer.status != CacheStatus::kWait) {
     LogDebug("credential request", profile, connection, peer_uid,
              answer.status == CacheStatus::kHit ? "hit" : "error");
+    if (!cache_.has_mapping()) {
+      // After a restart while the mapping service is out: the kept config
+      // names the roles and the client can get them alone.
+      return BrokerResponse(connection, 503, ErrorJson(answer.message, true));
+    }
     return Answer(connection, answer);
   }
   auto it = waiting_.find(profile);
@@ -184,8 +190,8 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
     ++counters_.busy;
     LogDebug("credential request", profile, connection, peer_uid, "busy");
     return BrokerResponse(connection, 503,
-                          ErrorJson("the agent is busy: too many requests wait for credentials; "
-                                    "try again shortly"));
+                          ErrorJson("the agent is busy: too many requests wait for credentials",
+                                    true));
   }
   if (it == waiting_.end())
     it = waiting_.emplace(std::string(profile), std::vector<Waiter>{}).first;
@@ -275,7 +281,7 @@ std::vector<BrokerResponse> CredentialBroker::Shutdown() {
   std::vector<BrokerResponse> out;
   for (const auto& [profile, list] : waiting_) {
     for (const Waiter& w : list) {
-      out.emplace_back(w.connection, 503, ErrorJson("the agent is stopping"));
+      out.emplace_back(w.connection, 503, ErrorJson("the agent is stopping", true));
     }
   }
   waiting_.clear();

@@ -70,8 +70,16 @@ class BrokerServerImpl : public BrokerServer {
       const int64_t uid = request.peer_uid ? static_cast<int64_t>(*request.peer_uid) : -1;
       std::optional<BrokerResponse> now =
           broker_.HandleCredentialRequest(request.connection, *profile, uid, wall);
-      if (now) Send(std::move(*now));
+      if (now) {
+        Send(std::move(*now));
+      } else {
+        // It waits for a fetch: tell the client, which then waits longer
+        // instead of running the chain itself (docs/broker.md).
+        listener_->Acknowledge(request.connection);
+      }
     }
+    // A client that hung up frees its waiting slot.
+    for (uint64_t connection : listener_->TakeHangups()) broker_.ConnectionClosed(connection);
     for (FetchResult& done : worker_->Drain()) {
       for (const auto& [action, outcome] : done.fetch.sts_calls) {
         metrics_.StsRequested(action, outcome);
