@@ -141,9 +141,9 @@ ResponseParse ParseResponse(std::string_view raw, bool at_eof) {
       if (name == "transfer-encoding") return Malformed("a Transfer-Encoding (not read)");
       if (name != "content-length") continue;
       size_t n = 0;
-      const bool digits = !value.empty() && value.size() <= 12 &&
-                          std::all_of(value.begin(), value.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
+      const bool digits =
+          !value.empty() && value.size() <= 12 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (digits) {
         for (char c : value) n = n * 10 + static_cast<size_t>(c - '0');
       }
