@@ -170,7 +170,8 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe,
   web_options.duration_seconds = kMaxChainedSessionSeconds;
   auto hop = std::make_unique<StsAnswer>();
   if (pod_identity) {
-    CredentialFetch base = FetchPodIdentityCredentials(options_.pod_identity, files_, http_);
+    CredentialFetch base =
+        FetchPodIdentityCredentials(options_.pod_identity, files_, http_, nullptr, cancelled_);
     if (base.failure != Failure::kNone) {
       base.message = recipe.profile + ": " + base.message;
       return base;

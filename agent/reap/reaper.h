@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ class Reaper {
 
   RoundResult Round();
 
+  // Optional: once `cancelled` returns true (SIGTERM), the round stops before
+  // its next request (kTransient "stopping"), evicting nothing more.
+  void set_cancelled(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
  private:
   bool ListPods(const std::string& bearer, std::vector<PodFacts>* pods, RoundResult* result);
   bool ListAssociations(const std::vector<PodFacts>& pods,
@@ -60,7 +65,8 @@ class Reaper {
   void Evict(const std::vector<PodFacts>& pods,
              const std::vector<PodIdentityAssociation>& associations, const std::string& bearer,
              RoundResult* result);
-  // False (and the round's failure set) once the round's time is spent.
+  // False (and the round's failure set) once the round's time is spent or
+  // it was cancelled.
   bool InTime(RoundResult* result);
 
   const ReapConfig& config_;
@@ -68,6 +74,7 @@ class Reaper {
   KubeClient& kube_;
   EksClient& eks_;
   AwsCredentialProvider& credentials_;
+  std::function<bool()> cancelled_;
   Clock& clock_;
   Logger& log_;
   double deadline_ = 0;

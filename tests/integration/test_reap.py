@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
+import subprocess
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-from harness import AgentTestCase, make_jwt, make_pki
+from harness import AgentTestCase, clean_environment, make_jwt, make_pki
 from reap_stand_ins import StandInEks, StandInKube, StandInSts, association, pod
 from stand_in_pod_identity import StandInPodIdentity
 
@@ -215,6 +217,37 @@ class ReapTest(AgentTestCase):
         self.assert_nothing_evicted(result)
 
     # --- settings and credentials -----------------------------------------------------
+    def test_sigterm_stops_the_reaper_between_rounds(self):
+        """`reap` runs as PID 1 in its container, where a signal without a
+        handler is ignored: it must handle SIGTERM itself, within a second."""
+        log_path = self.path("reap.log")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [self.agent, "reap", "--cluster", "test-cluster", "--region", "us-east-1",
+                 "--eks-endpoint", self.eks.url, "--kube-api", self.kube.url,
+                 "--kube-token-file", self.path("kube-token"), "--kube-ca-file", self.ca,
+                 "--dry-run", "true", "--reap-interval", "3600"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                env=clean_environment(self.env()))
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+
+        def text():
+            with open(log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+
+        deadline = time.monotonic() + 20
+        while "reap round done" not in text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("reap round done", text())
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(10)
+        took = time.monotonic() - start
+        self.assertEqual(code, 0, text())
+        self.assertLess(took, 1.5)
+        self.assertIn("reaper stopped (signal)", text())
+        self.assert_no_secrets(text(), "reap log")
+
     def test_needs_cluster(self):
         result = self.run_agent(["reap", "--once"], env=self.env())
         self.assert_error(result, 2, "reap needs --cluster")
