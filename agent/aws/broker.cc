@@ -189,9 +189,9 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
       total_waiting_ >= limits_.max_waiting_total) {
     ++counters_.busy;
     LogDebug("credential request", profile, connection, peer_uid, "busy");
-    return BrokerResponse(connection, 503,
-                          ErrorJson("the agent is busy: too many requests wait for credentials",
-                                    true));
+    return BrokerResponse(
+        connection, 503,
+        ErrorJson("the agent is busy: too many requests wait for credentials", true));
   }
   if (it == waiting_.end())
     it = waiting_.emplace(std::string(profile), std::vector<Waiter>{}).first;

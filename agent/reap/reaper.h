@@ -26,7 +26,9 @@ struct ReapConfig {
   bool dry_run = false;
   double round_timeout = 60;    // the whole round, listing and evictions
   double request_timeout = 10;  // one exchange
-  int pod_page_size = 250;
+  // Pods per list page: a page is read whole before it is parsed, and a pod
+  // with managed fields is about 20 KiB of JSON (100 of them: 2 MiB).
+  int pod_page_size = 100;
   int association_page_size = 100;
 };
 

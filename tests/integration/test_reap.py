@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -22,6 +23,9 @@ from stand_in_pod_identity import StandInPodIdentity
 NS = "domino-compute"
 OTHER = "other-ns"
 HOUR = 3600
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# A third of what reaper.yaml allows (64 MiB): the page is parsed, not kept.
+FAT_PAGE_RSS_LIMIT_KB = 40 * 1024
 
 
 class ReapTest(AgentTestCase):
@@ -247,6 +251,30 @@ class ReapTest(AgentTestCase):
         self.assertLess(took, 1.5)
         self.assertIn("reaper stopped (signal)", text())
         self.assert_no_secrets(text(), "reap log")
+
+    def test_a_page_of_fat_pods_stays_under_the_memory_limit(self):
+        """250 pods with managed fields (about 5.6 MiB of JSON when listed on
+        one page) once peaked near 90 MiB, over reaper.yaml's 64 MiB limit.
+        Measured through bench/spawn_measure.c (a child forked from Python
+        would report Python's RSS as its own)."""
+        compiler = shutil.which("cc") or shutil.which("gcc")
+        self.assertIsNotNone(compiler, "a C compiler is needed to build bench/spawn_measure.c")
+        launcher = self.path("spawn_measure")
+        subprocess.run([compiler, "-O2", "-o", launcher,
+                        os.path.join(REPO, "bench", "spawn_measure.c")], check=True, timeout=120)
+        started = time.time() - HOUR
+        self.kube.page_size = 250
+        self.kube.pods = {NS: [pod(NS, f"fat-{i:03d}", "sa-ok", started, "volume", fat=True)
+                               for i in range(250)]}
+        argv = [self.agent, "reap", "--once", "--cluster", "test-cluster", "--region",
+                "us-east-1", "--eks-endpoint", self.eks.url, "--kube-api", self.kube.url,
+                "--kube-token-file", self.path("kube-token"), "--kube-ca-file", self.ca,
+                "--namespaces", NS]
+        out = subprocess.run([launcher, *argv], env=clean_environment(self.env()),
+                             capture_output=True, text=True, timeout=120).stdout.split()
+        _, rss_kb, _, _, _, code = (int(x) for x in out)
+        self.assertEqual(code, 0)
+        self.assertLess(rss_kb, FAT_PAGE_RSS_LIMIT_KB, f"peak RSS {rss_kb} KiB")
 
     def test_needs_cluster(self):
         result = self.run_agent(["reap", "--once"], env=self.env())
