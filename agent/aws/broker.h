@@ -82,7 +82,7 @@ std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64
 // {"error": "<message>"}; with `standalone`, {"error": "<message>",
 // "standalone": true}: the broker cannot serve the request now (the mapping
 // not read yet, too many waiting, stopping) and the client should run the
-// chain itself rather than fail (README, "The credential broker").
+// chain itself rather than fail (README, "Run mode").
 std::string ErrorJson(std::string_view message, bool standalone = false);
 
 class CredentialBroker {

@@ -19,7 +19,7 @@ namespace irsa {
 namespace {
 
 // The kernel caps it at net.core.somaxconn (4096 on current kernels): room for a
-// burst of processes while the loop is busy (README, "The credential broker").
+// burst of processes while the loop is busy (README, "Run mode").
 constexpr int kBacklog = SOMAXCONN;
 
 std::string Failed(const std::string& path, const char* what) {

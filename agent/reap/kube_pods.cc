@@ -134,7 +134,7 @@ bool ParsePod(const Json& item, PodFacts* pod, std::string* why) {
 // The member names ParsePodListPage reads, at whatever depth. Every other
 // member (managedFields, annotations, labels, env values, container
 // statuses, ...) is dropped while parsing, never kept in the document: a page
-// of pods with managed fields is mostly those (docs/reaper.md).
+// of pods with managed fields is mostly those (README, "The reaper").
 bool Judged(std::string_view key) {
   static constexpr std::string_view kKeys[] = {
       "kind",

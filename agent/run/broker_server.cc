@@ -74,7 +74,7 @@ class BrokerServerImpl : public BrokerServer {
         Send(std::move(*now));
       } else {
         // It waits for a fetch: tell the client, which then waits longer
-        // instead of running the chain itself (docs/broker.md).
+        // instead of running the chain itself (README, "Run mode").
         listener_->Acknowledge(request.connection);
       }
     }
