@@ -505,6 +505,28 @@ TEST_SUITE("listener") {
     CHECK(lstat(path.c_str(), &st) != 0);
   }
 
+  TEST_CASE("the Unix listener's backlog holds a burst of 120 processes while the loop is busy") {
+    TempDir dir;
+    const std::string path = dir / "agent.sock";
+    std::string err;
+    auto listener = NewUnixListener(path, 0600, &err);
+    REQUIRE_MESSAGE(listener != nullptr, err);
+    // Nobody calls Poll(): every connection waits in the kernel's backlog
+    // (SOMAXCONN, capped by net.core.somaxconn: 128 on old kernels).
+    std::vector<int> burst;
+    int refused = 0;
+    for (int i = 0; i < 120; ++i) {
+      const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      sockaddr_un addr = {};
+      addr.sun_family = AF_UNIX;
+      std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ++refused;
+      burst.push_back(fd);
+    }
+    CHECK(refused == 0);
+    for (int fd : burst) close(fd);
+  }
+
   TEST_CASE("the Unix listener never changes the mode of a file a symlink swapped in") {
     // Whoever can write the folder swaps a symlink to another file in, over
     // and over, while listeners are created: the target's mode must stay.
