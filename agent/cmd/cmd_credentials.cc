@@ -165,8 +165,10 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
     const std::string status = std::to_string(answer.status);
     bool standalone = false;
     const std::string why = AgentError(&answer.body, &standalone);
-    if (answer.status == 503 && standalone)
+    // The agent cannot serve now but the command can (it names the role).
+    if (answer.status == 503 && standalone && !invocation.role_arn.empty()) {
       return Standalone(invocation, "the agent: " + why, shells);
+    }
     return Fail(kExitUnavailable, "the agent cannot give credentials for " + invocation.profile +
                                       " (HTTP " + status + "): " + why);
   }

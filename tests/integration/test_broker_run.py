@@ -49,6 +49,7 @@ from test_e2e_sdk import (ASSET_ACCOUNT, EKS_ACCOUNT, OIDC_ISSUER, REGION, ROLES
 
 USER = "bob.jones"
 EXIT_REFUSED = 3
+EXIT_UNAVAILABLE = 1
 START_SECONDS = 15
 FRESH_PROCESSES = 50
 AT_ONCE = 10
@@ -378,6 +379,12 @@ class BrokerRunTest(MotoTestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr + self.agent_log().encode())
         self.assertIn(json.loads(proc.stdout)["AccessKeyId"], self.issued_secrets())
         self.assertIn(ROLES[0], profiles_of(parse_aws_config(self.config)), "the config stays")
+        # Without the role in its arguments the command cannot go alone: the
+        # agent's reason, one line, exit 1 (unavailable).
+        plain = self.ask(ROLES[0])
+        self.assertEqual(plain.returncode, EXIT_UNAVAILABLE, plain.stderr)
+        self.assertEqual(len(plain.stderr.splitlines()), 1, plain.stderr)
+        self.assertIn(b"the agent has not read the mapping yet", plain.stderr)
         self.assert_no_issued_secret_anywhere()
 
     def test_revoked_role_fails_clearly_while_others_work(self):
