@@ -28,6 +28,7 @@ constexpr int kMaxRounds = 16;  // epoll_wait calls per Poll(); what is left wai
 constexpr int kMaxAcceptsPerPoll = 128;
 constexpr size_t kMaxDrainBytes = 64 * 1024;  // unread input discarded before close
 constexpr double kAcceptPause = 1;            // seconds without accepting after EMFILE
+constexpr size_t kMaxHangupsKept = 4096;      // untaken hang-ups kept (see HungUp)
 
 constexpr std::string_view kJson = "application/json";
 
@@ -99,7 +100,7 @@ class SocketListener : public Listener {
           Flush(id);
         } else {  // handed out: only a hang-up is watched for
           Close(id);
-          hangups_.push_back(id);
+          HungUp(id);
         }
       }
       // Again: a connection accepted above may already hold its request.
@@ -128,7 +129,7 @@ class SocketListener : public Listener {
     // A short write would leave half an answer: the final one could not follow.
     if (n >= 0 && size_t(n) != kProcessing.size()) {
       Close(connection);
-      hangups_.push_back(connection);
+      HungUp(connection);
     }
   }
 
@@ -315,6 +316,13 @@ class SocketListener : public Listener {
         Close(id);  // an answer the peer would not take in time
       }
     }
+  }
+
+  // Records a hang-up for TakeHangups(). Bounded for a caller that never
+  // takes them (the TCP listener's routes need not): the oldest are dropped.
+  void HungUp(uint64_t id) {
+    if (hangups_.size() >= kMaxHangupsKept) hangups_.erase(hangups_.begin());
+    hangups_.push_back(id);
   }
 
   void Close(uint64_t id) {

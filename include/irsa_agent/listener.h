@@ -71,6 +71,7 @@ class Listener {
   // sending side: a client that waits for its answer does neither) since the
   // last call, noticed by Poll(). Each is closed already; a later Respond()
   // for it is ignored. The caller forgets the request it was waiting on.
+  // A caller that never calls it loses nothing (at most 4096 are kept).
   virtual std::vector<uint64_t> TakeHangups() = 0;
 
   // Sends the interim answer `HTTP/1.1 102 Processing` on a handed-out
