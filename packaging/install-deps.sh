@@ -15,6 +15,9 @@ packages=(
   python3-prometheus-client
   # test_broker_sdk.py installs the AWS SDK for JavaScript v2 with npm
   nodejs
+  # test_exec_clients.py: GDAL 3.6, Debian's AWS CLI v2, a Go program built
+  # offline from Debian's AWS SDK for Go v1 and v2 (GOPATH /usr/share/gocode)
+  gdal-bin awscli golang-go golang-github-aws-aws-sdk-go-dev golang-github-aws-aws-sdk-go-v2-dev
 )
 missing=()
 for p in "${packages[@]}"; do

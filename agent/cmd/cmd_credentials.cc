@@ -100,7 +100,8 @@ int Fail(int code, std::string_view message) {
 }
 
 // Runs the chain here, from the arguments and the environment.
-int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shells) {
+int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shells,
+               TemporaryCredentials* out, int64_t* expires_at) {
   const Settings& settings = inv.settings;
   if (inv.role_arn.empty()) {
     return Fail(kExitInput, "no agent answers (" + why_alone + ") and no --role-arn to get " +
@@ -132,18 +133,20 @@ int Standalone(const Invocation& inv, const std::string& why_alone, Shells& shel
     return Fail(kExitAnswer, inv.profile + ": STS issued credentials that expire in " +
                                  std::to_string(left) + " s (fewer than 300)");
   }
-  return PrintCredentials(*fetch.credentials, fetch.expires_at);
+  TemporaryCredentials& issued = *fetch.credentials;
+  out->access_key_id.swap(issued.access_key_id);
+  out->secret_access_key.swap(issued.secret_access_key);
+  out->session_token.swap(issued.session_token);
+  out->expiration.swap(issued.expiration);
+  *expires_at = fetch.expires_at;
+  return kExitOk;
 }
 
 }  // namespace
 
-int CredentialsCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
-  (void)env;  // the settings already hold AWS_REGION, AWS_ENDPOINT_URL_STS, ...
+int GetProfileCredentials(const Invocation& invocation, Shells& shells, TemporaryCredentials* out,
+                          int64_t* expires_at) {
   const Settings& settings = invocation.settings;
-  if (!ValidProfileName(invocation.profile)) {
-    return Fail(kExitUsage,
-                "credentials: '" + Printable(invocation.profile) + "' is not a profile name");
-  }
   const std::string socket =
       BrokerSocketPath(settings.socket, settings.state_dir, settings.aws_config_file);
   std::unique_ptr<UnixHttpClient> client = NewUnixHttpClient(kAgentAcknowledgedTimeout);
@@ -153,7 +156,7 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
   if (!client->Get(socket, "/credentials/" + invocation.profile, kAgentTimeout, kMaxAgentAnswer,
                    &answer, &failure, &err)) {
     if (failure == UnixFailure::kNoAgent || failure == UnixFailure::kTimeout) {
-      return Standalone(invocation, err, shells);
+      return Standalone(invocation, err, shells, out, expires_at);
     }
     return Fail(kExitAnswer, err);
   }
@@ -167,23 +170,34 @@ int CredentialsCommand(const Invocation& invocation, const Environment& env, She
     const std::string why = AgentError(&answer.body, &standalone);
     // The agent cannot serve now but the command can (it names the role).
     if (answer.status == 503 && standalone && !invocation.role_arn.empty()) {
-      return Standalone(invocation, "the agent: " + why, shells);
+      return Standalone(invocation, "the agent: " + why, shells, out, expires_at);
     }
     return Fail(kExitUnavailable, "the agent cannot give credentials for " + invocation.profile +
                                       " (HTTP " + status + "): " + why);
   }
-  TemporaryCredentials credentials;
-  int64_t expires_at = 0;
-  if (!ReadAgentCredentials(&answer.body, &credentials, &expires_at, &err)) {
+  if (!ReadAgentCredentials(&answer.body, out, expires_at, &err)) {
     return Fail(kExitAnswer, "agent socket " + socket + ": " + err);
   }
-  if (expires_at - static_cast<int64_t>(shells.clock->Wall()) < kMinSecondsLeft) {
+  if (*expires_at - static_cast<int64_t>(shells.clock->Wall()) < kMinSecondsLeft) {
     // The agent should never do this; fetch fresh ones rather than hand out
     // credentials an SDK may use past their expiry.
-    credentials.Clear();
-    return Standalone(invocation, "the agent's credentials expire within 5 minutes", shells);
+    out->Clear();
+    return Standalone(invocation, "the agent's credentials expire within 5 minutes", shells, out,
+                      expires_at);
   }
-  return PrintCredentials(credentials, expires_at);
+  return kExitOk;
+}
+
+int CredentialsCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
+  (void)env;  // the settings already hold AWS_REGION, AWS_ENDPOINT_URL_STS, ...
+  if (!ValidProfileName(invocation.profile)) {
+    return Fail(kExitUsage,
+                "credentials: '" + Printable(invocation.profile) + "' is not a profile name");
+  }
+  TemporaryCredentials credentials;
+  int64_t expires_at = 0;
+  const int code = GetProfileCredentials(invocation, shells, &credentials, &expires_at);
+  return code == kExitOk ? PrintCredentials(credentials, expires_at) : code;
 }
 
 }  // namespace irsa

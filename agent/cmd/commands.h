@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "aws/sts.h"
 #include "base/log.h"
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
@@ -42,6 +43,15 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
 int ProfilesCommand(const Invocation& invocation, Shells& shells);
 int CredentialsCommand(const Invocation& invocation, const Environment& env, Shells& shells);
 int ReapCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+int ExecCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+
+// `invocation.profile`'s credentials as `credentials` gets them: from the
+// running agent's Unix socket (`socket`), else from the chain run here with
+// the invocation's recipe (--role-arn, ...). kExitOk with `*out` and
+// `*expires_at` (at least 5 minutes away); otherwise one error line printed
+// and its exit code returned.
+int GetProfileCredentials(const Invocation& invocation, Shells& shells, TemporaryCredentials* out,
+                          int64_t* expires_at);
 
 // The binary process-style profiles run: install-to's copy when set, else
 // this binary's own path (/proc/self/exe's link); empty when unknown.

@@ -41,6 +41,7 @@ constexpr CommandName kCommands[] = {
     {"help", Command::kHelp},
     {"version", Command::kVersion},
     {"reap", Command::kReap},
+    {"exec", Command::kExec},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -178,12 +179,15 @@ bool TakeValueOption(const Arg& arg, Invocation* out, std::string* err) {
   return true;
 }
 
-// A positional argument: install's DIR, credentials' PROFILE, or a mistake.
+// A positional argument: install's DIR, credentials' or exec's PROFILE, or a mistake.
 bool TakePositional(std::string_view value, Invocation* out, std::string* err) {
-  if (out->command == Command::kCredentials && out->profile.empty()) {
+  const bool takes_profile =
+      out->command == Command::kCredentials || out->command == Command::kExec;
+  if (takes_profile && out->profile.empty()) {
+    const std::string command = out->command == Command::kExec ? "exec" : "credentials";
     if (value.empty() || HasControlChar(value)) {
-      *err = value.empty() ? "credentials: PROFILE must not be empty"
-                           : "credentials: PROFILE contains a control character";
+      *err = command + (value.empty() ? ": PROFILE must not be empty"
+                                      : ": PROFILE contains a control character");
       return false;
     }
     out->profile = value;
@@ -197,6 +201,10 @@ bool TakePositional(std::string_view value, Invocation* out, std::string* err) {
     }
     out->install_dir = value;
     return true;
+  }
+  if (out->command == Command::kExec) {
+    *err = "exec: put -- before the command: irsa-agent exec PROFILE -- COMMAND [ARGS...]";
+    return false;
   }
   if (FindCommand(value) != nullptr) {
     *err = "the command '" + std::string(value) + "' must come first";
@@ -227,6 +235,14 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
                std::string* err) {
   size_t i = FirstOptionIndex(args);
   while (i < args.size()) {
+    if (out->command == Command::kExec && args[i] == "--") {
+      out->exec_argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      if (out->exec_argv.empty() || out->exec_argv[0].empty()) {
+        *err = "exec needs a command after --: irsa-agent exec PROFILE -- COMMAND [ARGS...]";
+        return false;
+      }
+      break;
+    }
     Arg arg;
     if (!NextArg(args, &i, &arg, err)) return false;
     if (!arg.is_flag) {
@@ -268,6 +284,10 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
     *err = "credentials needs a profile: irsa-agent credentials PROFILE";
     return false;
   }
+  if (out->command == Command::kExec && (out->profile.empty() || out->exec_argv.empty())) {
+    *err = "exec needs a profile and a command: irsa-agent exec PROFILE -- COMMAND [ARGS...]";
+    return false;
+  }
   return true;
 }
 
@@ -301,11 +321,12 @@ bool FindReferenceEnv(const SettingRow& row, const Environment& env, Given* give
   return false;
 }
 
-// `credentials` runs inside SDKs, in the user's environment, where a variable
+// `credentials` runs inside SDKs and `exec` in the user's shell, in the
+// user's environment, where a variable
 // meant for another program (LOG_LEVEL=trace) must not make every AWS call
 // fail: it reads only the reference variables it uses.
 bool UsesReferenceEnv(Command command, const SettingRow& row) {
-  if (command != Command::kCredentials) return true;
+  if (command != Command::kCredentials && command != Command::kExec) return true;
   constexpr std::string_view kUsed[] = {"aws-config-file",
                                         "web-identity-token-file",
                                         "region",

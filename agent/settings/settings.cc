@@ -211,6 +211,7 @@ Commands:
   doctor        check every input and the mapping service, explaining failures
   profiles      list the profiles in the config file
   credentials X print profile X's credentials as credential_process JSON
+  exec X -- CMD run CMD with an environment whose AWS SDKs use profile X
   install DIR   copy this binary into DIR
   reap          evict pods whose Pod Identity association was removed or changed
   help          show this text (also --help, -h)

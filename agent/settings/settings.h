@@ -27,7 +27,8 @@ enum class Command {
   kCredentials,
   kHelp,
   kVersion,
-  kReap
+  kReap,
+  kExec
 };
 
 // How profiles are written: `chain` (X -> src_X, each SDK runs the chain) or
@@ -120,6 +121,8 @@ struct Invocation {
   std::string session_name;
   std::string set_source_identity;
   std::vector<std::pair<std::string, std::string>> tags;
+  // exec PROFILE -- COMMAND [ARGS...]: `profile` above, and COMMAND with its arguments.
+  std::vector<std::string> exec_argv;
 };
 
 using Environment = std::map<std::string, std::string>;

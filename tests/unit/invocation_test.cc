@@ -118,6 +118,22 @@ TEST_SUITE("invocation") {
               .inv.settings.profile_style == ProfileStyle::kProcess);
   }
 
+  TEST_CASE("exec: the profile, the settings, and everything after -- as the command") {
+    const Parsed p = Parse(
+        {"exec", "src_a", "--aws-config-file", "/c", "--", "python3", "-c", "--timeout", "--", "x"},
+        {{"LOG_LEVEL", "trace"}, {"AWS_CONFIG_FILE", "/ignored"}});
+    REQUIRE(p.ok);
+    CHECK(p.inv.command == Command::kExec);
+    CHECK(p.inv.profile == "src_a");
+    CHECK(p.inv.settings.aws_config_file == "/c");
+    // Nothing after -- is ours, --help included; LOG_LEVEL belongs to the user's program.
+    CHECK(p.inv.exec_argv == std::vector<std::string>{"python3", "-c", "--timeout", "--", "x"});
+    CHECK(Parse({"exec", "a", "--", "sh", "--help"}).inv.exec_argv ==
+          std::vector<std::string>{"sh", "--help"});
+    CHECK(Parse({"exec", "a", "--", "env"}, {{"AWS_CONFIG_FILE", "/u/config"}})
+              .inv.settings.aws_config_file == "/u/config");
+  }
+
   TEST_CASE("rejected command lines") {
     const Environment env = {{"DOMINO_IRSA_ENDPOINT", kEndpoint}};
     struct Case {
@@ -155,6 +171,22 @@ TEST_SUITE("invocation") {
         {{"--config=/a\n"}, "--config: contains a control character"},
         {{"credentials"}, "credentials needs a profile: irsa-agent credentials PROFILE"},
         {{"credentials", "a", "b"}, "unexpected argument 'b'"},
+        {{"exec"},
+         "exec needs a profile and a command: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "a"},
+         "exec needs a profile and a command: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "--", "env"},
+         "exec needs a profile and a command: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "a", "--"},
+         "exec needs a command after --: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "a", "--", ""},
+         "exec needs a command after --: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "a", "env"},
+         "exec: put -- before the command: irsa-agent exec PROFILE -- COMMAND [ARGS...]"},
+        {{"exec", "", "--", "env"}, "exec: PROFILE must not be empty"},
+        {{"exec", "a\tb", "--", "env"}, "exec: PROFILE contains a control character"},
+        {{"exec", "a", "--role-arn", "x", "--", "env"}, "--role-arn is only for credentials"},
+        {{"once", "--", "env"}, "unknown flag --"},
         {{"once", "--role-arn", "x"}, "--role-arn is only for credentials"},
         {{"credentials", "a", "--role-arn", "x", "--role-arn", "y"}, "--role-arn given twice"},
         {{"credentials", "a", "--role-arn="}, "--role-arn needs a value"},
