@@ -36,7 +36,7 @@ corpora=$build/corpus
 [[ -n $seed ]] && corpora=$build/corpus-seeded
 
 all_targets=(labels invocation settings_ini answer published_config jwt retry_after arn state
-  listen_address http_request sts pod_identity eks kube_pods)
+  listen_address http_request http_response sts pod_identity eks kube_pods)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all_targets[@]}")
 

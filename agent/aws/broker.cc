@@ -117,10 +117,11 @@ std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64
   return out;
 }
 
-std::string ErrorJson(std::string_view message) {
+std::string ErrorJson(std::string_view message, bool standalone) {
   // Invalid UTF-8 (a server's text quoted in a message) becomes U+FFFD.
-  return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
-                                                 nlohmann::json::error_handler_t::replace);
+  nlohmann::json body{{"error", message}};
+  if (standalone) body["standalone"] = true;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits& limits,
@@ -163,6 +164,11 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
   if (answer.status != CacheStatus::kWait) {
     LogDebug("credential request", profile, connection, peer_uid,
              answer.status == CacheStatus::kHit ? "hit" : "error");
+    if (!cache_.has_mapping()) {
+      // After a restart while the mapping service is out: the kept config
+      // names the roles and the client can get them alone.
+      return BrokerResponse(connection, 503, ErrorJson(answer.message, true));
+    }
     return Answer(connection, answer, format, profile);
   }
   auto it = waiting_.find(profile);
@@ -171,9 +177,9 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
       total_waiting_ >= limits_.max_waiting_total) {
     ++counters_.busy;
     LogDebug("credential request", profile, connection, peer_uid, "busy");
-    return BrokerResponse(connection, 503,
-                          ErrorJson("the agent is busy: too many requests wait for credentials; "
-                                    "try again shortly"));
+    return BrokerResponse(
+        connection, 503,
+        ErrorJson("the agent is busy: too many requests wait for credentials", true));
   }
   if (it == waiting_.end())
     it = waiting_.emplace(std::string(profile), std::vector<Waiter>{}).first;
@@ -265,7 +271,7 @@ std::vector<BrokerResponse> CredentialBroker::Shutdown() {
   std::vector<BrokerResponse> out;
   for (const auto& [profile, list] : waiting_) {
     for (const Waiter& w : list) {
-      out.emplace_back(w.connection, 503, ErrorJson("the agent is stopping"));
+      out.emplace_back(w.connection, 503, ErrorJson("the agent is stopping", true));
     }
   }
   waiting_.clear();

@@ -80,8 +80,12 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 // built in one allocation so no partial copy is left behind. Wipe it after use.
 std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
 
-// {"error":"<message>"}, written by nlohmann::json (invalid UTF-8 as U+FFFD).
-std::string ErrorJson(std::string_view message);
+// {"error":"<message>"}, written by nlohmann::json (invalid UTF-8 as U+FFFD);
+// with `standalone`, {"error":"<message>","standalone":true}: the broker
+// cannot serve the request now (the mapping not read yet, too many waiting,
+// stopping) and the client should run the chain itself rather than fail
+// (README, "Run mode").
+std::string ErrorJson(std::string_view message, bool standalone = false);
 
 class CredentialBroker {
  public:
@@ -94,7 +98,8 @@ class CredentialBroker {
   // A GET /credentials/<profile> from `connection` by `peer_uid` (-1 when
   // unknown). Returns the response to send now (200, 400, 404, 503), or
   // nullopt when it waits for a fetch: a later call returns its response.
-  // A 200 body has the shape `format` (errors are always ErrorJson).
+  // A 200 body has the shape `format` (errors are always ErrorJson). The
+  // 503s before the first mapping and over a waiting cap say "standalone".
   std::optional<BrokerResponse> HandleCredentialRequest(
       uint64_t connection, std::string_view profile, int64_t peer_uid, double now,
       CredentialFormat format = CredentialFormat::kProcess);

@@ -99,6 +99,9 @@ class CredentialCache {
   // SetProfiles: kUnavailable ("not read the mapping yet").
   CacheLookup Request(std::string_view profile, double now);
 
+  // Whether SetProfiles has been called (a mapping was read).
+  bool has_mapping() const { return have_mapping_; }
+
   // The fetches to start now (each returned once): profiles with waiting
   // requests, and refresh-ahead of credentials asked for within their lifetime.
   // Also wipes credentials that have fallen below min_remaining.

@@ -258,7 +258,8 @@ std::string PodIdentityErrorMessage(std::string_view body, std::string_view secr
 }
 
 CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint, Files& files,
-                                            HttpClient& http, std::string* account_id) {
+                                            HttpClient& http, std::string* account_id,
+                                            std::function<bool()> cancelled) {
   std::string err;
   if (!CheckPodIdentityUri(endpoint.uri, endpoint.uri_name, &err)) {
     return Failed(Failure::kInput, err);
@@ -277,6 +278,7 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
   request.connect_timeout = std::min(kMaxConnectTimeout, endpoint.timeout);
   request.ca_file = endpoint.ca_file;
   request.max_response_bytes = kMaxPodIdentityAnswerBytes;
+  request.cancelled = std::move(cancelled);
 
   const std::string where = endpoint.uri_name + " (" + DisplayUrl(endpoint.uri) + ")";
   HttpResponse response;

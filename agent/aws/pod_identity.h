@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -84,7 +85,10 @@ std::string PodIdentityErrorMessage(std::string_view body, std::string_view secr
 //   kPermanent  HTTP 3xx or 4xx other than 408 and 429 (the token refused);
 //   kTransient  unreachable, time-out, 408, 429, 5xx, an oversized or
 //               malformed answer (the agent may recover; back off).
+// `cancelled` (optional, HttpRequest::cancelled): the exchange stops early
+// (kTransient "cancelled") once it returns true, e.g. on SIGTERM.
 CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint, Files& files,
-                                            HttpClient& http, std::string* account_id = nullptr);
+                                            HttpClient& http, std::string* account_id = nullptr,
+                                            std::function<bool()> cancelled = {});
 
 }  // namespace irsa

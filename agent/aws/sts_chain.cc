@@ -190,7 +190,8 @@ CredentialFetch StsChain::Run(const CredentialRecipe& recipe, std::vector<StsHop
   web_options.duration_seconds = kMaxChainedSessionSeconds;
   auto hop = std::make_unique<StsAnswer>();
   if (pod_identity) {
-    CredentialFetch base = FetchPodIdentityCredentials(options_.pod_identity, files_, http_);
+    CredentialFetch base =
+        FetchPodIdentityCredentials(options_.pod_identity, files_, http_, nullptr, cancelled_);
     if (!base.status.ok()) {
       base.status = {base.status.kind(), recipe.profile + ": " + base.status.message()};
       return base;

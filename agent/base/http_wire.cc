@@ -1,6 +1,7 @@
 #include "base/http_wire.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace irsa {
 
@@ -74,6 +75,92 @@ bool ParseRequestHead(std::string_view head, RequestHead* out) {
     }
   }
   return true;
+}
+
+namespace {
+
+ResponseParse Malformed(std::string error) {
+  ResponseParse out;
+  out.progress = ResponseProgress::kMalformed;
+  out.error = std::move(error);
+  return out;
+}
+
+// "HTTP/1.x NNN[ reason]" → NNN, or -1.
+int ParseStatusLine(std::string_view line) {
+  if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[7] < '0' || line[7] > '9' ||
+      line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
+    return -1;
+  }
+  int status = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9') return -1;
+    status = status * 10 + (line[i] - '0');
+  }
+  for (char c : line.substr(12)) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return -1;
+  }
+  return status >= 100 ? status : -1;
+}
+
+}  // namespace
+
+ResponseParse ParseResponse(std::string_view raw, bool at_eof) {
+  constexpr size_t kMaxInterim = 16;  // a broker sends one; more is a loop
+  ResponseParse out;
+  size_t start = 0;
+  for (;;) {
+    const size_t head_end = raw.find("\r\n\r\n", start);
+    if (head_end == std::string_view::npos) {
+      if (!at_eof) return out;
+      ResponseParse ended = Malformed("the answer ended inside its head");
+      ended.interim = out.interim;
+      return ended;
+    }
+    const std::string_view head = raw.substr(start, head_end - start);
+    const size_t line_end = head.find("\r\n");
+    const int status = ParseStatusLine(head.substr(0, line_end));
+    if (status < 0) return Malformed("not an HTTP/1.x status line");
+    RequestHead headers;
+    for (size_t end = line_end; end != std::string_view::npos;) {
+      const size_t from = end + 2;
+      end = head.find("\r\n", from);
+      if (!ParseHeaderLine(head.substr(from, end == std::string_view::npos ? end : end - from),
+                           &headers)) {
+        return Malformed("a malformed header line");
+      }
+    }
+    start = head_end + 4;
+    if (status == 101) return Malformed("a protocol switch (101)");
+    if (status < 200) {
+      if (++out.interim > kMaxInterim) return Malformed("too many interim answers");
+      continue;
+    }
+    std::optional<size_t> length;
+    for (const auto& [name, value] : headers.headers) {
+      if (name == "transfer-encoding") return Malformed("a Transfer-Encoding (not read)");
+      if (name != "content-length") continue;
+      size_t n = 0;
+      const bool digits =
+          !value.empty() && value.size() <= 12 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits) {
+        for (char c : value) n = n * 10 + static_cast<size_t>(c - '0');
+      }
+      if (!digits || (length && *length != n)) return Malformed("a bad Content-Length");
+      length = n;
+    }
+    const size_t have = raw.size() - start;
+    if (length ? have < *length : !at_eof) {
+      if (at_eof) return Malformed("the answer is shorter than its Content-Length");
+      return out;
+    }
+    out.progress = ResponseProgress::kComplete;
+    out.status = status;
+    out.body_start = start;
+    out.body_size = length ? *length : have;
+    return out;
+  }
 }
 
 std::string_view ReasonPhrase(int status) {

@@ -25,6 +25,11 @@ namespace {
 // Expiration has passed, so nothing closer to it than this is served.
 constexpr int64_t kMinSecondsLeft = 300;
 constexpr double kAgentTimeout = 2;
+// Once the agent acknowledged the request (102 Processing: its fetch is
+// running), wait for it rather than fetch again: its longest wait (25 s,
+// BrokerLimits::max_wait) and a margin. A killed agent closes the socket,
+// which ends the wait at once.
+constexpr double kAgentAcknowledgedTimeout = 30;
 constexpr size_t kMaxAgentAnswer = 64 * 1024;
 
 // Prints the JSON and wipes the buffer that held it.
@@ -69,10 +74,14 @@ bool ReadAgentCredentials(std::string* body, TemporaryCredentials* out, int64_t*
   return true;
 }
 
-// The agent's {"error": "..."}, for a message; never a body that may hold secrets.
-std::string AgentError(std::string* body) {
+// The agent's {"error": "..."}, for a message; never a body that may hold
+// secrets. `*standalone`: the agent said "standalone": true (run the chain here).
+std::string AgentError(std::string* body, bool* standalone = nullptr) {
   const nlohmann::json j = nlohmann::json::parse(*body, nullptr, false);
   WipeString(body);
+  if (standalone != nullptr) {
+    *standalone = j.is_object() && j.contains("standalone") && j["standalone"] == true;
+  }
   if (j.is_object() && j.contains("error") && j["error"].is_string()) {
     return EscapeControl(j["error"].get<std::string>().substr(0, 512));
   }
@@ -133,7 +142,7 @@ int GetProfileCredentials(const Invocation& invocation, Shells& shells, Temporar
   const Settings& settings = invocation.settings;
   const std::string socket =
       BrokerSocketPath(settings.socket, settings.state_dir, settings.aws_config_file);
-  std::unique_ptr<UnixHttpClient> client = NewUnixHttpClient();
+  std::unique_ptr<UnixHttpClient> client = NewUnixHttpClient(kAgentAcknowledgedTimeout);
   UnixAnswer answer;
   const Status<UnixFailure> asked = client->Get(socket, "/credentials/" + invocation.profile,
                                                 kAgentTimeout, kMaxAgentAnswer, &answer);
@@ -150,8 +159,14 @@ int GetProfileCredentials(const Invocation& invocation, Shells& shells, Temporar
   }
   if (answer.status != 200) {
     const std::string status = std::to_string(answer.status);
+    bool standalone = false;
+    const std::string why = AgentError(&answer.body, &standalone);
+    // The agent cannot serve now but the command can (it names the role).
+    if (answer.status == 503 && standalone && !invocation.role_arn.empty()) {
+      return Standalone(invocation, "the agent: " + why, shells, out, expires_at);
+    }
     return Fail(kExitUnavailable, "the agent cannot give credentials for " + invocation.profile +
-                                      " (HTTP " + status + "): " + AgentError(&answer.body));
+                                      " (HTTP " + status + "): " + why);
   }
   if (!ReadAgentCredentials(&answer.body, out, expires_at, &err)) {
     return Fail(kExitAnswer, "agent socket " + socket + ": " + err);

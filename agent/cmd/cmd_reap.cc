@@ -1,7 +1,11 @@
 // `irsa-agent reap`: evicts pods that keep a role their Pod Identity
 // association no longer grants (README, "The reaper"). Rounds run every
 // reap-interval; --once runs one and maps its outcome to the exit code.
+#include <poll.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +14,7 @@
 #include "base/outcome.h"
 #include "base/url.h"
 #include "cmd/commands.h"
+#include "irsa_agent/signals.h"
 #include "reap/aws_credentials.h"
 #include "reap/kube_client.h"
 #include "reap/reaper.h"
@@ -19,6 +24,38 @@ namespace irsa {
 namespace {
 
 constexpr double kDefaultRoundTimeout = 600;
+
+// Every request of the reaper (Kubernetes, EKS, STS, Pod Identity) stops
+// early once SIGTERM or SIGINT arrived: the reaper often runs as PID 1, where
+// a signal without a handler is ignored, so stopping is up to it.
+class CancellingHttp : public HttpClient {
+ public:
+  CancellingHttp(std::unique_ptr<HttpClient> http, const Signals& signals)
+      : http_(std::move(http)), signals_(signals) {}
+  Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
+    if (request.cancelled) return http_->Send(request, response);
+    HttpRequest cancellable = request;
+    cancellable.cancelled = [this] { return signals_.terminating(); };
+    return http_->Send(cancellable, response);
+  }
+
+ private:
+  std::unique_ptr<HttpClient> http_;
+  const Signals& signals_;
+};
+
+// Sleeps `seconds`, or less when a signal arrives. True once terminating.
+bool SleepUnlessStopped(Signals& signals, double seconds, Clock& clock) {
+  const double until = clock.Monotonic() + seconds;
+  for (int i = 0; i < 100000 && !signals.terminating(); ++i) {
+    const double left = until - clock.Monotonic();
+    if (left <= 0) break;
+    pollfd p = {signals.fd(), POLLIN, 0};
+    poll(&p, 1, static_cast<int>(std::min(left, 3600.0) * 1000) + 1);
+    signals.Drain();
+  }
+  return signals.terminating();
+}
 
 // kube-api, else the in-cluster service address.
 bool KubeApi(const Settings& settings, const Environment& env, std::string* out, std::string* err) {
@@ -128,6 +165,12 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
     PrintError(err);
     return kExitUsage;
   }
+  std::unique_ptr<Signals> signals = InstallSignalHandlers();
+  if (!signals) {
+    PrintError("cannot install signal handlers");
+    return kExitInternal;
+  }
+  shells.http = std::make_unique<CancellingHttp>(std::move(shells.http), *signals);
   int exit_code = kExitOk;
   std::unique_ptr<AwsCredentialProvider> credentials =
       Credentials(settings, env, shells, log, &exit_code);
@@ -136,6 +179,7 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
                   settings.request_timeout);
   EksClient eks(*shells.http, eks_endpoint, settings.request_timeout, "");
   Reaper reaper(config, *shells.files, kube, eks, *credentials, *shells.clock, log);
+  reaper.set_cancelled([&signals] { return signals->terminating(); });
   log.Info("reaper started", {{"cluster", config.cluster},
                               {"namespaces", settings.namespaces},
                               {"eks", DisplayUrl(eks_endpoint.base)},
@@ -144,11 +188,18 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
                               {"max_evictions", std::to_string(config.max_evictions)}});
   while (true) {
     const RoundResult result = reaper.Round();
+    if (signals->terminating()) {
+      log.Info("reaper stopped (signal)", {});
+      return kExitOk;
+    }
     LogRound(result, config.dry_run, log);
     if (invocation.once) {
       return result.status.ok() ? kExitOk : ExitCodeFor(result.status.kind());
     }
-    shells.clock->SleepFor(settings.reap_interval);
+    if (SleepUnlessStopped(*signals, settings.reap_interval, *shells.clock)) {
+      log.Info("reaper stopped (signal)", {});
+      return kExitOk;
+    }
   }
 }
 

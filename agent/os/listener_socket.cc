@@ -1,5 +1,5 @@
 // Connections as small state machines on a private epoll set: reading the
-// head (EPOLLIN, read deadline), handed out (not watched: the caller owns it),
+// head (EPOLLIN, read deadline), handed out (the caller owns it; watched for a hang-up only),
 // writing the answer (EPOLLOUT while the socket is full, write deadline).
 // Connection ids grow from 1, so a late Respond() never reaches a newer
 // connection that happens to reuse a file descriptor.
@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <utility>
 
 #include "base/http_wire.h"
 #include "base/secret.h"
@@ -27,6 +28,7 @@ constexpr int kMaxRounds = 16;  // epoll_wait calls per Poll(); what is left wai
 constexpr int kMaxAcceptsPerPoll = 128;
 constexpr size_t kMaxDrainBytes = 64 * 1024;  // unread input discarded before close
 constexpr double kAcceptPause = 1;            // seconds without accepting after EMFILE
+constexpr size_t kMaxHangupsKept = 4096;      // untaken hang-ups kept (see HungUp)
 
 constexpr std::string_view kJson = "application/json";
 
@@ -46,13 +48,13 @@ struct Connection {
 
 class SocketListener : public Listener {
  public:
-  SocketListener(int listen_fd, int epoll_fd, bool peer_credentials, std::string unlink_path,
-                 const ListenerLimits& limits)
+  SocketListener(int listen_fd, int epoll_fd, bool peer_credentials, const ListenerLimits& limits,
+                 std::function<void()> on_close)
       : listen_fd_(listen_fd),
         epoll_fd_(epoll_fd),
         peer_credentials_(peer_credentials),
-        unlink_path_(std::move(unlink_path)),
-        limits_(limits) {}
+        limits_(limits),
+        on_close_(std::move(on_close)) {}
 
   ~SocketListener() override {
     for (auto& [id, c] : conns_) {
@@ -61,7 +63,7 @@ class SocketListener : public Listener {
     }
     close(epoll_fd_);
     close(listen_fd_);
-    if (!unlink_path_.empty()) unlink(unlink_path_.c_str());
+    if (on_close_) on_close_();
   }
 
   // Adds the listening socket to the epoll set; false (errno set) on failure.
@@ -96,6 +98,9 @@ class SocketListener : public Listener {
           Read(id, now, &ready);
         } else if (it->second.phase == Phase::kWriting) {
           Flush(id);
+        } else {  // handed out: only a hang-up is watched for
+          Close(id);
+          HungUp(id);
         }
       }
       // Again: a connection accepted above may already hold its request.
@@ -109,6 +114,23 @@ class SocketListener : public Listener {
     auto it = conns_.find(connection);
     if (it == conns_.end() || it->second.phase != Phase::kHandedOut) return;
     Answer(connection, status, body, content_type, now);
+  }
+
+  std::vector<uint64_t> TakeHangups() override { return std::exchange(hangups_, {}); }
+
+  void Acknowledge(uint64_t connection) override {
+    auto it = conns_.find(connection);
+    if (it == conns_.end() || it->second.phase != Phase::kHandedOut) return;
+    static constexpr std::string_view kProcessing = "HTTP/1.1 102 Processing\r\n\r\n";
+    ssize_t n;
+    do {
+      n = send(it->second.fd, kProcessing.data(), kProcessing.size(), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    // A short write would leave half an answer: the final one could not follow.
+    if (n >= 0 && size_t(n) != kProcessing.size()) {
+      Close(connection);
+      HungUp(connection);
+    }
   }
 
   std::optional<double> NextDeadline() const override {
@@ -236,7 +258,9 @@ class SocketListener : public Listener {
     request.peer_uid = c.uid;
     request.peer_pid = c.pid;
     c.phase = Phase::kHandedOut;
-    if (!Watch(id, 0)) return;
+    // Watched for a hang-up only (EPOLLHUP and EPOLLERR come unasked): bytes
+    // the client sends after its head wait unread and never wake the loop.
+    if (!Watch(id, EPOLLRDHUP)) return;
     ready->push_back(std::move(request));
   }
 
@@ -294,6 +318,13 @@ class SocketListener : public Listener {
     }
   }
 
+  // Records a hang-up for TakeHangups(). Bounded for a caller that never
+  // takes them (the TCP listener's routes need not): the oldest are dropped.
+  void HungUp(uint64_t id) {
+    if (hangups_.size() >= kMaxHangupsKept) hangups_.erase(hangups_.begin());
+    hangups_.push_back(id);
+  }
+
   void Close(uint64_t id) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
@@ -307,9 +338,10 @@ class SocketListener : public Listener {
   const int listen_fd_;
   const int epoll_fd_;
   const bool peer_credentials_;
-  const std::string unlink_path_;
   const ListenerLimits limits_;
+  const std::function<void()> on_close_;
   std::map<uint64_t, Connection> conns_;  // by id: oldest first
+  std::vector<uint64_t> hangups_;         // handed out, then the peer left
   uint64_t next_id_ = kListenId + 1;
   bool accepting_ = false;
   double accept_again_at_ = 0;  // while not accepting
@@ -318,16 +350,16 @@ class SocketListener : public Listener {
 }  // namespace
 
 std::unique_ptr<Listener> NewSocketListener(int listen_fd, bool peer_credentials,
-                                            std::string unlink_path, const ListenerLimits& limits,
-                                            std::string* err) {
+                                            const ListenerLimits& limits, std::string* err,
+                                            std::function<void()> on_close) {
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) {
     *err = std::string("listen: epoll_create1: ") + std::strerror(errno);
     close(listen_fd);
     return nullptr;
   }
-  auto listener = std::make_unique<SocketListener>(listen_fd, epoll_fd, peer_credentials,
-                                                   std::move(unlink_path), limits);
+  auto listener = std::make_unique<SocketListener>(listen_fd, epoll_fd, peer_credentials, limits,
+                                                   std::move(on_close));
   if (!listener->StartAccepting()) {
     *err = std::string("listen: epoll_ctl: ") + std::strerror(errno);
     return nullptr;

@@ -3,6 +3,7 @@
 // in irsa_agent/listener.h.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,10 +13,11 @@ namespace irsa {
 
 // Takes ownership of `listen_fd` (closed on failure too). `peer_credentials`:
 // fill ListenRequest::peer_uid/peer_pid from SO_PEERCRED (Unix sockets).
-// `unlink_path`, when not empty, is removed when the listener is destroyed.
+// `on_close`, when set, runs when the listener is destroyed, after the socket
+// is closed (the Unix listener removes its socket file).
 // Returns nullptr with `*err` when the epoll descriptor cannot be set up.
 std::unique_ptr<Listener> NewSocketListener(int listen_fd, bool peer_credentials,
-                                            std::string unlink_path, const ListenerLimits& limits,
-                                            std::string* err);
+                                            const ListenerLimits& limits, std::string* err,
+                                            std::function<void()> on_close = {});
 
 }  // namespace irsa

@@ -54,7 +54,7 @@ std::unique_ptr<Listener> NewTcpListener(std::string_view address, bool allow_an
     close(fd);
     return nullptr;
   }
-  return NewSocketListener(fd, false, "", limits, err);
+  return NewSocketListener(fd, false, limits, err);
 }
 
 }  // namespace irsa

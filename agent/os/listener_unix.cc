@@ -1,6 +1,7 @@
 // The Unix stream socket listener (the credential broker's socket): created
-// with no moment at which it is wider than `mode`, replacing only a stale
-// socket; requests carry the peer's credentials (SO_PEERCRED).
+// with exactly `mode` from its first moment, replacing only a stale socket
+// (never one that answers), removed only while it is still the file it
+// created; requests carry the peer's credentials (SO_PEERCRED).
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "irsa_agent/listener.h"
@@ -16,10 +18,38 @@
 namespace irsa {
 namespace {
 
-constexpr int kBacklog = 64;
+// The kernel caps it at net.core.somaxconn (4096 on current kernels): room for a
+// burst of processes while the loop is busy (README, "Run mode").
+constexpr int kBacklog = SOMAXCONN;
 
 std::string Failed(const std::string& path, const char* what) {
   return "listen socket " + path + ": " + what + ": " + std::strerror(errno);
+}
+
+// Whether something accepts connections at `addr` (a live agent). A full
+// backlog (EAGAIN) is a live, busy agent too.
+bool Answers(const sockaddr_un& addr) {
+  const int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (probe < 0) return false;
+  const int rc = connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const bool live = rc == 0 || errno == EAGAIN || errno == EINPROGRESS;
+  close(probe);
+  return live;
+}
+
+// Removes `path` only while it is still the file this listener created: a
+// later agent's socket at the same path stays.
+void UnlinkIfSame(const std::string& path, const struct stat& made) {
+  struct stat now;
+  if (lstat(path.c_str(), &now) == 0 && now.st_dev == made.st_dev && now.st_ino == made.st_ino) {
+    unlink(path.c_str());
+  }
+}
+
+std::string ModeText(uint32_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode);
+  return text;
 }
 
 }  // namespace
@@ -39,11 +69,18 @@ std::unique_ptr<Listener> NewUnixListener(const std::string& path, uint32_t mode
     return nullptr;
   }
 
-  // A socket left by an earlier run is replaced; anything else is not ours.
+  // A socket left by an earlier run is replaced; a socket that answers is
+  // another agent's, and anything else is not ours.
   struct stat st;
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       *err = "listen socket " + path + ": exists and is not a socket; refusing to replace it";
+      return nullptr;
+    }
+    if (Answers(addr)) {
+      *err = "listen socket " + path +
+             ": another agent is listening on it; refusing to take it over (stop it or choose "
+             "another socket)";
       return nullptr;
     }
     if (unlink(path.c_str()) != 0) {
@@ -61,26 +98,44 @@ std::unique_ptr<Listener> NewUnixListener(const std::string& path, uint32_t mode
     return nullptr;
   }
   // On Linux, bind() creates the file with the socket inode's mode less the
-  // umask: set it first, so the file is never wider than `mode`; chmod after
-  // bind then gives exactly `mode` whatever the umask.
+  // umask. Both are set first (the umask only around bind: the process's
+  // other threads create no files while the listener starts), so the file
+  // has exactly `mode` from its first moment and is never chmod-ed by path,
+  // which would follow a symlink swapped in by whoever can write the folder.
   if (fchmod(fd, mode) != 0) {
     *err = Failed(path, "fchmod");
     close(fd);
     return nullptr;
   }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  const mode_t old_umask = umask(~mode & 0777);
+  const int bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const int bind_errno = errno;
+  umask(old_umask);
+  if (bound != 0) {
+    errno = bind_errno;
     *err = Failed(path, "bind");
     close(fd);
     return nullptr;
   }
-  if (chmod(path.c_str(), mode) != 0 || listen(fd, kBacklog) != 0) {
-    *err = Failed(path, "chmod or listen");
+  // Check what was made: a socket of ours with exactly `mode` (a file swapped
+  // in since bind is left alone).
+  struct stat made;
+  if (lstat(path.c_str(), &made) != 0 || !S_ISSOCK(made.st_mode) || made.st_uid != geteuid() ||
+      (made.st_mode & 07777) != mode) {
+    *err = "listen socket " + path + ": the file bind() created is not a socket of mode " +
+           ModeText(mode) + " owned by this user; refusing to use it";
     close(fd);
-    unlink(path.c_str());
     return nullptr;
   }
-  std::unique_ptr<Listener> listener = NewSocketListener(fd, true, path, limits, err);
-  if (!listener) unlink(path.c_str());
+  if (listen(fd, kBacklog) != 0) {
+    *err = Failed(path, "listen");
+    close(fd);
+    UnlinkIfSame(path, made);
+    return nullptr;
+  }
+  std::unique_ptr<Listener> listener =
+      NewSocketListener(fd, true, limits, err, [path, made] { UnlinkIfSame(path, made); });
+  if (!listener) UnlinkIfSame(path, made);
   return listener;
 }
 

@@ -9,11 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <charconv>
+#include <algorithm>
 #include <cstring>
-#include <optional>
 
+#include "base/http_wire.h"
 #include "base/secret.h"
 #include "os/unique_fd.h"
 
@@ -38,68 +37,35 @@ bool WaitFor(int fd, short events, double deadline) {
   }
 }
 
-// Splits an HTTP/1.x answer: status line, headers, body. Returns false while
-// it is incomplete (`*complete` false) or when it is malformed.
-bool ParseAnswer(const std::string& raw, bool at_eof, UnixAnswer* answer, bool* complete,
-                 std::string* why) {
-  *complete = false;
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos) {
-    if (at_eof) *why = "answer ended inside the headers";
-    return !at_eof;
+// Connects, trying again while the server's backlog is full (EAGAIN: a
+// Unix socket does not connect in the background, the attempt failed) until
+// `deadline`. Returns 0, or the errno of the last attempt (ETIMEDOUT when
+// the backlog stayed full).
+int ConnectUntil(int fd, const sockaddr_un& addr, double deadline) {
+  constexpr double kFirstPause = 0.005;
+  constexpr double kMaxPause = 0.05;
+  double pause = kFirstPause;
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) return 0;
+    const int e = errno;
+    if (e == EINTR) continue;
+    if (e == EINPROGRESS) return WaitFor(fd, POLLOUT, deadline) ? 0 : ETIMEDOUT;
+    if (e != EAGAIN) return e;
+    const double left = deadline - Now();
+    if (left <= 0) return ETIMEDOUT;
+    const double wait = std::min(pause, left);
+    timespec ts{static_cast<time_t>(wait), static_cast<long>((wait - double(time_t(wait))) * 1e9)};
+    nanosleep(&ts, nullptr);
+    pause = std::min(pause * 2, kMaxPause);
   }
-  if (!raw.starts_with("HTTP/1.") || raw.size() < 12 || raw[8] != ' ') {
-    *why = "not an HTTP/1.x answer";
-    return false;
-  }
-  long status = 0;
-  const auto [p, ec] = std::from_chars(raw.data() + 9, raw.data() + 12, status);
-  if (ec != std::errc() || p != raw.data() + 12 || status < 100) {
-    *why = "bad status line";
-    return false;
-  }
-  std::string_view headers(raw.data(), head_end);
-  std::optional<size_t> length;
-  size_t pos = headers.find("\r\n");
-  while (pos != std::string_view::npos) {
-    const size_t next = headers.find("\r\n", pos + 2);
-    std::string_view line = headers.substr(
-        pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
-    const size_t colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      std::string name(line.substr(0, colon));
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (name == "content-length") {
-        size_t n = 0;
-        const auto [q, e] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (e != std::errc() || q != value.data() + value.size()) {
-          *why = "bad Content-Length";
-          return false;
-        }
-        length = n;
-      } else if (name == "transfer-encoding") {
-        *why = "chunked answers are not read";
-        return false;
-      }
-    }
-    pos = next;
-  }
-  const size_t body_start = head_end + 4;
-  const size_t have = raw.size() - body_start;
-  if (length ? have < *length : !at_eof) {
-    if (at_eof) *why = "answer shorter than its Content-Length";
-    return !at_eof;
-  }
-  answer->status = status;
-  answer->body.assign(raw, body_start, length ? *length : have);
-  *complete = true;
-  return true;
+  return ETIMEDOUT;
 }
 
 class UnixHttpClientImpl : public UnixHttpClient {
  public:
+  explicit UnixHttpClientImpl(double acknowledged_timeout)
+      : acknowledged_timeout_(acknowledged_timeout) {}
+
   Status<UnixFailure> Get(const std::string& socket_path, const std::string& path, double timeout,
                           size_t max_bytes, UnixAnswer* answer) override {
     UnixFailure failure = UnixFailure::kNone;
@@ -113,7 +79,7 @@ class UnixHttpClientImpl : public UnixHttpClient {
   bool Exchange(const std::string& socket_path, const std::string& path, double timeout,
                 size_t max_bytes, UnixAnswer* answer, UnixFailure* failure, std::string* err) {
     const std::string where = "agent socket " + socket_path + ": ";
-    const double deadline = Now() + timeout;
+    double deadline = Now() + timeout;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path)) {
@@ -125,15 +91,13 @@ class UnixHttpClientImpl : public UnixHttpClient {
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.get() < 0)
       return Fail(UnixFailure::kProtocol, where + std::strerror(errno), failure, err);
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-      const int e = errno;
-      if (e == EAGAIN || e == EINPROGRESS) {
-        if (!WaitFor(fd.get(), POLLOUT, deadline)) {
-          return Fail(UnixFailure::kTimeout, where + "connect timed out", failure, err);
-        }
-      } else {
-        return Fail(UnixFailure::kNoAgent, where + std::strerror(e), failure, err);
-      }
+    const int connected = ConnectUntil(fd.get(), addr, deadline);
+    if (connected == ETIMEDOUT) {
+      return Fail(UnixFailure::kTimeout, where + "the agent is busy (no room to connect in time)",
+                  failure, err);
+    }
+    if (connected != 0) {
+      return Fail(UnixFailure::kNoAgent, where + std::strerror(connected), failure, err);
     }
     const std::string request =
         "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -155,10 +119,12 @@ class UnixHttpClientImpl : public UnixHttpClient {
       }
     }
     std::string raw;
+    if (raw.capacity() < max_bytes) raw.reserve(max_bytes);  // never reallocates: no stray copy
     char buf[4096];
-    bool complete = false;
-    std::string why;
-    for (;;) {
+    ResponseParse parsed;
+    size_t acknowledged = 0;  // interim answers seen
+    bool at_eof = false;
+    while (!at_eof) {
       const ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         if (!WaitFor(fd.get(), POLLIN, deadline)) {
@@ -170,7 +136,8 @@ class UnixHttpClientImpl : public UnixHttpClient {
       if (n < 0) {
         const int e = errno;
         WipeString(&raw);
-        return Fail(UnixFailure::kProtocol, where + std::strerror(e), failure, err);
+        return Fail(e == ECONNRESET ? UnixFailure::kNoAgent : UnixFailure::kProtocol,
+                    where + std::strerror(e), failure, err);
       }
       if (raw.size() + static_cast<size_t>(n) > max_bytes) {
         WipeString(&raw);
@@ -179,17 +146,32 @@ class UnixHttpClientImpl : public UnixHttpClient {
                     where + "answer larger than " + std::to_string(max_bytes) + " bytes", failure,
                     err);
       }
-      if (raw.capacity() < max_bytes) raw.reserve(max_bytes);  // never reallocates: no stray copy
       raw.append(buf, static_cast<size_t>(n));
-      const bool ok = ParseAnswer(raw, n == 0, answer, &complete, &why);
-      if (!ok || complete || n == 0) break;
+      at_eof = n == 0;
+      parsed = ParseResponse(raw, at_eof);
+      if (parsed.progress != ResponseProgress::kIncomplete) break;
+      if (parsed.interim > acknowledged) {
+        // The server is alive and working on it: wait for its answer.
+        acknowledged = parsed.interim;
+        deadline = std::max(deadline, Now() + acknowledged_timeout_);
+      }
     }
     explicit_bzero(buf, sizeof(buf));
-    WipeString(&raw);
-    if (!complete) {
-      return Fail(UnixFailure::kProtocol, where + (why.empty() ? "unreadable answer" : why),
-                  failure, err);
+    if (parsed.progress != ResponseProgress::kComplete) {
+      // Closed before a byte of the final answer (nothing, or interim heads
+      // only): the agent stopped or was killed.
+      const bool gone =
+          at_eof && (raw.empty() || (parsed.interim > 0 && raw.ends_with("\r\n\r\n")));
+      WipeString(&raw);
+      if (gone) {
+        return Fail(UnixFailure::kNoAgent, where + "the agent closed the connection unanswered",
+                    failure, err);
+      }
+      return Fail(UnixFailure::kProtocol, where + parsed.error, failure, err);
     }
+    answer->status = parsed.status;
+    answer->body.assign(raw, parsed.body_start, parsed.body_size);
+    WipeString(&raw);
     *failure = UnixFailure::kNone;
     return true;
   }
@@ -199,12 +181,14 @@ class UnixHttpClientImpl : public UnixHttpClient {
     *err = std::move(message);
     return false;
   }
+
+  const double acknowledged_timeout_;
 };
 
 }  // namespace
 
-std::unique_ptr<UnixHttpClient> NewUnixHttpClient() {
-  return std::make_unique<UnixHttpClientImpl>();
+std::unique_ptr<UnixHttpClient> NewUnixHttpClient(double acknowledged_timeout) {
+  return std::make_unique<UnixHttpClientImpl>(acknowledged_timeout);
 }
 
 }  // namespace irsa

@@ -131,10 +131,46 @@ bool ParsePod(const Json& item, PodFacts* pod, std::string* why) {
 
 }  // namespace
 
+// The member names ParsePodListPage reads, at whatever depth. Every other
+// member (managedFields, annotations, labels, env values, container
+// statuses, ...) is dropped while parsing, never kept in the document: a page
+// of pods with managed fields is mostly those (README, "The reaper").
+bool Judged(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {
+      "kind",
+      "metadata",
+      "continue",
+      "items",
+      "name",
+      "namespace",
+      "deletionTimestamp",
+      "spec",
+      "serviceAccountName",
+      "volumes",
+      "projected",
+      "sources",
+      "serviceAccountToken",
+      "audience",
+      "containers",
+      "initContainers",
+      "env",
+      "status",
+      "startTime",
+      "phase",
+  };
+  for (std::string_view k : kKeys) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
 bool ParsePodListPage(std::string_view body, std::vector<PodFacts>* pods, std::string* next,
                       std::string* err) {
   next->clear();
-  const Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const Json::parser_callback_t keep_judged = [](int, Json::parse_event_t event, Json& parsed) {
+    return event != Json::parse_event_t::key || Judged(parsed.get_ref<const std::string&>());
+  };
+  const Json doc = Json::parse(body, keep_judged, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     *err = "PodList: the answer is not a JSON object";
     return false;

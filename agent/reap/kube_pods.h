@@ -30,7 +30,9 @@ struct PodFacts {
 // Returns false with one line in `*err` ("PodList: items[3].metadata.name is
 // not a string") for anything that is not a PodList: not JSON, kind other
 // than PodList, a pod without name or namespace, wrong types, a startTime
-// that is not RFC 3339. Never quotes the body.
+// that is not RFC 3339. Never quotes the body. Members the reaper does not
+// judge are skipped while parsing (not kept), so memory follows the pods'
+// judged fields, not the page's size.
 bool ParsePodListPage(std::string_view body, std::vector<PodFacts>* pods, std::string* next,
                       std::string* err);
 

@@ -46,6 +46,10 @@ Reaper::Reaper(const ReapConfig& config, Files& files, KubeClient& kube, EksClie
       log_(log) {}
 
 bool Reaper::InTime(RoundResult* result) {
+  if (cancelled_ && cancelled_()) {
+    result->status = StepStatus(Failure::kTransient, "stopping (signal)");
+    return false;
+  }
   const double left = deadline_ - clock_.Monotonic();
   if (left > 0) {
     kube_.set_timeout(std::min(config_.request_timeout, left));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct ReapConfig {
   bool dry_run = false;
   double round_timeout = 60;    // the whole round, listing and evictions
   double request_timeout = 10;  // one exchange
-  int pod_page_size = 250;
+  // Pods per list page: a page is read whole before it is parsed, and a pod
+  // with managed fields is about 20 KiB of JSON (100 of them: 2 MiB).
+  int pod_page_size = 100;
   int association_page_size = 100;
 };
 
@@ -52,6 +55,10 @@ class Reaper {
 
   RoundResult Round();
 
+  // Optional: once `cancelled` returns true (SIGTERM), the round stops before
+  // its next request (kTransient "stopping"), evicting nothing more.
+  void set_cancelled(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
  private:
   bool ListPods(const std::string& bearer, std::vector<PodFacts>* pods, RoundResult* result);
   bool ListAssociations(const std::vector<PodFacts>& pods,
@@ -59,7 +66,8 @@ class Reaper {
   void Evict(const std::vector<PodFacts>& pods,
              const std::vector<PodIdentityAssociation>& associations, const std::string& bearer,
              RoundResult* result);
-  // False (and the round's failure set) once the round's time is spent.
+  // False (and the round's failure set) once the round's time is spent or
+  // it was cancelled.
   bool InTime(RoundResult* result);
 
   const ReapConfig& config_;
@@ -67,6 +75,7 @@ class Reaper {
   KubeClient& kube_;
   EksClient& eks_;
   AwsCredentialProvider& credentials_;
+  std::function<bool()> cancelled_;
   Clock& clock_;
   Logger& log_;
   double deadline_ = 0;

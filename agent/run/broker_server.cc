@@ -109,8 +109,16 @@ class BrokerServerImpl : public BrokerServer {
       const int64_t uid = request.peer_uid ? static_cast<int64_t>(*request.peer_uid) : -1;
       std::optional<BrokerResponse> now =
           broker_.HandleCredentialRequest(request.connection, *profile, uid, wall);
-      if (now) Send(std::move(*now));
+      if (now) {
+        Send(std::move(*now));
+      } else {
+        // It waits for a fetch: tell the client, which then waits longer
+        // instead of running the chain itself (README, "Run mode").
+        listener_->Acknowledge(request.connection);
+      }
     }
+    // A client that hung up frees its waiting slot.
+    for (uint64_t connection : listener_->TakeHangups()) broker_.ConnectionClosed(connection);
     if (credentials_) ServeCredentialsListener(wall);
     for (std::unique_ptr<FetchWorker::Done>& finished : worker_->Drain()) {
       FetchResult& done = static_cast<FetchResult&>(*finished);  // all we submit
@@ -184,6 +192,13 @@ class BrokerServerImpl : public BrokerServer {
       std::optional<BrokerResponse> now =
           broker_.HandleCredentialRequest(ticket, route.profile, -1, wall, route.format);
       if (now) Send(std::move(*now));
+    }
+    // The ticket held the request's format: forget the connection in each.
+    for (uint64_t connection : credentials_->TakeHangups()) {
+      for (CredentialFormat format : {CredentialFormat::kProcess, CredentialFormat::kContainer,
+                                      CredentialFormat::kImds, CredentialFormat::kImdsName}) {
+        broker_.ConnectionClosed(Ticket(connection, format));
+      }
     }
   }
 

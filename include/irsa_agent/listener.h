@@ -64,8 +64,21 @@ class Listener {
   // Accepts, reads, writes and expires what is ready or due at `now`, without
   // blocking, and returns the requests whose head became complete. The caller
   // owns each returned connection until it calls Respond() for it (no
-  // deadline applies meanwhile; a peer that hangs up is noticed at Respond()).
+  // deadline applies meanwhile) or until TakeHangups() reports it.
   virtual std::vector<ListenRequest> Poll(double now) = 0;
+
+  // The handed-out connections whose peer hung up (closed, or shut down its
+  // sending side: a client that waits for its answer does neither) since the
+  // last call, noticed by Poll(). Each is closed already; a later Respond()
+  // for it is ignored. The caller forgets the request it was waiting on.
+  // A caller that never calls it loses nothing (at most 4096 are kept).
+  virtual std::vector<uint64_t> TakeHangups() = 0;
+
+  // Sends the interim answer `HTTP/1.1 102 Processing` on a handed-out
+  // connection, telling the client its request is being worked on (the
+  // final answer follows with Respond()). Best effort: skipped when the
+  // socket would block; an unknown connection is ignored.
+  virtual void Acknowledge(uint64_t connection) = 0;
 
   // Answers `connection` with `status`, `body` and Content-Type `content_type`,
   // then closes it. Writes what the socket takes now and the rest from later

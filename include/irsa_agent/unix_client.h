@@ -27,15 +27,21 @@ class UnixHttpClient {
  public:
   virtual ~UnixHttpClient() = default;
   // Sends `GET <path>` (Connection: close) to the socket at `socket_path` and
-  // reads the answer: at most `max_bytes` in all, within `timeout` seconds
-  // for connecting, sending and reading together. Returns ok() with the
-  // status and body (Content-Length honoured, else read to the end); else the
+  // reads the answer (base/http_wire.h ParseResponse): at most `max_bytes` in
+  // all, within `timeout` seconds for connecting, sending and reading
+  // together, or, once the server sent an interim answer (102 Processing:
+  // it works on the request), within the client's `acknowledged_timeout`
+  // from then. A socket whose backlog is full (a busy server) is tried
+  // again until the deadline. Returns ok() with the status and body; else the
   // kind (callers fall back to working alone on kNoAgent and kTimeout) and
-  // one line naming the socket.
+  // one line naming the socket. A server that closes without a final answer
+  // counts as kNoAgent (it stopped).
   virtual Status<UnixFailure> Get(const std::string& socket_path, const std::string& path,
                                   double timeout, size_t max_bytes, UnixAnswer* answer) = 0;
 };
 
-std::unique_ptr<UnixHttpClient> NewUnixHttpClient();
+// `acknowledged_timeout`: seconds to wait for the final answer after an
+// interim one; 0 keeps the first deadline.
+std::unique_ptr<UnixHttpClient> NewUnixHttpClient(double acknowledged_timeout = 0);
 
 }  // namespace irsa

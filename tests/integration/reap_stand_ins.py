@@ -35,11 +35,24 @@ def rfc3339(t: float) -> str:
         "%Y-%m-%dT%H:%M:%SZ")
 
 
+def _managed_fields() -> list:
+    """Server-side apply's bookkeeping as the API lists it with every pod:
+    many small nested objects, about 20 KB of JSON (the fat pods of a busy
+    cluster). One structure, shared by every fat pod."""
+    fields = {f"f:field-{i:03d}": {".": {}, "f:value": {}, "f:name": {}} for i in range(400)}
+    return [{"manager": "kubelet", "operation": "Update", "apiVersion": "v1",
+             "time": "2026-12-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": fields}]
+
+
+MANAGED_FIELDS = _managed_fields()
+
+
 def pod(ns: str, name: str, sa: str, started: Optional[float], identity: Optional[str] = "volume",
-        phase: str = "Running", padding: int = 0) -> dict:
+        phase: str = "Running", padding: int = 0, fat: bool = False) -> dict:
     """A pod as the API lists it. `identity`: "volume" (a projected token
     with the Pod Identity audience), "env" (the container variables), or
-    None. `padding`: bytes of annotations, to make pods realistically large."""
+    None. `padding`: bytes of annotations, to make pods realistically large.
+    `fat`: with managed fields (about 20 KB more)."""
     volumes = [{"name": "kube-api-access-x", "projected": {"sources": [
         {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
@@ -58,10 +71,12 @@ def pod(ns: str, name: str, sa: str, started: Optional[float], identity: Optiona
     status = {"phase": phase}
     if started is not None:
         status["startTime"] = rfc3339(started)
+    metadata = {"name": name, "namespace": ns, "uid": f"uid-{name}", "labels": {"app": name},
+                "annotations": {"pad": "x" * padding} if padding else {}}
+    if fat:
+        metadata["managedFields"] = MANAGED_FIELDS
     return {
-        "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}",
-                     "labels": {"app": name},
-                     "annotations": {"pad": "x" * padding} if padding else {}},
+        "metadata": metadata,
         "spec": {"serviceAccountName": sa, "volumes": volumes,
                  "containers": [{"name": "run", "image": "busybox", "env": env}]},
         "status": status,

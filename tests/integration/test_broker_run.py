@@ -30,6 +30,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,9 +49,12 @@ from test_e2e_sdk import (ASSET_ACCOUNT, EKS_ACCOUNT, OIDC_ISSUER, REGION, ROLES
 
 USER = "bob.jones"
 EXIT_REFUSED = 3
+EXIT_UNAVAILABLE = 1
 START_SECONDS = 15
 FRESH_PROCESSES = 50
 AT_ONCE = 10
+SLOW_STS_PROCESSES = 20
+HANGING_UP = 128  # the broker's cap of requests waiting for one profile
 
 FRESH_PROCESS = r"""
 import sys, boto3
@@ -297,6 +301,90 @@ class BrokerRunTest(MotoTestCase):
         self.assertEqual(self.proxy.count(), 4, "the command ran the chain itself")
         self.assertEqual(self.recorded_assume_calls()[-1]["params"]["RoleArn"],
                          target_arn(ROLES[1]))
+        self.assert_no_issued_secret_anywhere()
+
+    # --- under load and faults (issue 17) ----------------------------------------
+    def raw_ask(self, profile: str) -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.connect(self.socket)
+        s.sendall(f"GET /credentials/{profile} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        return s
+
+    @staticmethod
+    def read_all(s: socket.socket) -> bytes:
+        data = b""
+        while len(data) < (1 << 20):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return data
+
+    def test_slow_sts_twenty_processes_wait_for_the_one_fetch(self):
+        """STS takes 3 s, longer than credentials' 2 s wait for an answer:
+        the broker acknowledges (102) and each process waits for its fetch
+        instead of running its own chain."""
+        self.proxy.delay = 1.5  # per exchange: the chain takes 3 s
+        argv = self.credential_process(ROLES[0])
+        with concurrent.futures.ThreadPoolExecutor(SLOW_STS_PROCESSES) as pool:
+            results = list(pool.map(lambda _: self.ask(ROLES[0], argv),
+                                    range(SLOW_STS_PROCESSES)))
+        for proc in results:
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertIn(json.loads(proc.stdout)["AccessKeyId"], self.issued_secrets())
+        self.assertEqual(self.proxy.count(), 2, "one chain in all")
+        self.assert_no_issued_secret_anywhere()
+
+    def test_clients_that_hang_up_free_their_waiting_slots(self):
+        """128 clients ask while STS is slow and hang up: the next one waits
+        for the fetch (102, then 200), not a 503 "busy" (the cap is 128)."""
+        self.proxy.delay = 2
+        leaving = [self.raw_ask(ROLES[0]) for _ in range(HANGING_UP)]
+        for s in leaving:  # each has its 102: its request waits in the broker
+            self.assertTrue(s.recv(64).startswith(b"HTTP/1.1 102 Processing\r\n"))
+        for s in leaving:
+            s.close()
+        time.sleep(0.5)
+        answer = self.read_all(self.raw_ask(ROLES[0]))
+        self.assertTrue(answer.startswith(b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"),
+                        answer[:200])
+        self.assertEqual(self.proxy.count(), 2)
+
+    def test_a_second_agent_on_the_same_socket_is_refused(self):
+        proc = subprocess.run(
+            [self.agent, "run", "--mapping-file", self.mapping,
+             "--aws-config-file", self.path("other-config"),
+             "--web-identity-token-file", self.serviceaccount.file("token"),
+             "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
+             "--region", REGION, "--profile-style", "process", "--socket", self.socket,
+             "--sts-endpoint", self.proxy.url, "--state-dir", self.path("other-state")],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=30, env=clean_environment())
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+        self.assertIn(b"another agent is listening on it; refusing to take it over", proc.stderr)
+        self.assertTrue(os.path.exists(self.socket), "the first agent's socket was removed")
+        served = self.ask(ROLES[0])
+        self.assertEqual(served.returncode, 0, served.stderr)
+        self.assertEqual(self.proxy.count(), 2, "served by the first agent")
+
+    def test_restart_during_a_mapping_outage_keeps_the_roles_usable(self):
+        argv = self.credential_process(ROLES[0])
+        self.assertEqual(self.ask(ROLES[0], argv).returncode, 0)
+        self.kill_agent()
+        os.remove(self.mapping)  # the mapping service is out
+        self.start_agent()
+        proc = self.ask(ROLES[0], argv)
+        self.assertEqual(proc.returncode, 0, proc.stderr + self.agent_log().encode())
+        self.assertIn(json.loads(proc.stdout)["AccessKeyId"], self.issued_secrets())
+        self.assertIn(ROLES[0], profiles_of(parse_aws_config(self.config)), "the config stays")
+        # Without the role in its arguments the command cannot go alone: the
+        # agent's reason, one line, exit 1 (unavailable).
+        plain = self.ask(ROLES[0])
+        self.assertEqual(plain.returncode, EXIT_UNAVAILABLE, plain.stderr)
+        self.assertEqual(len(plain.stderr.splitlines()), 1, plain.stderr)
+        self.assertIn(b"the agent has not read the mapping yet", plain.stderr)
         self.assert_no_issued_secret_anywhere()
 
     def test_revoked_role_fails_clearly_while_others_work(self):

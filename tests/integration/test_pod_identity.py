@@ -289,6 +289,31 @@ class PodIdentityTest(MotoTestCase):
         self.assertEqual(profiles_of(parse_aws_config(self.config))[ROLES[0]]["credential_source"],
                          "EcsContainer")
 
+    def test_sigterm_cancels_a_hung_pod_identity_fetch(self):
+        """The broker's Pod Identity fetch hangs (request-timeout 10 s): SIGTERM
+        stops the agent at once, not when the fetch times out."""
+        sock = self.path("aws", "irsa-agent.sock")
+        agent = RunningAgent(self, self.flags(profile_style="process", socket=sock,
+                                              request_timeout="10"),
+                             env=self.pod_environment())
+        deadline = time.monotonic() + 10
+        while not (os.path.exists(self.config) and os.path.exists(sock)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(sock), agent.log())
+        self.pod_identity.push(Reply.hang_for(30))
+        client = subprocess.Popen([self.agent, "credentials", ROLES[0], "--socket", sock],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env=clean_environment())
+        self.addCleanup(client.kill)
+        deadline = time.monotonic() + 10
+        while not self.pod_identity.requests() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(self.pod_identity.requests(), "the broker's fetch never started")
+        code, took = agent.stop(timeout=15)
+        self.assertEqual(code, 0, agent.log())
+        self.assertLess(took, 2.0, "SIGTERM waited for the hung fetch")
+
     # --- doctor ---------------------------------------------------------------------
     def test_doctor_reports_base_account_role_and_trust(self):
         self.publish()

@@ -8,18 +8,24 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
+import signal
+import subprocess
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-from harness import AgentTestCase, make_jwt, make_pki
+from harness import AgentTestCase, clean_environment, make_jwt, make_pki
 from reap_stand_ins import StandInEks, StandInKube, StandInSts, association, pod
 from stand_in_pod_identity import StandInPodIdentity
 
 NS = "domino-compute"
 OTHER = "other-ns"
 HOUR = 3600
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# A third of what reaper.yaml allows (64 MiB): the page is parsed, not kept.
+FAT_PAGE_RSS_LIMIT_KB = 40 * 1024
 
 
 class ReapTest(AgentTestCase):
@@ -215,6 +221,61 @@ class ReapTest(AgentTestCase):
         self.assert_nothing_evicted(result)
 
     # --- settings and credentials -----------------------------------------------------
+    def test_sigterm_stops_the_reaper_between_rounds(self):
+        """`reap` runs as PID 1 in its container, where a signal without a
+        handler is ignored: it must handle SIGTERM itself, within a second."""
+        log_path = self.path("reap.log")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [self.agent, "reap", "--cluster", "test-cluster", "--region", "us-east-1",
+                 "--eks-endpoint", self.eks.url, "--kube-api", self.kube.url,
+                 "--kube-token-file", self.path("kube-token"), "--kube-ca-file", self.ca,
+                 "--dry-run", "true", "--reap-interval", "3600"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                env=clean_environment(self.env()))
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+
+        def text():
+            with open(log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+
+        deadline = time.monotonic() + 20
+        while "reap round done" not in text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("reap round done", text())
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(10)
+        took = time.monotonic() - start
+        self.assertEqual(code, 0, text())
+        self.assertLess(took, 1.5)
+        self.assertIn("reaper stopped (signal)", text())
+        self.assert_no_secrets(text(), "reap log")
+
+    def test_a_page_of_fat_pods_stays_under_the_memory_limit(self):
+        """250 pods with managed fields (about 5.6 MiB of JSON when listed on
+        one page) once peaked near 90 MiB, over reaper.yaml's 64 MiB limit.
+        Measured through bench/spawn_measure.c (a child forked from Python
+        would report Python's RSS as its own)."""
+        compiler = shutil.which("cc") or shutil.which("gcc")
+        self.assertIsNotNone(compiler, "a C compiler is needed to build bench/spawn_measure.c")
+        launcher = self.path("spawn_measure")
+        subprocess.run([compiler, "-O2", "-o", launcher,
+                        os.path.join(REPO, "bench", "spawn_measure.c")], check=True, timeout=120)
+        started = time.time() - HOUR
+        self.kube.page_size = 250
+        self.kube.pods = {NS: [pod(NS, f"fat-{i:03d}", "sa-ok", started, "volume", fat=True)
+                               for i in range(250)]}
+        argv = [self.agent, "reap", "--once", "--cluster", "test-cluster", "--region",
+                "us-east-1", "--eks-endpoint", self.eks.url, "--kube-api", self.kube.url,
+                "--kube-token-file", self.path("kube-token"), "--kube-ca-file", self.ca,
+                "--namespaces", NS]
+        out = subprocess.run([launcher, *argv], env=clean_environment(self.env()),
+                             capture_output=True, text=True, timeout=120).stdout.split()
+        _, rss_kb, _, _, _, code = (int(x) for x in out)
+        self.assertEqual(code, 0)
+        self.assertLess(rss_kb, FAT_PAGE_RSS_LIMIT_KB, f"peak RSS {rss_kb} KiB")
+
     def test_needs_cluster(self):
         result = self.run_agent(["reap", "--once"], env=self.env())
         self.assert_error(result, 2, "reap needs --cluster")

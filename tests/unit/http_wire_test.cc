@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <utility>
+
 namespace irsa {
 namespace {
 
@@ -82,6 +85,84 @@ TEST_SUITE("http_wire") {
     // A content type cannot add a header.
     CHECK(ResponseHead(200, "text/plain\r\nSet-Cookie: a=b", 0).find("\r\nSet-Cookie") ==
           std::string::npos);
+  }
+
+  TEST_CASE("answers that are complete, with their status and body") {
+    struct Case {
+      std::string raw;
+      bool at_eof;
+      int status;
+      size_t interim;
+      std::string body;
+    };
+    const Case cases[] = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", false, 200, 0, "{}"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}extra", false, 200, 0, "{}"},
+        {"HTTP/1.0 404 Not Found\r\n\r\nto the end", true, 404, 0, "to the end"},
+        {"HTTP/1.1 503\r\ncontent-length:  3 \r\n\r\nabc", false, 503, 0, "abc"},
+        {"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", false, 200,
+         1, "x"},
+        {"HTTP/1.1 100 Continue\r\nX: y\r\n\r\nHTTP/1.1 102 P\r\n\r\nHTTP/1.1 204 No "
+         "Content\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+         false, 204, 2, ""},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.raw);
+      const ResponseParse r = ParseResponse(c.raw, c.at_eof);
+      REQUIRE(r.progress == ResponseProgress::kComplete);
+      CHECK(r.status == c.status);
+      CHECK(r.interim == c.interim);
+      CHECK(c.raw.substr(r.body_start, r.body_size) == c.body);
+    }
+  }
+
+  TEST_CASE("answers still incomplete, and the same at the end") {
+    const std::string cases[] = {
+        "",
+        "HTTP/1.1 200 OK\r\nContent-Len",
+        "HTTP/1.1 102 Processing\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc",
+        "HTTP/1.1 200 OK\r\n\r\nno length: read to the end",
+    };
+    for (const std::string& raw : cases) {
+      CAPTURE(raw);
+      const ResponseParse r = ParseResponse(raw, false);
+      CHECK(r.progress == ResponseProgress::kIncomplete);
+    }
+    CHECK(ParseResponse(cases[0], true).error == "the answer ended inside its head");
+    CHECK(ParseResponse(cases[2], true).error == "the answer ended inside its head");
+    CHECK(ParseResponse(cases[2], true).interim == 1);
+    CHECK(ParseResponse(cases[3], true).error == "the answer is shorter than its Content-Length");
+    CHECK(ParseResponse(cases[4], true).progress == ResponseProgress::kComplete);
+  }
+
+  TEST_CASE("answers that are refused") {
+    const std::pair<std::string, std::string> cases[] = {
+        {"SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/2 200\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/1.1 20x OK\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/1.1 099 Low\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/1.1 2000\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/1.1 200 O\x01K\r\n\r\n", "not an HTTP/1.x status line"},
+        {"HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "a malformed header line"},
+        {"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "a malformed header line"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "a bad Content-Length"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 1 2\r\n\r\n", "a bad Content-Length"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n", "a bad Content-Length"},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+         "a bad Content-Length"},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "a Transfer-Encoding (not read)"},
+        {"HTTP/1.1 101 Switching Protocols\r\n\r\n", "a protocol switch (101)"},
+    };
+    for (const auto& [raw, error] : cases) {
+      CAPTURE(raw);
+      const ResponseParse r = ParseResponse(raw, false);
+      CHECK(r.progress == ResponseProgress::kMalformed);
+      CHECK(r.error == error);
+    }
+    std::string loop;
+    for (int i = 0; i < 17; ++i) loop += "HTTP/1.1 102 Processing\r\n\r\n";
+    CHECK(ParseResponse(loop, false).error == "too many interim answers");
   }
 }
 

@@ -15,11 +15,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "unit/test_util.h"
@@ -362,6 +364,37 @@ TEST_SUITE("listener") {
     CHECK(listener->connections() == 0);
   }
 
+  TEST_CASE("a Unix client that hangs up while its request waits is reported once") {
+    TempDir dir;
+    const std::string path = dir / "agent.sock";
+    std::string err;
+    auto listener = NewUnixListener(path, 0600, &err);
+    REQUIRE_MESSAGE(listener != nullptr, err);
+    auto leaving = std::make_unique<Client>(path);
+    Client staying(path);
+    leaving->Send("GET /credentials/a HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    staying.Send("GET /credentials/b HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    const auto got = PumpRequests(*listener, 1, 2);
+    REQUIRE(got.size() == 2);
+    const uint64_t gone = got[0].path == "/credentials/a" ? got[0].connection : got[1].connection;
+    const uint64_t kept = got[0].path == "/credentials/a" ? got[1].connection : got[0].connection;
+    CHECK(listener->TakeHangups().empty());
+    leaving.reset();
+    std::vector<uint64_t> hangups;
+    PumpUntil(*listener, 1, [&](size_t) {
+      for (uint64_t id : listener->TakeHangups()) hangups.push_back(id);
+      return !hangups.empty();
+    });
+    CHECK(hangups == std::vector<uint64_t>{gone});
+    CHECK(listener->connections() == 1);
+    listener->Poll(1);
+    CHECK(listener->TakeHangups().empty());
+    listener->Respond(gone, 200, "{}", "application/json", 1);  // ignored
+    listener->Acknowledge(kept);
+    listener->Respond(kept, 200, "{}", "application/json", 1);
+    CHECK(staying.ReadToEnd().rfind("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n", 0) == 0);
+  }
+
   TEST_CASE_FIXTURE(TcpFixture,
                     "out of descriptors, accepting pauses a second instead of spinning") {
     Start();
@@ -441,6 +474,87 @@ TEST_SUITE("listener") {
     REQUIRE_MESSAGE(listener != nullptr, err);
     REQUIRE(lstat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0660);
+  }
+
+  TEST_CASE("a second Unix listener refuses a socket that answers; each removes only its own") {
+    TempDir dir;
+    const std::string path = dir / "agent.sock";
+    std::string err;
+    auto first = NewUnixListener(path, 0660, &err);
+    REQUIRE_MESSAGE(first != nullptr, err);
+    CHECK(NewUnixListener(path, 0660, &err) == nullptr);
+    CHECK(err == "listen socket " + path +
+                     ": another agent is listening on it; refusing to take it over (stop it or "
+                     "choose another socket)");
+    {
+      Client client(path);  // the first still answers on its own file
+      client.Send(kHealthz);
+      const auto got = PumpRequests(*first, 1, 1);
+      REQUIRE(got.size() == 1);
+      first->Respond(got[0].connection, 200, "{}", "application/json", 1);
+      CHECK(client.ReadToEnd().rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    }
+    // Someone replaced the file meanwhile: stopping leaves theirs in place.
+    REQUIRE(unlink(path.c_str()) == 0);
+    auto second = NewUnixListener(path, 0660, &err);
+    REQUIRE_MESSAGE(second != nullptr, err);
+    first.reset();
+    struct stat st;
+    CHECK(lstat(path.c_str(), &st) == 0);
+    second.reset();
+    CHECK(lstat(path.c_str(), &st) != 0);
+  }
+
+  TEST_CASE("the Unix listener's backlog holds a burst of 120 processes while the loop is busy") {
+    TempDir dir;
+    const std::string path = dir / "agent.sock";
+    std::string err;
+    auto listener = NewUnixListener(path, 0600, &err);
+    REQUIRE_MESSAGE(listener != nullptr, err);
+    // Nobody calls Poll(): every connection waits in the kernel's backlog
+    // (SOMAXCONN, capped by net.core.somaxconn: 128 on old kernels).
+    std::vector<int> burst;
+    int refused = 0;
+    for (int i = 0; i < 120; ++i) {
+      const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      sockaddr_un addr = {};
+      addr.sun_family = AF_UNIX;
+      std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ++refused;
+      burst.push_back(fd);
+    }
+    CHECK(refused == 0);
+    for (int fd : burst) close(fd);
+  }
+
+  TEST_CASE("the Unix listener never changes the mode of a file a symlink swapped in") {
+    // Whoever can write the folder swaps a symlink to another file in, over
+    // and over, while listeners are created: the target's mode must stay.
+    TempDir dir;
+    const std::string path = dir / "agent.sock";
+    const std::string victim = dir.Write("victim", "keep my mode");
+    REQUIRE(chmod(victim.c_str(), 0600) == 0);
+    std::atomic<bool> stop{false};
+    std::thread attacker([&] {
+      const std::string tmp = dir / "swap";
+      for (int i = 0; i < 200000 && !stop.load(); ++i) {
+        unlink(tmp.c_str());
+        if (symlink(victim.c_str(), tmp.c_str()) == 0) rename(tmp.c_str(), path.c_str());
+      }
+    });
+    int made = 0;
+    for (int i = 0; i < 3000; ++i) {
+      std::string err;
+      unlink(path.c_str());
+      auto listener = NewUnixListener(path, 0666, &err);
+      if (listener) ++made;
+    }
+    stop = true;
+    attacker.join();
+    struct stat st;
+    REQUIRE(stat(victim.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    MESSAGE("listeners made: " << made);
   }
 
   TEST_CASE("the Unix listener never replaces a file that is not a socket") {

@@ -508,7 +508,7 @@ TEST_SUITE("reap") {
     CHECK(r.kube_requests == 3);
     CHECK(r.eks_requests == 1);
     CHECK(f.Posts() == 1);
-    CHECK(f.http.requests[1].url == "https://k/api/v1/namespaces/ns/pods?limit=250&continue=2");
+    CHECK(f.http.requests[1].url == "https://k/api/v1/namespaces/ns/pods?limit=100&continue=2");
     CHECK(f.http.requests[3].url == "https://k/api/v1/namespaces/ns/pods/p1/eviction");
     CHECK(f.sink.All().find("kube-token-bytes") == std::string::npos);
     CHECK(f.sink.All().find("secret-key-bytes") == std::string::npos);

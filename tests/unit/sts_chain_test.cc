@@ -441,6 +441,26 @@ TEST_SUITE("sts_chain pod identity") {
     CHECK(std::regex_match(f.http.Header(1, "Authorization"), authorization));
   }
 
+  TEST_CASE("the Pod Identity fetch carries the chain's cancel hook (SIGTERM)") {
+    PodFixture f;
+    f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
+    bool stopping = false;
+    StsChain chain(
+        f.http, f.files, [] { return kNow; }, f.options);
+    chain.SetCancelled([&stopping] { return stopping; });
+    CredentialRecipe recipe = Target();
+    recipe.source_role_arn.clear();
+    REQUIRE(chain.Fetch(recipe).status.ok());
+    REQUIRE(f.http.requests.size() == 2);
+    for (const HttpRequest& request : f.http.requests) {
+      REQUIRE(request.cancelled);
+      CHECK_FALSE(request.cancelled());
+    }
+    stopping = true;
+    CHECK(f.http.requests[0].cancelled());  // the Pod Identity GET
+    CHECK(f.http.requests[1].cancelled());  // the AssumeRole
+  }
+
   TEST_CASE("a recipe with a proxy role still goes from the pod's role straight to the target") {
     PodFixture f;
     f.http.script = {FakeExchange::Status(200, kPodAnswer), FakeExchange::Status(200, kSecond)};
