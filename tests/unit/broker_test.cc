@@ -162,14 +162,14 @@ TEST_SUITE("broker") {
     REQUIRE(early.has_value());
     CHECK(early->status == 503);
     CHECK(early->body ==
-          "{\"error\": \"the agent has not read the mapping yet; try again shortly\", "
-          "\"standalone\": true}");
+          "{\"error\":\"the agent has not read the mapping yet; try again shortly\","
+          "\"standalone\":true}");
     f.broker.SetProfiles({Recipe("a")}, kT0);
     CHECK_FALSE(f.broker.HandleCredentialRequest(2, "a", 1, kT0));
     const std::vector<BrokerResponse> stopping = f.broker.Shutdown();
     REQUIRE(stopping.size() == 1);
-    CHECK(stopping[0].body == "{\"error\": \"the agent is stopping\", \"standalone\": true}");
-    CHECK(ErrorJson("x", true) == "{\"error\": \"x\", \"standalone\": true}");
+    CHECK(stopping[0].body == "{\"error\":\"the agent is stopping\",\"standalone\":true}");
+    CHECK(ErrorJson("x", true) == "{\"error\":\"x\",\"standalone\":true}");
   }
 
   TEST_CASE("waiting requests are capped per profile and in total") {
@@ -184,8 +184,8 @@ TEST_SUITE("broker") {
     REQUIRE(busy.has_value());
     CHECK(busy->status == 503);
     CHECK(busy->body ==
-          "{\"error\": \"the agent is busy: too many requests wait for credentials\", "
-          "\"standalone\": true}");
+          "{\"error\":\"the agent is busy: too many requests wait for credentials\","
+          "\"standalone\":true}");
     for (int i = 0; i < 2; ++i) CHECK_FALSE(f.broker.HandleCredentialRequest(conn++, "b", 1, kT0));
     auto total = f.broker.HandleCredentialRequest(conn++, "b", 1, kT0);
     REQUIRE(total.has_value());
