@@ -287,6 +287,7 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
   request.connect_timeout = std::min(kMaxConnectTimeout, endpoint.timeout);
   request.ca_file = endpoint.ca_file;
   request.max_response_bytes = kMaxPodIdentityAnswerBytes;
+  request.no_proxy = true;  // the token goes to the agent only (SECURITY.md)
 
   const std::string where = endpoint.uri_name + " (" + DisplayUrl(endpoint.uri) + ")";
   HttpResponse response;
