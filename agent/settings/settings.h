@@ -27,7 +27,8 @@ enum class Command {
   kCredentials,
   kHelp,
   kVersion,
-  kReap
+  kReap,
+  kCompletion
 };
 
 // How profiles are written: `chain` (X -> src_X, each SDK runs the chain) or
@@ -115,6 +116,14 @@ struct Invocation {
   std::string session_name;
   std::string set_source_identity;
   std::vector<std::pair<std::string, std::string>> tags;
+  // help: the command to explain ("run" for `help run` and `run --help`;
+  // empty: all), or the man page; completion: the shell.
+  std::string help_topic;
+  bool man = false;
+  std::string completion_shell;
+  // One line each: flags given on the command line that the command does not
+  // use (settings from the environment or the INI file are never warned about).
+  std::vector<std::string> warnings;
 };
 
 using Environment = std::map<std::string, std::string>;
