@@ -424,7 +424,8 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   return true;
 }
 
-// `help [COMMAND] [--man]`, `version [--json]`, `completion bash`.
+// `help [COMMAND] [--man]` (other flags ignored), `version [--json]`,
+// `completion bash`.
 bool ParseInfoCommand(const std::vector<std::string>& args, Invocation* out, std::string* err) {
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& word = args[i];
@@ -434,7 +435,9 @@ bool ParseInfoCommand(const std::vector<std::string>& args, Invocation* out, std
       out->man = true;
     } else if (out->command == Command::kVersion && word == "--json") {
       out->json = true;
-    } else if (help && !word.starts_with('-') && out->help_topic.empty()) {
+    } else if (help && word.starts_with('-')) {
+      continue;  // help works whatever else the line holds
+    } else if (help && out->help_topic.empty()) {
       if (FindCommand(word) == nullptr) {
         *err = "help: unknown command '" + Printable(word) + "'";
         return false;

@@ -62,22 +62,22 @@ constexpr SettingScope kScopes[] = {
 const std::vector<CommandInfo>& Commands() {
   static const std::vector<CommandInfo>* const commands = new std::vector<CommandInfo>{
       {C::kOnce, "once", "once [OPTIONS]",
-       "fetch the role mapping once and write the config file (the default command)", "--print",
+       "fetch the mapping once, write the config file (the default)", "--print",
        "  --print              print the config to stdout instead of writing the file\n"},
-      {C::kRun, "run", "run [OPTIONS]",
-       "keep the config file current: watch the tokens, refresh, retry", "", ""},
+      {C::kRun, "run", "run [OPTIONS]", "keep the config current: watch the tokens, refresh, retry",
+       "", ""},
       {C::kStatus, "status", "status [--json]",
-       "show whether a live agent has synced, and the state of the config file", "--json",
+       "whether a live agent has synced; the config file's state", "--json",
        "  --json               machine-readable output\n"},
       {C::kDoctor, "doctor", "doctor [--json] [--sts]",
-       "check every input and the mapping service, explaining failures", "--json --sts",
+       "check every input and the mapping service, explain failures", "--json --sts",
        "  --json               machine-readable output\n"
        "  --sts                also try STS with the token (AssumeRoleWithWebIdentity)\n"},
       {C::kProfiles, "profiles", "profiles [--json]", "list the profiles in the config file",
        "--json", "  --json               machine-readable output\n"},
       {C::kInstall, "install", "install DIR", "copy this binary into DIR", "", ""},
       {C::kCredentials, "credentials", "credentials PROFILE [OPTIONS]",
-       "print profile PROFILE's credentials as credential_process JSON",
+       "print PROFILE's credentials as credential_process JSON",
        "--role-arn --source-role-arn --session-name --set-source-identity --tag",
        "  --role-arn ARN       the role to assume when no agent answers\n"
        "  --source-role-arn ARN  the proxy role before it (chain style)\n"
@@ -85,10 +85,10 @@ const std::vector<CommandInfo>& Commands() {
        "  --set-source-identity U  AssumeRole's SourceIdentity\n"
        "  --tag KEY=VALUE      a session tag (repeatable, at most 50)\n"},
       {C::kReap, "reap", "reap --cluster NAME [--once] [OPTIONS]",
-       "evict pods whose Pod Identity association was removed or changed", "--once",
+       "evict pods whose Pod Identity association changed or went", "--once",
        "  --once               one round, then exit\n"},
-      {C::kHelp, "help", "help [COMMAND]", "show the help, or one command's (also --help, -h)",
-       "--man", "  --man                the manual page (roff)\n"},
+      {C::kHelp, "help", "help [COMMAND]", "this help, or one command's (also --help, -h)", "--man",
+       "  --man                the manual page (roff)\n"},
       {C::kVersion, "version", "version [--json]", "show the version and build (also --version)",
        "--json", "  --json               machine-readable output\n"},
       {C::kCompletion, "completion", "completion bash", "print the bash completion script", "", ""},
