@@ -44,7 +44,8 @@ add_custom_command(OUTPUT ${irsa_man_page} ${irsa_completion}
   COMMAND sh -c "\"$1\" completion bash > \"$2\"" sh
           $<TARGET_FILE:irsa-agent> ${irsa_completion}
   DEPENDS irsa-agent
-  COMMENT "irsa-agent.1.gz and the bash completion, from the settings table")
+  COMMENT "irsa-agent.1.gz and the bash completion, from the settings table"
+  VERBATIM)
 add_custom_target(irsa_man ALL DEPENDS ${irsa_man_page} ${irsa_completion})
 install(FILES ${irsa_man_page} DESTINATION share/man/man1)
 install(FILES ${irsa_completion} DESTINATION share/bash-completion/completions

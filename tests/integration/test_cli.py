@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,6 +78,33 @@ class CliTest(AgentTestCase):
         self.assertIn("giving up: timeout reached", result.stderr)
 
     # --- item 17 --------------------------------------------------------------------
+    def test_run_failure_lines_give_the_next_retry(self):
+        port = free_port()
+        log_path = self.path("run.log")
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [self.agent, "run", "--endpoint", f"http://127.0.0.1:{port}/map",
+                 "--run-id", RUN_ID, "--api-key", "k" * 40, "--aws-config-file", self.config,
+                 "--web-identity-token-file", self.path("token"), "--min-backoff", "0.2",
+                 "--max-backoff", "0.5", "--log-format", "json"],
+                stdout=subprocess.DEVNULL, stderr=log, env=clean_environment())
+            try:
+                failed = []
+                deadline = time.monotonic() + 10
+                while len(failed) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    with open(log_path) as f:
+                        lines = [json.loads(line) for line in f if line.strip()]
+                    failed = [line for line in lines if line["msg"] == "sync failed"]
+            finally:
+                proc.terminate()
+                proc.wait(10)
+        self.assertGreaterEqual(len(failed), 2, lines)
+        for line in failed:
+            self.assertIsInstance(line["retry_in"], float)
+            self.assertLessEqual(line["retry_in"], 0.5)
+            self.assertIsInstance(line["consecutive_failures"], int)
+
     def test_per_command_help(self):
         for args in (["help", "run"], ["run", "--help"]):
             result = self.run_agent(args)
