@@ -503,7 +503,9 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
   if (FirstOptionIndex(args) == 1) {
     const CommandName* command = FindCommand(args[0]);
     if (command == nullptr) {
-      *err = "unknown command '" + Printable(args[0]) + "' (try --help)";
+      const std::string guess = DidYouMeanCommand(args[0]);
+      *err = "unknown command '" + Printable(args[0]) + "'" +
+             (guess.empty() ? std::string(" (try --help)") : guess);
       return false;
     }
     out->command = command->command;

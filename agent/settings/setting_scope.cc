@@ -120,19 +120,22 @@ std::vector<std::string_view> Words(std::string_view text) {
   return out;
 }
 
+// Optimal string alignment distance: insertions, deletions, substitutions
+// and swaps of two neighbours ("rnu" is one step from "run").
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 // A roff line: a leading '.' or '\'' would be a request, '\' an escape.
@@ -192,6 +195,19 @@ std::string DidYouMean(std::string_view name) {
     }
   }
   return best.empty() ? "" : " (did you mean --" + std::string(best) + "?)";
+}
+
+std::string DidYouMeanCommand(std::string_view name) {
+  std::string_view best;
+  size_t best_distance = std::max<size_t>(1, name.size() / 3) + 1;
+  for (const CommandInfo& info : Commands()) {
+    const size_t d = EditDistance(name, info.name);
+    if (d < best_distance) {
+      best = info.name;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean " + std::string(best) + "?)";
 }
 
 std::string CommandHelpText(const CommandInfo& info) {

@@ -41,6 +41,9 @@ std::vector<std::string_view> KnownFlagNames();
 // its length, and at least 1), as " (did you mean --x?)", else empty.
 std::string DidYouMean(std::string_view name);
 
+// The same for a misspelt command: " (did you mean run?)", else empty.
+std::string DidYouMeanCommand(std::string_view name);
+
 // `irsa-agent help COMMAND`: synopsis, summary, options, and the settings the
 // command uses (name, type, variables, default), from the table.
 std::string CommandHelpText(const CommandInfo& info);

@@ -222,7 +222,7 @@ TEST_SUITE("invocation") {
     };
     const Case cases[] = {
         {{"bogus"}, "unknown command 'bogus' (try --help)"},
-        {{"Run"}, "unknown command 'Run' (try --help)"},
+        {{"Run"}, "unknown command 'Run' (did you mean run?)"},
         {{""}, "unknown command '' (try --help)"},
         {{"install"}, "install needs a folder: irsa-agent install DIR"},
         {{"install", ""}, "install: DIR must not be empty"},

@@ -78,6 +78,10 @@ TEST_SUITE("setting scope") {
     CHECK(err == "unknown flag --jsn (did you mean --json?)");
     CHECK_FALSE(ParseInvocation({"once", "--zzzzzzzz"}, {}, "", &inv, &err));
     CHECK(err == "unknown flag --zzzzzzzz");
+    CHECK_FALSE(ParseInvocation({"rnu"}, {}, "", &inv, &err));
+    CHECK(err == "unknown command 'rnu' (did you mean run?)");
+    CHECK_FALSE(ParseInvocation({"frobnicate"}, {}, "", &inv, &err));
+    CHECK(err == "unknown command 'frobnicate' (try --help)");
   }
 
   TEST_CASE("version --json, --version --json, completion bash") {
