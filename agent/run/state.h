@@ -33,6 +33,15 @@ struct AgentState {
   std::optional<double> heartbeat_at;
   std::optional<double> heartbeat_max_age;
   std::optional<double> stopped_at;
+  // How to reach the running agent (`irsa-agent exec`, `once`): its Unix
+  // socket, the credentials listener ("" when off), the token file the
+  // listener checks (its path, never its content), whether IMDS is served,
+  // and the profile style it writes ("chain" or "process").
+  std::string socket;
+  std::string credentials_listen;
+  std::string credentials_token_file;
+  bool imds = false;
+  std::string profile_style;
 };
 
 // How often `run` rewrites the heartbeat while idle.
@@ -60,7 +69,9 @@ struct Readiness {
 Readiness AssessLiveness(const AgentState& state, double now);
 
 // Ready when the agent has had a successful sync and `config` (the published
-// file's bytes; nullopt when missing) is a valid config holding every pair.
+// file's bytes; nullopt when missing) is a valid config holding every pair,
+// byte for byte what the agent last wrote (config_hash): a config someone
+// else rewrote is not ready.
 Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config);
 
 }  // namespace irsa
