@@ -144,7 +144,7 @@ void CredentialBroker::LogDebug(std::string_view message, std::string_view profi
   if (log_ == nullptr || !log_->Enabled(LogLevel::kDebug)) return;
   log_->Debug(message, {{"profile", std::string(profile)},
                         {"uid", peer_uid >= 0 ? std::to_string(peer_uid) : "unknown"},
-                        {"connection", std::to_string(connection)},
+                        {"connection", std::to_string(connection), true},
                         {"result", std::string(result)}});
 }
 

@@ -279,6 +279,7 @@ CredentialFetch FetchPodIdentityCredentials(const PodIdentityEndpoint& endpoint,
   request.ca_file = endpoint.ca_file;
   request.max_response_bytes = kMaxPodIdentityAnswerBytes;
   request.cancelled = std::move(cancelled);
+  request.no_proxy = true;  // the token goes to the agent only (SECURITY.md)
 
   const std::string where = endpoint.uri_name + " (" + DisplayUrl(endpoint.uri) + ")";
   HttpResponse response;

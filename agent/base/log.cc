@@ -68,6 +68,17 @@ std::string FormatText(double time, LogLevel level, std::string_view message,
   return line;
 }
 
+// `text` as a JSON number when it is a plain decimal (an integer kept exact),
+// else as the string it is.
+nlohmann::ordered_json JsonNumber(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of("-0123456789.") == std::string::npos;
+  if (plain) {
+    const nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+    if (!parsed.is_discarded() && parsed.is_number()) return parsed;
+  }
+  return text;
+}
+
 std::string FormatJson(double time, LogLevel level, std::string_view message,
                        std::span<const LogField> fields) {
   // ordered_json keeps "time", "level", "msg" first, then the fields in call order.
@@ -80,7 +91,7 @@ std::string FormatJson(double time, LogLevel level, std::string_view message,
     // the key is unused (at most one round per key already present).
     std::string key(field.key);
     while (object.contains(key)) key = "_" + key;
-    object[key] = field.value;
+    object[key] = field.number ? JsonNumber(field.value) : nlohmann::ordered_json(field.value);
   }
   // error_handler_t::replace: invalid UTF-8 becomes U+FFFD instead of throwing.
   return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -109,7 +120,8 @@ void Logger::Log(LogLevel level, std::string_view message, std::span<const LogFi
   // final pass. Then redact the finished line as the last line of defence.
   std::vector<LogField> clean_fields;
   clean_fields.reserve(fields.size());
-  for (const LogField& field : fields) clean_fields.push_back({field.key, Redact(field.value)});
+  for (const LogField& field : fields)
+    clean_fields.push_back({field.key, Redact(field.value), field.number});
   sink_->Emit(Redact(FormatLine(format_, now, level, Redact(message), clean_fields)));
 }
 

@@ -21,6 +21,9 @@ enum class LogFormat { kText, kJson };
 struct LogField {
   std::string_view key;
   std::string value;
+  // A count or a duration: a JSON number in --log-format json (when `value`
+  // is a decimal number), the same text in text lines.
+  bool number = false;
 };
 
 class Logger {

@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <random>
 
@@ -15,10 +16,30 @@
 
 namespace irsa {
 
-void PrintError(std::string_view message) {
-  const std::string line = "irsa-agent: error: " + EscapeControl(message) + "\n";
+namespace {
+
+LogFormat g_error_format = LogFormat::kText;
+
+void PrintLine(LogLevel level, std::string_view message) {
+  std::string line;
+  if (g_error_format == LogFormat::kJson) {
+    line = FormatLogLine(LogFormat::kJson, static_cast<double>(std::time(nullptr)), level, message,
+                         {}) +
+           "\n";
+  } else {
+    line = std::string("irsa-agent: ") + (level == LogLevel::kError ? "error: " : "warning: ") +
+           EscapeControl(message) + "\n";
+  }
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
+
+}  // namespace
+
+void SetErrorFormat(LogFormat format) { g_error_format = format; }
+
+void PrintError(std::string_view message) { PrintLine(LogLevel::kError, message); }
+
+void PrintWarning(std::string_view message) { PrintLine(LogLevel::kWarning, message); }
 
 int FinishStdout(int ok_code, int fail_code) {
   if (std::fflush(stdout) == 0) return ok_code;

@@ -119,17 +119,17 @@ std::unique_ptr<AwsCredentialProvider> Credentials(const Settings& settings, con
 
 void LogRound(const RoundResult& r, bool dry_run, Logger& log) {
   const std::initializer_list<LogField> fields = {
-      {"pods", std::to_string(r.pods)},
-      {"pod_identity_pods", std::to_string(r.pod_identity_pods)},
-      {"associations", std::to_string(r.associations)},
-      {"described", std::to_string(r.described)},
-      {"stale", std::to_string(r.stale)},
+      {"pods", std::to_string(r.pods), true},
+      {"pod_identity_pods", std::to_string(r.pod_identity_pods), true},
+      {"associations", std::to_string(r.associations), true},
+      {"described", std::to_string(r.described), true},
+      {"stale", std::to_string(r.stale), true},
       {dry_run ? "would_evict" : "evicted", std::to_string(r.evicted)},
-      {"refused", std::to_string(r.refused)},
-      {"gone", std::to_string(r.gone)},
-      {"deferred", std::to_string(r.deferred)},
-      {"eks_requests", std::to_string(r.eks_requests)},
-      {"kube_requests", std::to_string(r.kube_requests)}};
+      {"refused", std::to_string(r.refused), true},
+      {"gone", std::to_string(r.gone), true},
+      {"deferred", std::to_string(r.deferred), true},
+      {"eks_requests", std::to_string(r.eks_requests), true},
+      {"kube_requests", std::to_string(r.kube_requests), true}};
   if (r.status.ok()) {
     log.Info("reap round done", fields);
   } else {
@@ -185,7 +185,7 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
                               {"eks", DisplayUrl(eks_endpoint.base)},
                               {"kube_api", DisplayUrl(kube_api)},
                               {"dry_run", config.dry_run ? "true" : "false"},
-                              {"max_evictions", std::to_string(config.max_evictions)}});
+                              {"max_evictions", std::to_string(config.max_evictions), true}});
   while (true) {
     const RoundResult result = reaper.Round();
     if (signals->terminating()) {

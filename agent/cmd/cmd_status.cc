@@ -30,7 +30,9 @@ int StatusCommand(const Invocation& invocation, Shells& shells) {
   std::string text;
   if (const ReadStatus read = shells.files->Read(path, kMaxStateBytes, &text); !read.ok()) {
     if (read.kind() == ReadFailure::kMissing) {
-      return NotReady(invocation, "no state file " + path + " (the agent has not started)");
+      return NotReady(invocation, "no state file " + path +
+                                      " (state-dir, else beside aws-config-file; the agent has "
+                                      "not started)");
     }
     return NotReady(invocation, "state file " + read.message());
   }
@@ -43,7 +45,9 @@ int StatusCommand(const Invocation& invocation, Shells& shells) {
   if (shells.files->Read(state.config_file, kMaxAnswerBytes, &config_text).ok()) {
     config = std::move(config_text);
   }
-  const Readiness readiness = AssessReadiness(state, config);
+  // A live agent that has synced: a fresh heartbeat first, then the config.
+  const Readiness alive = AssessLiveness(state, shells.clock->Wall());
+  const Readiness readiness = alive.ready ? AssessReadiness(state, config) : alive;
   if (invocation.json) {
     nlohmann::json out = nlohmann::json::parse(SerializeState(state), nullptr, false);
     out["ready"] = readiness.ready;

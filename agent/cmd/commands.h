@@ -23,8 +23,15 @@ struct Shells {
   std::unique_ptr<HttpClient> http;
 };
 
-// "irsa-agent: error: MESSAGE" on stderr, control characters escaped.
+// "irsa-agent: error: MESSAGE" on stderr, control characters escaped; with
+// SetErrorFormat(kJson), one JSON object like the log lines' instead.
 void PrintError(std::string_view message);
+
+// "irsa-agent: warning: MESSAGE" on stderr (or a JSON line), for main.
+void PrintWarning(std::string_view message);
+
+// The format of PrintError's and PrintWarning's lines (log-format).
+void SetErrorFormat(LogFormat format);
 
 // Flushes stdout: `ok_code` when that works, else an error line and `fail_code`.
 int FinishStdout(int ok_code, int fail_code);
@@ -52,6 +59,9 @@ int ExecCommand(const Invocation& invocation, const Environment& env, Shells& sh
 // and its exit code returned.
 int GetProfileCredentials(const Invocation& invocation, Shells& shells, TemporaryCredentials* out,
                           int64_t* expires_at);
+int HelpCommand(const Invocation& invocation);     // cmd_info.cc
+int VersionCommand(const Invocation& invocation);  // cmd_info.cc
+int CompletionCommand(const Invocation& invocation);
 
 // The binary process-style profiles run: install-to's copy when set, else
 // this binary's own path (/proc/self/exe's link); empty when unknown.

@@ -11,7 +11,6 @@
 #include "settings/path_collision.h"
 #include "settings/settings.h"
 #include "settings/url_settings.h"
-#include "version.h"
 
 extern char** environ;
 
@@ -30,8 +29,21 @@ Environment ReadEnvironment() {
   return env;
 }
 
+// --log-format json from the command line or IRSA_AGENT_LOG_FORMAT, read
+// before the settings so that even a settings error is a JSON line.
+LogFormat EarlyLogFormat(const std::vector<std::string>& args, const Environment& env) {
+  std::string value;
+  if (const auto it = env.find("IRSA_AGENT_LOG_FORMAT"); it != env.end()) value = it->second;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--log-format" && i + 1 < args.size()) value = args[i + 1];
+    if (args[i].starts_with("--log-format=")) value = args[i].substr(13);
+  }
+  return value == "json" ? LogFormat::kJson : LogFormat::kText;
+}
+
 int Main(const std::vector<std::string>& args) {
   const Environment env = ReadEnvironment();
+  SetErrorFormat(EarlyLogFormat(args, env));
   Shells shells{NewSystemClock(), NewStderrLogSink(), NewPosixFiles(), NewCurlHttpClient()};
   std::string err;
   std::string config_path;
@@ -54,13 +66,15 @@ int Main(const std::vector<std::string>& args) {
     PrintError(err);
     return kExitUsage;
   }
+  SetErrorFormat(invocation.settings.log_format);
+  for (const std::string& warning : invocation.warnings) PrintWarning(warning);
   switch (invocation.command) {
     case Command::kHelp:
-      std::fputs(HelpText().c_str(), stdout);
-      return kExitOk;
+      return HelpCommand(invocation);
     case Command::kVersion:
-      std::printf("irsa-agent %s\n", IRSA_AGENT_VERSION);
-      return kExitOk;
+      return VersionCommand(invocation);
+    case Command::kCompletion:
+      return CompletionCommand(invocation);
     case Command::kOnce:
       return OnceCommand(invocation, shells);
     case Command::kRun:

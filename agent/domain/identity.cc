@@ -44,11 +44,11 @@ StepStatus ChooseRunId(const Settings& settings, const InputRead& labels, Reques
     return {};
   }
   if (labels.status.kind() != ReadFailure::kMissing) {
-    return {Failure::kInput, "labels file " + labels.status.message()};
+    return {Failure::kInput, "labels file (pod-info-path) " + labels.status.message()};
   }
   if (settings.run_id.empty()) {
-    return {Failure::kInput,
-            "no run id: labels file " + labels.status.message() + " and run-id is not set"};
+    return {Failure::kInput, "no run id: labels file (pod-info-path) " + labels.status.message() +
+                                 " and run-id is not set"};
   }
   out->pod.run_id = settings.run_id;
   out->pod.workload_type.clear();
@@ -60,14 +60,15 @@ StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Cr
   if (token.status.ok()) {
     const std::string_view trimmed = TrimWhitespace(token.content);
     if (!IsHeaderSafeToken(trimmed)) {
-      return {Failure::kInput, "Domino token file " + token.path + " " + TokenProblem(trimmed)};
+      return {Failure::kInput,
+              "Domino token file (domino-token-file) " + token.path + " " + TokenProblem(trimmed)};
     }
     *out = {Credential::Kind::kBearer, Credential::Origin::kTokenFile, std::string(trimmed),
             "token file " + token.path};
     return {};
   }
   if (token.status.kind() != ReadFailure::kMissing) {
-    return {Failure::kInput, "Domino token file " + token.status.message()};
+    return {Failure::kInput, "Domino token file (domino-token-file) " + token.status.message()};
   }
   if (!settings.api_proxy.empty()) {
     *out = {Credential::Kind::kBearer, Credential::Origin::kApiProxy, "",
@@ -82,7 +83,8 @@ StepStatus ChooseCredential(const Settings& settings, const InputRead& token, Cr
             "api-key setting"};
     return {};
   }
-  return {Failure::kInput, "no Domino credential: token file " + token.status.message() +
+  return {Failure::kInput, "no Domino credential: token file (domino-token-file) " +
+                               token.status.message() +
                                " and neither api-proxy nor api-key is set"};
 }
 
@@ -125,7 +127,7 @@ void NoteRequester(const Requester& requester, Logger& log) {
              {"run_id_source", requester.run_id_source},
              {"workload_type", requester.pod.workload_type},
              {"credential_source", requester.credential.source},
-             {"credential_bytes", std::to_string(requester.credential.secret.size())}});
+             {"credential_bytes", std::to_string(requester.credential.secret.size()), true}});
 }
 
 StepStatus ResolveRequester(const Settings& settings, Files& files, HttpClient& http, Logger& log,

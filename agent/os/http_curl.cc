@@ -248,7 +248,8 @@ std::string Describe(CURLcode code, const char* errbuf) {
 // enabled without CURLOPT_COOKIEFILE), no content decoding (no
 // Accept-Encoding is sent, so the size limit applies to what is received).
 // Proxies come from libcurl's usual environment variables (http_proxy,
-// HTTPS_PROXY, NO_PROXY).
+// HTTPS_PROXY, NO_PROXY), except for a request marked no_proxy: NOPROXY "*"
+// makes libcurl connect directly to every host.
 CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_slist* headers,
                    CurlTrust* trust, Exchange* ex, char* errbuf) {
   CURLcode first = CURLE_OK;
@@ -267,6 +268,7 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
   set(curl_easy_setopt(easy, CURLOPT_USERAGENT, "irsa-agent/" IRSA_AGENT_VERSION));
   set(curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers));
   set(curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
+  if (request.no_proxy) set(curl_easy_setopt(easy, CURLOPT_NOPROXY, "*"));
   set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody));
   set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, ex));
   set(curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader));

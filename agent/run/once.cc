@@ -32,6 +32,7 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
   // failure then says nothing new and must not hide the previous one.
   const double starved_below = std::min(settings.request_timeout, kMinAttemptBudget);
   std::optional<SyncResult> previous;
+  bool last_attempt = false;
   for (int attempt = 0;; ++attempt) {
     const double budget = deadline - clock.Monotonic();
     SyncResult result = sync(budget);
@@ -44,14 +45,32 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
     if (result.retry_after) {
       wait = std::max(wait, std::min(*result.retry_after, settings.max_backoff));
     }
-    if (wait >= deadline - clock.Monotonic()) {
-      log.Warn("giving up: timeout reached",
-               {{"error", result.status.message()}, {"attempts", std::to_string(attempt + 1)}});
-      return result;
+    const double remaining = deadline - clock.Monotonic();
+    if (wait >= remaining) {
+      // The server's own Retry-After is past the deadline: asking sooner is
+      // pointless, and saying "timeout reached" would not be true.
+      if (result.retry_after && *result.retry_after >= remaining) {
+        log.Warn("giving up: the server asks to retry after the timeout",
+                 {{"error", result.status.message()},
+                  {"attempts", std::to_string(attempt + 1), true},
+                  {"retry_after", Seconds(*result.retry_after), true},
+                  {"timeout_left", Seconds(std::max(remaining, 0.0)), true}});
+        return result;
+      }
+      // The backoff would pass the deadline: one last attempt that keeps
+      // `starved_below` seconds, unless that was this one or no time is left.
+      if (last_attempt || remaining <= starved_below) {
+        log.Warn("giving up: timeout reached", {{"error", result.status.message()},
+                                                {"attempts", std::to_string(attempt + 1), true},
+                                                {"timeout", Seconds(settings.timeout), true}});
+        return result;
+      }
+      wait = remaining - starved_below;
+      last_attempt = true;
     }
     log.Warn("sync failed, retrying", {{"error", result.status.message()},
                                        {"kind", std::string(FailureName(result.status.kind()))},
-                                       {"retry_in", Seconds(wait)}});
+                                       {"retry_in", Seconds(wait), true}});
     previous = std::move(result);
     clock.SleepFor(wait);
   }

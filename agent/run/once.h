@@ -11,9 +11,12 @@
 namespace irsa {
 
 // Calls `sync(remaining_seconds)` until it succeeds, fails with a kind that is not retried
-// (kPermanent, kInput, kPublish), or the next wait would pass `settings.timeout`.
+// (kPermanent, kInput, kPublish), or the `settings.timeout` budget is spent.
 // Waits BackoffDelay(...) between attempts, or Retry-After when larger (capped
-// by max-backoff). `uniform01` draws from [0, 1). Returns the last result.
+// by max-backoff). When the next wait would pass the deadline, it shortens it
+// for one last attempt that keeps min(request-timeout, 1 s) of the budget;
+// it gives up early only when the server's Retry-After is past the deadline
+// (and says so). `uniform01` draws from [0, 1). Returns the last result.
 SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock& clock,
                            const std::function<double()>& uniform01, const Settings& settings,
                            Logger& log);

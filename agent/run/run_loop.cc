@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -33,6 +34,13 @@ constexpr size_t kMaxRefreshWaiters = 16;
 // A /refresh waiter that came through the broker's socket, not the TCP listener.
 constexpr uint64_t kSocketWaiter = uint64_t{1} << 63;
 constexpr double kMaxWaitSeconds = 3600;
+
+// "2.35": the wait before the next attempt, as `once` logs it.
+std::string RetrySeconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", std::max(seconds, 0.0));
+  return buf;
+}
 
 class RunLoop {
  public:
@@ -88,16 +96,17 @@ class RunLoop {
     }
     if (!shells_.watcher.Watch(inputs_, &err)) {
       log_.Warn("cannot watch the input folders; relying on polling",
-                {{"error", err}, {"poll_interval", std::to_string(settings_.poll_interval)}});
+                {{"error", err}, {"poll_interval", std::to_string(settings_.poll_interval), true}});
     } else if (!Add(epoll_fd, shells_.watcher.fd(), "input watch")) {
       log_.Warn("relying on polling for input changes",
-                {{"poll_interval", std::to_string(settings_.poll_interval)}});
+                {{"poll_interval", std::to_string(settings_.poll_interval), true}});
     }
 
     state_.version = IRSA_AGENT_VERSION;
     state_.pid = getpid();
     state_.started_at = shells_.clock.Wall();
     state_.config_file = settings_.aws_config_file;
+    state_.heartbeat_max_age = HeartbeatMaxAge(settings_.request_timeout);
     state_.socket =
         BrokerSocketPath(settings_.socket, settings_.state_dir, settings_.aws_config_file);
     state_.profile_style = settings_.profile_style == ProfileStyle::kProcess ? "process" : "chain";
@@ -118,6 +127,7 @@ class RunLoop {
       if (due.check_inputs) scheduler_.InputsChecked(now, ReadInputs());
       if (due.sync) DoSync();
       Notify(readiness_.Watchdog(shells_.clock.Monotonic()));
+      if (shells_.clock.Monotonic() >= next_heartbeat_) WriteState();
       if (shells_.signals.terminating()) break;
       if (!Wait(epoll_fd)) {
         return kExitInternal;
@@ -128,6 +138,8 @@ class RunLoop {
     for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownResponse());
     for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownResponse());
     if (broker_) broker_->Stop();
+    state_.stopped_at = shells_.clock.Wall();
+    WriteState();
     log_.Info("agent stopped");
     return kExitOk;
   }
@@ -158,7 +170,7 @@ class RunLoop {
 
   // Sleeps until an event or the next due time; false on an epoll failure.
   bool Wait(int epoll_fd) {
-    double wake = std::min(scheduler_.NextWake(), readiness_.NextWatchdog());
+    double wake = std::min({scheduler_.NextWake(), readiness_.NextWatchdog(), next_heartbeat_});
     if (shells_.listener != nullptr) {
       wake = std::min(wake, shells_.listener->NextDeadline().value_or(wake));
     }
@@ -253,8 +265,8 @@ class RunLoop {
       state_.config_hash = result.config_hash;
       state_.profiles = result.profiles;
       log_.Info(result.changed ? "config written" : "config unchanged",
-                {{"profiles", std::to_string(result.profiles.size())},
-                 {"seconds", std::to_string(now - started)}});
+                {{"profiles", std::to_string(result.profiles.size()), true},
+                 {"seconds", std::to_string(now - started), true}});
       Notify(readiness_.SyncSucceeded(result.profiles.size()));
       if (broker_) broker_->MappingSynced(result);
     } else {
@@ -264,7 +276,8 @@ class RunLoop {
       log_.Warn("sync failed",
                 {{"error", result.status.message()},
                  {"kind", state_.last_error_kind},
-                 {"consecutive_failures", std::to_string(scheduler_.consecutive_failures())}});
+                 {"consecutive_failures", std::to_string(scheduler_.consecutive_failures()), true},
+                 {"retry_in", RetrySeconds(scheduler_.next_sync() - now), true}});
     }
     state_.consecutive_failures = scheduler_.consecutive_failures();
     WriteState();
@@ -272,7 +285,10 @@ class RunLoop {
     AnswerRefreshWaiters(result);
   }
 
+  // Every write carries a fresh heartbeat (status's liveness, state.h).
   void WriteState() {
+    state_.heartbeat_at = shells_.clock.Wall();
+    next_heartbeat_ = shells_.clock.Monotonic() + kHeartbeatInterval;
     bool changed = false;
     const PublishStatus wrote =
         shells_.files.Publish(state_path_, SerializeState(state_), 0644, &changed);
@@ -361,6 +377,7 @@ class RunLoop {
   std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
   std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after
   bool in_sync_ = false;
+  double next_heartbeat_ = 0;             // monotonic time of the next heartbeat write
   std::unique_ptr<BrokerServer> broker_;  // the socket, the credentials listener
 };
 

@@ -94,6 +94,8 @@ class Scheduler {
   double NextWake() const;
 
   int consecutive_failures() const { return failures_; }
+  // The monotonic time of the next scheduled sync (after a failure: the retry).
+  double next_sync() const { return next_sync_; }
 
  private:
   void RequestSync(double now);

@@ -7,6 +7,7 @@
 
 #include "base/digest.h"
 #include "base/text.h"
+#include "base/timestamp.h"
 #include "domain/answer.h"
 #include "domain/render_pod_identity.h"
 
@@ -73,6 +74,9 @@ std::string SerializeState(const AgentState& s) {
   PutOptional(&j, "last_success_at", s.last_success_at);
   PutOptional(&j, "last_error_at", s.last_error_at);
   PutOptional(&j, "token_expires_at", s.token_expires_at);
+  PutOptional(&j, "heartbeat_at", s.heartbeat_at);
+  PutOptional(&j, "heartbeat_max_age", s.heartbeat_max_age);
+  PutOptional(&j, "stopped_at", s.stopped_at);
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -95,7 +99,10 @@ bool ParseState(std::string_view text, AgentState* out, std::string* err) {
       GetNumber(j, "last_error_at", &s.last_error_at) &&
       GetNumber(j, "consecutive_failures", &failures) &&
       GetString(j, "config_file", &s.config_file) && GetString(j, "config_hash", &s.config_hash) &&
-      GetNumber(j, "token_expires_at", &s.token_expires_at) && GetString(j, "socket", &s.socket) &&
+      GetNumber(j, "token_expires_at", &s.token_expires_at) &&
+      GetNumber(j, "heartbeat_at", &s.heartbeat_at) &&
+      GetNumber(j, "heartbeat_max_age", &s.heartbeat_max_age) &&
+      GetNumber(j, "stopped_at", &s.stopped_at) && GetString(j, "socket", &s.socket) &&
       GetString(j, "credentials_listen", &s.credentials_listen) &&
       GetString(j, "credentials_token_file", &s.credentials_token_file) &&
       GetBool(j, "imds", &s.imds) && GetString(j, "profile_style", &s.profile_style);
@@ -115,6 +122,28 @@ bool ParseState(std::string_view text, AgentState* out, std::string* err) {
   s.consecutive_failures = failures.value_or(0);
   *out = std::move(s);
   return true;
+}
+
+double HeartbeatMaxAge(double request_timeout) {
+  return 3 * kHeartbeatInterval + 4 * request_timeout;
+}
+
+Readiness AssessLiveness(const AgentState& state, double now) {
+  if (state.stopped_at) {
+    return {false,
+            "the agent stopped at " + FormatRfc3339(static_cast<int64_t>(*state.stopped_at))};
+  }
+  if (!state.heartbeat_at || !state.heartbeat_max_age) {
+    return {false,
+            "the state file has no heartbeat (written by an agent that is not running, "
+            "or by an older version)"};
+  }
+  const double age = now - *state.heartbeat_at;
+  if (age > *state.heartbeat_max_age) {
+    return {false, "no heartbeat for " + std::to_string(static_cast<int64_t>(age)) +
+                       " s (the agent is not running, or is stuck)"};
+  }
+  return {true, ""};
 }
 
 Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config) {

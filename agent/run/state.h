@@ -26,6 +26,13 @@ struct AgentState {
   std::string config_hash;            // SHA-256 hex of the last published bytes
   std::vector<std::string> profiles;  // target profile names
   std::optional<int64_t> token_expires_at;
+  // Liveness: `run` rewrites heartbeat_at (unix seconds) at least every
+  // kHeartbeatInterval, and says how old it may get before the agent counts
+  // as gone (the longest a sync may block its loop, plus margin). stopped_at
+  // is written when the agent exits cleanly.
+  std::optional<double> heartbeat_at;
+  std::optional<double> heartbeat_max_age;
+  std::optional<double> stopped_at;
   // How to reach the running agent (`irsa-agent exec`, `once`): its Unix
   // socket, the credentials listener ("" when off), the token file the
   // listener checks (its path, never its content), whether IMDS is served,
@@ -37,6 +44,13 @@ struct AgentState {
   std::string profile_style;
 };
 
+// How often `run` rewrites the heartbeat while idle.
+inline constexpr double kHeartbeatInterval = 10;
+
+// The heartbeat_max_age `run` writes: three intervals plus the longest a sync
+// may hold the loop (about four requests of `request_timeout`).
+double HeartbeatMaxAge(double request_timeout);
+
 std::string SerializeState(const AgentState& state);
 
 // Returns false with "state file: ..." in `*err` for anything that is not a
@@ -47,6 +61,12 @@ struct Readiness {
   bool ready = false;
   std::string reason;  // one line
 };
+
+// Whether the agent that wrote `state` is alive at wall time `now`: it has
+// not said it stopped and its heartbeat is at most heartbeat_max_age old
+// (never a pid: the reader may be in another PID namespace). When not, the
+// result is not ready with the reason.
+Readiness AssessLiveness(const AgentState& state, double now);
 
 // Ready when the agent has had a successful sync and `config` (the published
 // file's bytes; nullopt when missing) is a valid config holding every pair,

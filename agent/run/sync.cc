@@ -171,9 +171,9 @@ bool Syncer::FetchAnswer(double time_budget, std::string* body, SyncResult* resu
     return false;
   }
   result->mapping_seconds = response.seconds;
-  log_.Debug("mapping service answered", {{"status", std::to_string(response.status)},
-                                          {"bytes", std::to_string(response.body.size())},
-                                          {"seconds", std::to_string(response.seconds)}});
+  log_.Debug("mapping service answered", {{"status", std::to_string(response.status), true},
+                                          {"bytes", std::to_string(response.body.size()), true},
+                                          {"seconds", std::to_string(response.seconds), true}});
   if (const Failure failure = ClassifyHttpStatus(response.status, MappingServicePolicy());
       failure != Failure::kNone) {
     result->status = {failure, StatusMessage(response.status, requester, response)};
@@ -207,7 +207,7 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
   }
   if (answer.dropped.size() > kMaxDropWarnings) {
     log_.Warn("more profiles left out",
-              {{"count", std::to_string(answer.dropped.size() - kMaxDropWarnings)}});
+              {{"count", std::to_string(answer.dropped.size() - kMaxDropWarnings), true}});
   }
   result.dropped = std::move(answer.dropped);
   for (const ProfilePair& pair : answer.pairs) result.profiles.push_back(pair.name);
@@ -222,7 +222,7 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
     result.rendered =
         RenderPodIdentityChain(answer.pairs, {settings_.region, result.audit.session_name});
     log_.Info("EKS Pod Identity: each profile chains from the pod's role; src_ profiles left out",
-              {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
+              {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size()), true}});
   } else {
     RenderOptions options = MakeRenderOptions(result.audit);
     options.pod_identity = base.base == BaseCredentials::kPodIdentity;
@@ -231,7 +231,7 @@ SyncResult Syncer::Sync(bool publish, double time_budget) {
       log_.Info(
           "EKS Pod Identity: each profile's credential_process chains from the pod's role; src_ "
           "profiles left out",
-          {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size())}});
+          {{"why", base.why}, {"profiles", std::to_string(answer.pairs.size()), true}});
     }
   }
   result.pairs = answer.pairs;

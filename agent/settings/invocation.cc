@@ -16,8 +16,10 @@
 #include "base/text.h"
 #include "irsa_agent/listener.h"
 #include "settings/listen_address.h"
+#include "settings/setting_scope.h"
 #include "settings/settings.h"
 #include "settings/settings_table.h"
+#include "settings/sts_endpoint.h"
 
 namespace irsa {
 namespace {
@@ -42,6 +44,7 @@ constexpr CommandName kCommands[] = {
     {"version", Command::kVersion},
     {"reap", Command::kReap},
     {"exec", Command::kExec},
+    {"completion", Command::kCompletion},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -101,9 +104,16 @@ struct Arg {
   bool has_value = false;
 };
 
+// A boolean setting (--listen-any, --dry-run): alone it means true, and it
+// takes the next word only when that is exactly `true` or `false`.
+bool IsBoolFlag(std::string_view name) {
+  const SettingRow* row = FindSettingRow(name);
+  return row != nullptr && row->kind == SettingKind::kBool;
+}
+
 bool TakesValue(std::string_view name) {
   return name == "config" || name == kTagOption || FindValueOption(name) != nullptr ||
-         FindSettingRow(name) != nullptr;
+         (FindSettingRow(name) != nullptr && !IsBoolFlag(name));
 }
 
 // Reads args[*i] (and its value, for a flag that takes one), advancing *i.
@@ -123,6 +133,10 @@ bool NextArg(const std::vector<std::string>& args, size_t* i, Arg* arg, std::str
   if (equals != std::string_view::npos) {
     arg->value = text.substr(equals + 1);
     arg->has_value = true;
+  } else if (IsBoolFlag(arg->name)) {
+    const bool word = *i < args.size() && (args[*i] == "true" || args[*i] == "false");
+    arg->value = word ? std::string_view(args[(*i)++]) : std::string_view("true");
+    arg->has_value = true;
   } else if (TakesValue(arg->name)) {
     if (*i >= args.size()) {
       *err = "--" + std::string(arg->name) + " needs a value";
@@ -137,6 +151,13 @@ bool NextArg(const std::vector<std::string>& args, size_t* i, Arg* arg, std::str
 // The index of the first argument after the command.
 size_t FirstOptionIndex(const std::vector<std::string>& args) {
   return !args.empty() && !args[0].starts_with('-') ? 1 : 0;
+}
+
+std::string_view CommandNameOf(Command command) {
+  for (const CommandName& c : kCommands) {
+    if (c.command == command) return c.name;
+  }
+  return "this command";
 }
 
 const CommandName* FindCommand(std::string_view name) {
@@ -250,6 +271,10 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
       continue;
     }
     if (arg.name == "help" || arg.name == "version") {
+      // `run --help` explains run; `--version --json` is `version --json`.
+      if (arg.name == "help" && FirstOptionIndex(args) == 1) out->help_topic = args[0];
+      out->json =
+          arg.name == "version" && std::find(args.begin() + i, args.end(), "--json") != args.end();
       out->command = arg.name == "help" ? Command::kHelp : Command::kVersion;
       return true;
     }
@@ -266,8 +291,12 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
     }
     const SettingRow* row = FindSettingRow(arg.name);
     if (row == nullptr) {
-      *err = "unknown flag " + Printable(arg.flag);
+      *err = "unknown flag " + Printable(arg.flag) + (arg.name.empty() ? "" : DidYouMean(arg.name));
       return false;
+    }
+    if (!SettingUsedBy(row->name, out->command)) {
+      out->warnings.push_back("--" + std::string(row->name) + " is not used by " +
+                              std::string(CommandNameOf(out->command)) + " (ignored)");
     }
     const std::string flag = "--" + std::string(row->name);
     if (flags->count(row) != 0) {
@@ -416,6 +445,41 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   return true;
 }
 
+// `help [COMMAND] [--man]` (other flags ignored), `version [--json]`,
+// `completion bash`.
+bool ParseInfoCommand(const std::vector<std::string>& args, Invocation* out, std::string* err) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    const bool help = out->command == Command::kHelp;
+    if (word == "--help" || word == "-h") continue;
+    if (help && word == "--man") {
+      out->man = true;
+    } else if (out->command == Command::kVersion && word == "--json") {
+      out->json = true;
+    } else if (help && word.starts_with('-')) {
+      continue;  // help works whatever else the line holds
+    } else if (help && out->help_topic.empty()) {
+      if (FindCommand(word) == nullptr) {
+        *err = "help: unknown command '" + Printable(word) + "'";
+        return false;
+      }
+      out->help_topic = word;
+    } else if (out->command == Command::kCompletion && word == "bash" &&
+               out->completion_shell.empty()) {
+      out->completion_shell = word;
+    } else {
+      *err = std::string(CommandNameOf(out->command)) + ": unexpected argument '" +
+             Printable(word) + "'";
+      return false;
+    }
+  }
+  if (out->command == Command::kCompletion && out->completion_shell.empty()) {
+    *err = "completion needs a shell: irsa-agent completion bash";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool FindConfigFile(const std::vector<std::string>& args, const Environment& env, std::string* path,
@@ -460,13 +524,18 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
   if (FirstOptionIndex(args) == 1) {
     const CommandName* command = FindCommand(args[0]);
     if (command == nullptr) {
-      *err = "unknown command '" + Printable(args[0]) + "' (try --help)";
+      const std::string guess = DidYouMeanCommand(args[0]);
+      *err = "unknown command '" + Printable(args[0]) + "'" +
+             (guess.empty() ? std::string(" (try --help)") : guess);
       return false;
     }
     out->command = command->command;
   }
-  // help and version never fail on settings: they must work to fix them.
-  if (out->command == Command::kHelp || out->command == Command::kVersion) return true;
+  // help, version and completion never read settings: they must work to fix them.
+  if (out->command == Command::kHelp || out->command == Command::kVersion ||
+      out->command == Command::kCompletion) {
+    return ParseInfoCommand(args, out, err);
+  }
   GivenMap flags;
   GivenMap agent_env;
   std::vector<IniSetting> file;
@@ -498,7 +567,8 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
       if (!Apply(*row, given, &out->settings, err)) return false;
     }
   }
-  return CrossCheck(out->command, out->settings, err);
+  if (!CrossCheck(out->command, out->settings, err)) return false;
+  return !UsesStsEndpoint(*out) || CheckStsEndpoint(out->settings, err);
 }
 
 }  // namespace irsa

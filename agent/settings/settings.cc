@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "base/url.h"
+#include "settings/setting_scope.h"
 #include "settings/settings_table.h"
 
 namespace irsa {
@@ -204,32 +205,30 @@ std::string HelpText() {
 
 Writes the AWS config file with the IAM role profiles mapped to this Domino run.
 
-Commands:
-  once          fetch the role mapping once and write the config file (default)
-  run           keep the config file current: watch the tokens, refresh, retry
-  status        show the state of a running agent and of the config file
-  doctor        check every input and the mapping service, explaining failures
-  profiles      list the profiles in the config file
-  credentials X print profile X's credentials as credential_process JSON
-  exec X -- CMD run CMD with an environment whose AWS SDKs use profile X
-  install DIR   copy this binary into DIR
-  reap          evict pods whose Pod Identity association was removed or changed
-  help          show this text (also --help, -h)
-  version       show the version (also --version)
-
+Commands (irsa-agent help COMMAND, or COMMAND --help, explains one):
+)";
+  for (const CommandInfo& info : AllCommands()) {
+    std::string name = "  " + std::string(info.name);
+    name.resize(std::max<size_t>(name.size() + 1, 15), ' ');
+    out += name + std::string(info.summary) + "\n";
+  }
+  out += R"(
 Command options:
   --print       once: print the config to stdout instead of writing the file
-  --json        status, doctor, profiles: machine-readable output
+  --json        status, doctor, profiles, version: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
   --role-arn, --source-role-arn, --session-name, --set-source-identity,
   --tag K=V     credentials: the chain to run when no agent answers
   --once        reap: one round, then exit
+  --man         help: the manual page (roff)
   --config FILE read settings from section [agent] of an INI file
                 (also IRSA_AGENT_CONFIG)
 
-Settings: --NAME VALUE or --NAME=VALUE. Highest first: the flag, the variable
-IRSA_AGENT_<NAME>, the reference variable shown after it, key NAME in the INI
-file, the default.
+Settings: --NAME VALUE or --NAME=VALUE; a BOOL flag alone means true (and
+takes the next word only when it is true or false). Highest first: the flag,
+the variable IRSA_AGENT_<NAME>, the reference variable shown after it, key
+NAME in the INI file, the default. A flag the command does not use is
+ignored with a warning.
 
 )";
   constexpr size_t kHelpColumn = 30;

@@ -28,6 +28,7 @@ enum class Command {
   kHelp,
   kVersion,
   kReap,
+  kCompletion,
   kExec
 };
 
@@ -123,6 +124,14 @@ struct Invocation {
   std::vector<std::pair<std::string, std::string>> tags;
   // exec PROFILE -- COMMAND [ARGS...]: `profile` above, and COMMAND with its arguments.
   std::vector<std::string> exec_argv;
+  // help: the command to explain ("run" for `help run` and `run --help`;
+  // empty: all), or the man page; completion: the shell.
+  std::string help_topic;
+  bool man = false;
+  std::string completion_shell;
+  // One line each: flags given on the command line that the command does not
+  // use (settings from the environment or the INI file are never warned about).
+  std::vector<std::string> warnings;
 };
 
 using Environment = std::map<std::string, std::string>;

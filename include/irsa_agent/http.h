@@ -28,6 +28,10 @@ struct HttpRequest {
   // Polled during the exchange; when it returns true the exchange stops early
   // and fails with kTimeout ("cancelled"). Empty: never cancelled.
   std::function<bool()> cancelled;
+  // True: connect directly, whatever http_proxy / HTTPS_PROXY say. For a
+  // request that carries a credential to a link-local or loopback agent (the
+  // EKS Pod Identity agent): SDKs never proxy it, and a proxy would see the token.
+  bool no_proxy = false;
 };
 
 struct HttpResponse {
@@ -65,7 +69,7 @@ class HttpClient {
 };
 
 // libcurl, owned by the caller; TLS verification always on (TLS 1.2+), proxies from the usual
-// environment variables, no redirects, no cookies.
+// environment variables (unless HttpRequest::no_proxy), no redirects, no cookies.
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 
 }  // namespace irsa

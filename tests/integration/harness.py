@@ -579,10 +579,21 @@ class AgentTestCase(unittest.TestCase):
     def assert_error(self, result: AgentResult, exit_code: int,
                      *fragments: str) -> str:
         """Exit `exit_code`, nothing on stdout, and stderr ending with exactly
-        one "irsa-agent: error: " line that contains every fragment."""
+        one "irsa-agent: error: " line that contains every fragment. Under
+        --log-format json that line is a JSON object with level "error": its
+        "msg" is checked, returned as the text line would be."""
         self.assertEqual(result.returncode, exit_code, result.describe())
         self.assertEqual(result.stdout, "", result.describe())
         error_lines = [l for l in result.stderr_lines if l.startswith("irsa-agent: error: ")]
+        if not error_lines and result.stderr_lines and result.stderr_lines[-1].startswith("{"):
+            try:
+                last = json.loads(result.stderr_lines[-1])
+            except ValueError:
+                last = {}
+            if isinstance(last, dict) and last.get("level") == "error":
+                for fragment in fragments:
+                    self.assertIn(fragment, last.get("msg", ""), result.describe())
+                return "irsa-agent: error: " + last.get("msg", "")
         self.assertEqual(len(error_lines), 1, result.describe())
         self.assertTrue(result.stderr_lines and result.stderr_lines[-1] == error_lines[0],
                         "the error line must be the last line of stderr\n" + result.describe())

@@ -25,6 +25,7 @@ Run: IRSA_AGENT_BIN=build/irsa-agent python3 tests/integration/test_packaging.py
 from __future__ import annotations
 
 import fcntl
+import gzip
 import json
 import os
 import re
@@ -795,8 +796,18 @@ class DebianPackageTest(AgentTestCase):
         self.assertEqual(os.stat(binary).st_mode & 0o7777, 0o755)
         result = subprocess.run([binary, "--version"], capture_output=True, text=True,
                                 timeout=10, env=clean_environment())
-        self.assertEqual((result.returncode, result.stdout), (0, f"irsa-agent {version}\n"),
-                         result.stderr)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.startswith(f"irsa-agent {version} (commit "), result.stdout)
+        self.assertIn("dynamic", result.stdout.splitlines()[0])
+        # The man page and the bash completion, generated from the settings table.
+        man = "/usr/share/man/man1/irsa-agent.1.gz"
+        with gzip.open(man, "rt") as f:
+            page = f.read()
+        self.assertIn(".TH IRSA\\-AGENT 1", page)
+        self.assertIn("\\-\\-sts\\-endpoint", page)
+        completion = "/usr/share/bash-completion/completions/irsa-agent"
+        with open(completion) as f:
+            self.assertIn("complete -F _irsa_agent irsa-agent", f.read())
 
         unit = "/lib/systemd/system/irsa-agent.service"
         with open(unit) as installed, open(UNIT_FILE) as source:
@@ -822,6 +833,8 @@ class DebianPackageTest(AgentTestCase):
         listed = self.dpkg("-L", self.PACKAGE).stdout.splitlines()
         self.assertIn(binary, listed)
         self.assertIn(unit, listed)
+        self.assertIn(man, listed)
+        self.assertIn(completion, listed)
 
 
 if __name__ == "__main__":

@@ -258,6 +258,36 @@ class ControlTest(RunTestCase):
         self.assertEqual(doc["profile_count"], 1)
         self.assertEqual(agent.stop()[0], 0)
 
+    def test_status_is_not_ready_once_the_agent_is_gone(self):
+        # Issue 17: status read the state file only and said ready after the
+        # agent had exited. A clean exit says so; a killed agent's heartbeat
+        # goes stale (here aged by hand: the real limit is over a minute).
+        state_path = os.path.join(self.config_dir, "irsa-agent-state.json")
+        for how in ("sigterm", "sigkill"):
+            agent = self.start_agent()
+            self.wait_for_config(5)
+            self.assertTrue(wait_until(lambda: self.status().returncode == 0, 5), how)
+            doc = json.loads(self.status("--json").stdout)
+            self.assertLessEqual(abs(doc["heartbeat_at"] - time.time()), 15)
+            self.assertGreater(doc["heartbeat_max_age"], 30)
+            if how == "sigterm":
+                self.assertEqual(agent.stop()[0], 0)
+                after = self.status()
+                self.assertEqual(after.returncode, 1, after.stdout)
+                self.assertRegex(after.stdout, r"^not ready: the agent stopped at \S+Z\n$")
+            else:
+                agent.proc.kill()
+                agent.proc.wait(5)
+                with open(state_path) as f:
+                    doc = json.load(f)
+                doc["heartbeat_at"] -= 3600
+                with open(state_path, "w") as f:
+                    json.dump(doc, f)
+                after = self.status()
+                self.assertEqual(after.returncode, 1, after.stdout)
+                self.assertRegex(after.stdout, r"^not ready: no heartbeat for 36\d\d s")
+            os.unlink(state_path)
+
     def test_status_without_an_agent(self):
         result = self.status()
         self.assertEqual(result.returncode, 1)
@@ -268,6 +298,7 @@ class ControlTest(RunTestCase):
         # strings must not drive the terminal of whoever runs `status`.
         hostile = "\x1b]0;pwned\x07\x1b[2J\r\x9b31m"
         state = {"version": "x", "pid": 1, "started_at": 1, "last_error": "boom " + hostile,
+                 "heartbeat_at": time.time(), "heartbeat_max_age": 600,
                  "last_error_kind": "transient", "consecutive_failures": 1,
                  "config_file": self.config + hostile, "config_hash": "", "profiles": [hostile]}
         for success in (False, True):

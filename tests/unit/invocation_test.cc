@@ -114,7 +114,7 @@ TEST_SUITE("invocation") {
     CHECK(p.inv.settings.sts_endpoint == "http://127.0.0.1:5000");
     // No mapping source needed; process style takes source-identity.
     CHECK(Parse({"once", "--mapping-file", "/m", "--profile-style", "process", "--source-identity",
-                 "true", "--session-tags", "yes"})
+                 "true", "--session-tags=yes"})
               .inv.settings.profile_style == ProfileStyle::kProcess);
   }
 
@@ -134,6 +134,102 @@ TEST_SUITE("invocation") {
               .inv.settings.aws_config_file == "/u/config");
   }
 
+  TEST_CASE("a boolean flag alone means true; it takes only true or false as the next word") {
+    const Environment env = {{"DOMINO_IRSA_ENDPOINT", kEndpoint}};
+    // DEPLOYMENT's metrics example: --listen-any followed by another flag.
+    Parsed p = Parse(
+        {"run", "--listen", "0.0.0.0:9464", "--listen-any", "--aws-config-file", "/opt/x/config"},
+        env);
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK(p.inv.settings.listen_any);
+    CHECK(p.inv.settings.aws_config_file == "/opt/x/config");
+    // Last on the line.
+    p = Parse({"run", "--listen", "0.0.0.0:9464", "--listen-any"}, env);
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK(p.inv.settings.listen_any);
+    // reap --once --dry-run --cluster x: --dry-run does not swallow --cluster.
+    p = Parse({"reap", "--once", "--dry-run", "--cluster", "x"});
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK(p.inv.settings.dry_run);
+    CHECK(p.inv.settings.cluster == "x");
+    // --flag true|false and --flag=V.
+    p = Parse({"reap", "--dry-run", "false", "--cluster", "x"});
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK_FALSE(p.inv.settings.dry_run);
+    p = Parse({"reap", "--dry-run", "true", "--cluster", "x"});
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK(p.inv.settings.dry_run);
+    p = Parse({"reap", "--dry-run=no", "--cluster", "x"});
+    REQUIRE_MESSAGE(p.ok, p.err);
+    CHECK_FALSE(p.inv.settings.dry_run);
+    // Any other next word is not the flag's: here a positional argument.
+    CHECK(ErrorOf(Parse({"reap", "--dry-run", "yes", "--cluster", "x"})) ==
+          "unexpected argument 'yes'");
+    CHECK(ErrorOf(Parse({"reap", "--dry-run=maybe", "--cluster", "x"})) ==
+          "--dry-run: 'maybe' is not true or false");
+    // The INI file and the environment still need a value.
+    CHECK(Parse({"reap", "--cluster", "x"}, {{"IRSA_AGENT_DRY_RUN", "true"}}).inv.settings.dry_run);
+  }
+
+  TEST_CASE("sts-endpoint is checked once, by every command that uses it") {
+    const Environment env = {{"DOMINO_IRSA_ENDPOINT", kEndpoint}};
+    // The commands that call STS or write sts-endpoint into credential_process lines.
+    const std::vector<std::vector<std::string>> users = {
+        {"credentials", "x"},
+        {"reap", "--cluster", "c"},
+        {"doctor", "--sts"},
+        {"once", "--profile-style", "process"},
+        {"run", "--profile-style", "process"},
+    };
+    // The commands that never use it.
+    const std::vector<std::vector<std::string>> others = {
+        {"status"}, {"profiles"}, {"install", "/d"}, {"once"}, {"run"}, {"doctor"}};
+    struct Bad {
+      const char* url;
+      const char* why;
+    };
+    const Bad bad[] = {
+        {"https://user:hunter2@sts.example.com/", "must not carry user info"},
+        {"https://sts.example.com/?x=1", "a query or fragment is not supported"},
+        {"https://sts.example.com/#f", "a query or fragment is not supported"},
+        {"https://sts.example.com/a/../b", "the path must be"},
+        {"https://sts.example.com/a/./b", "the path must be"},
+        {"http://sts.example.com/", "plain http only to loopback"},
+        {"http://10.0.0.1:8080", "plain http only to loopback"},
+    };
+    for (const Bad& b : bad) {
+      CAPTURE(b.url);
+      for (const auto& args : users) {
+        std::vector<std::string> with_flag = args;
+        with_flag.insert(with_flag.end(), {"--sts-endpoint", b.url});
+        CAPTURE(with_flag);
+        const std::string flag_err = ErrorOf(Parse(with_flag, env));
+        CHECK(flag_err.starts_with("sts-endpoint (flag --sts-endpoint): "));
+        CHECK(flag_err.find(b.why) != std::string::npos);
+        CHECK(flag_err.find("hunter2") == std::string::npos);
+        Environment with_env = env;
+        with_env["AWS_ENDPOINT_URL_STS"] = b.url;
+        const std::string env_err = ErrorOf(Parse(args, with_env));
+        CHECK(env_err.starts_with("sts-endpoint (env AWS_ENDPOINT_URL_STS): "));
+        CHECK(env_err.find("hunter2") == std::string::npos);
+      }
+      for (const auto& args : others) {
+        Environment with_env = env;
+        with_env["AWS_ENDPOINT_URL_STS"] = b.url;
+        CAPTURE(args);
+        const Parsed p = Parse(args, with_env);
+        CHECK_MESSAGE(p.ok, p.err);
+      }
+    }
+    // Loopback may be plain http; https anywhere; a plain path is fine.
+    for (const char* good : {"http://127.0.0.1:5000", "http://localhost:9/", "http://[::1]:80/sts",
+                             "https://sts.example.com", "https://sts.example.com/a/b-c_d.e~f"}) {
+      CAPTURE(good);
+      const Parsed p = Parse({"credentials", "x", "--sts-endpoint", good});
+      CHECK_MESSAGE(p.ok, p.err);
+    }
+  }
+
   TEST_CASE("rejected command lines") {
     const Environment env = {{"DOMINO_IRSA_ENDPOINT", kEndpoint}};
     struct Case {
@@ -142,7 +238,7 @@ TEST_SUITE("invocation") {
     };
     const Case cases[] = {
         {{"bogus"}, "unknown command 'bogus' (try --help)"},
-        {{"Run"}, "unknown command 'Run' (try --help)"},
+        {{"Run"}, "unknown command 'Run' (did you mean run?)"},
         {{""}, "unknown command '' (try --help)"},
         {{"install"}, "install needs a folder: irsa-agent install DIR"},
         {{"install", ""}, "install: DIR must not be empty"},
@@ -158,7 +254,7 @@ TEST_SUITE("invocation") {
         {{"once", "--print=yes"}, "--print takes no value"},
         {{"--foo"}, "unknown flag --foo"},
         {{"--foo=bar"}, "unknown flag --foo"},
-        {{"--Timeout=5"}, "unknown flag --Timeout"},
+        {{"--Timeout=5"}, "unknown flag --Timeout (did you mean --timeout?)"},
         {{"-x"}, "unknown flag -x"},
         {{"--"}, "unknown flag --"},
         {{"--timeout"}, "--timeout needs a value"},
@@ -491,7 +587,10 @@ TEST_SUITE("invocation") {
          {{"IRSA_AGENT_CONFIG", kIni}},
          "[agent]\napi-key = sk-SECRET-4f9a\x01SECOND\n",
          "/etc/irsa-agent/agent.ini:2: api-key: contains a control character"},
-        {{"status", "--api_key=" + clean}, {}, "", "unknown flag --api_key"},
+        {{"status", "--api_key=" + clean},
+         {},
+         "",
+         "unknown flag --api_key (did you mean --api-key?)"},
         {{"status", "--api-key=" + clean, "--timeout", "x"},
          {},
          "",

@@ -81,6 +81,37 @@ TEST_SUITE("once") {
     CHECK(budgets.back() < 10);
   }
 
+  TEST_CASE_FIXTURE(OnceFixture, "retries until the budget is spent, then says timeout reached") {
+    // Issue 17: --timeout 10 used to stop after about 4 s, when the next
+    // backoff (8 s) would have passed the deadline.
+    settings.timeout = 10;
+    settings.request_timeout = 10;
+    settings.min_backoff = 1;
+    settings.max_backoff = 30;
+    draw = 0.999;
+    script = {Failed(Failure::kTransient)};
+    const double start = clock.Monotonic();
+    CHECK(Run().status.kind() == Failure::kTransient);
+    const double spent = clock.Monotonic() - start;
+    CHECK(spent >= 9 - 1e-6);  // the last attempt kept min(request-timeout, 1 s)
+    CHECK(spent <= 10);
+    CHECK(budgets.back() == doctest::Approx(1));
+    CHECK(sink.All().find("giving up: timeout reached") != std::string::npos);
+  }
+
+  TEST_CASE_FIXTURE(OnceFixture, "a Retry-After past the deadline is said as such") {
+    settings.timeout = 10;
+    settings.min_backoff = 1;
+    settings.max_backoff = 30;
+    draw = 0;
+    script = {Failed(Failure::kTransient, 25.0)};
+    CHECK(Run().status.kind() == Failure::kTransient);
+    CHECK(clock.sleeps.empty());
+    CHECK(sink.All().find("giving up: the server asks to retry after the timeout") !=
+          std::string::npos);
+    CHECK(sink.All().find("timeout reached") == std::string::npos);
+  }
+
   TEST_CASE_FIXTURE(OnceFixture, "a starved last attempt does not hide the real failure") {
     settings.timeout = 1;
     settings.min_backoff = 0.1;

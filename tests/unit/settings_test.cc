@@ -323,12 +323,26 @@ TEST_SUITE("settings") {
   TEST_CASE("HelpText lists every setting with its variables and default") {
     const std::string help = HelpText();
     CHECK(help.starts_with("Usage: irsa-agent [COMMAND] [OPTIONS]\n"));
-    for (const char* part :
-         {"\n  once ", "\n  run ", "\n  status ", "\n  doctor ", "\n  profiles ", "\n  install DIR",
-          "\n  help ", "\n  version ", "--print", "--json", "--sts", "--config FILE",
-          "IRSA_AGENT_CONFIG", "IRSA_AGENT_ENDPOINT, DOMINO_IRSA_ENDPOINT, IAM_SA_MAPPING_ENDPOINT",
-          "IRSA_AGENT_MAX_BACKOFF; default 30 (run: 300)", "--timeout SECONDS", "--api-key SECRET",
-          "--listen HOST:PORT", "default /var/run/.aws/config"}) {
+    for (const char* part : {"\n  once ",
+                             "\n  run ",
+                             "\n  status ",
+                             "\n  doctor ",
+                             "\n  profiles ",
+                             "\n  install ",
+                             "\n  completion ",
+                             "\n  help ",
+                             "\n  version ",
+                             "--print",
+                             "--json",
+                             "--sts",
+                             "--config FILE",
+                             "IRSA_AGENT_CONFIG",
+                             "IRSA_AGENT_ENDPOINT, DOMINO_IRSA_ENDPOINT, IAM_SA_MAPPING_ENDPOINT",
+                             "IRSA_AGENT_MAX_BACKOFF; default 30 (run: 300)",
+                             "--timeout SECONDS",
+                             "--api-key SECRET",
+                             "--listen HOST:PORT",
+                             "default /var/run/.aws/config"}) {
       CAPTURE(part);
       CHECK(help.find(part) != std::string::npos);
     }

@@ -29,6 +29,33 @@ TEST_SUITE("state") {
     CHECK(back.token_expires_at == state.token_expires_at);
   }
 
+  TEST_CASE("AssessLiveness: a fresh heartbeat, never a pid alone") {
+    AgentState state;
+    state.pid = 1;  // alive in any PID namespace: it must not count
+    state.last_success_at = 1700000000;
+    Readiness r = AssessLiveness(state, 1700000001);
+    CHECK_FALSE(r.ready);
+    CHECK(r.reason.find("no heartbeat") != std::string::npos);
+    state.heartbeat_at = 1700000000;
+    state.heartbeat_max_age = HeartbeatMaxAge(10);
+    CHECK(*state.heartbeat_max_age == doctest::Approx(70));
+    CHECK(AssessLiveness(state, 1700000069).ready);
+    r = AssessLiveness(state, 1700000100);
+    CHECK_FALSE(r.ready);
+    CHECK(r.reason == "no heartbeat for 100 s (the agent is not running, or is stuck)");
+    state.stopped_at = 1700000050;
+    r = AssessLiveness(state, 1700000051);
+    CHECK_FALSE(r.ready);
+    CHECK(r.reason == "the agent stopped at 2023-11-14T22:14:10Z");
+    // The fields survive the file.
+    AgentState back;
+    std::string err;
+    REQUIRE(ParseState(SerializeState(state), &back, &err));
+    CHECK(back.heartbeat_at == state.heartbeat_at);
+    CHECK(back.heartbeat_max_age == state.heartbeat_max_age);
+    CHECK(back.stopped_at == state.stopped_at);
+  }
+
   TEST_CASE("ParseState: whole numbers at the limits of their fields") {
     AgentState state;
     std::string err;

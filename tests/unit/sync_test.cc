@@ -157,20 +157,23 @@ TEST_SUITE("sync") {
     const std::vector<Case> cases = {
         {"no labels, no run id",
          [](SyncFixture& f) { f.files.content.erase(f.settings.pod_info_path); },
-         "no run id: labels file /var/run/podinfo/labels does not exist and run-id is not set"},
+         "no run id: labels file (pod-info-path) /var/run/podinfo/labels does not exist and run-id "
+         "is not set"},
         {"malformed labels",
          [](SyncFixture& f) { f.files.content[f.settings.pod_info_path] = "a=\"b"; },
          "/var/run/podinfo/labels:1: unterminated quoted value"},
         {"empty token",
          [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = " \n"; },
-         "Domino token file /var/lib/domino/home/.api/token is empty"},
+         "Domino token file (domino-token-file) /var/lib/domino/home/.api/token is empty"},
         {"newline inside token",
          [](SyncFixture& f) { f.files.content[f.settings.domino_token_file] = "abc\r\nX-Evil: 1"; },
-         "Domino token file /var/lib/domino/home/.api/token holds a space or control character "
+         "Domino token file (domino-token-file) /var/lib/domino/home/.api/token holds a space or "
+         "control character "
          "inside the token"},
         {"no credential at all",
          [](SyncFixture& f) { f.files.content.erase(f.settings.domino_token_file); },
-         "no Domino credential: token file /var/lib/domino/home/.api/token does not exist and "
+         "no Domino credential: token file (domino-token-file) /var/lib/domino/home/.api/token "
+         "does not exist and "
          "neither api-proxy nor api-key is set"},
     };
     for (const Case& c : cases) {
