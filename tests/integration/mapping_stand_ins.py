@@ -22,7 +22,8 @@ prints one JSON line (`world.describe()`: URLs, the CA, the token file, the
 credentials file D/credentials.json, the service's argv and environment,
 the control URL) and serves until SIGTERM/SIGINT. The control server
 (plain HTTP, loopback, no auth) answers `GET /stats` (calls counted by the
-stand-ins), `POST /pods` `{"run_id", "user_id", "sa", "phase"}`, `DELETE
+stand-ins), `GET /roles` (proxy role name -> ARN), `GET /subjects/<role>`
+(the `sub` values of its IRSA statements, read from moto), `POST /pods` `{"run_id", "user_id", "sa", "phase"}`, `DELETE
 /pods/<run id>`, `POST /domino-mode` `{"mode": "ok"|"error"|"hang"}`.
 
 The parts: stand_in_kube_api.py (pods, ConfigMaps, Leases), stand_in_domino.py
@@ -128,7 +129,7 @@ class MappingWorld:
     def populate(self, users: int, runs: int, roles: int, per_user_sa: bool) -> list:
         """`roles` proxy roles, one org per role (every user in all of them),
         `users` users, `runs` Running pods spread over them. Returns
-        [(run id, credential)]."""
+        [{"run_id", "user_id", "credential"}]."""
         names = [f"acme-role-{i}" for i in range(roles)]
         self.add_proxy_roles(names)
         self.set_org_mapping({f"org-{i}": f"arn:aws:iam::{ASSET_ACCOUNT}:role/{n}"
@@ -143,7 +144,7 @@ class MappingWorld:
             u = r % max(users, 1)
             sa = f"user-{user_id(u)}" if per_user_sa else None
             self.kube.add_pod(run_id(r), user_id(u), sa=sa)
-            out.append((run_id(r), creds[u]))
+            out.append({"run_id": run_id(r), "user_id": user_id(u), "credential": creds[u]})
         return out
 
     # -- how to run the service against it
@@ -201,6 +202,10 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
         world: MappingWorld = self.server.world
         if self.path == "/stats":
             return self._reply(200, world.stats())
+        if self.path == "/roles":
+            return self._reply(200, world.proxy_arns)
+        if self.path.startswith("/subjects/") and world.moto:
+            return self._reply(200, world.moto.subjects(self.path[len("/subjects/"):]))
         self._reply(404, {"error": "no such route"})
 
     def do_POST(self):
@@ -239,7 +244,7 @@ def serve(argv: list) -> int:
                          max_length=args.max_length).start()
     world.kube.delay = args.kube_delay
     runs = world.populate(args.users, args.runs, args.roles, args.per_user_sa)
-    secret_files = {"credentials.json": [{"run_id": r, "credential": c} for r, c in runs],
+    secret_files = {"credentials.json": runs,
                     "service-env.json": world.service_env()}
     for name, content in secret_files.items():
         path = os.path.join(args.dir, name)

@@ -366,6 +366,9 @@ class ServeProcessTest(unittest.TestCase):
         status, body = call(world["domino"] + "/v4/auth/principal",
                             headers={"X-Domino-Api-Key": runs[1]["credential"]})
         self.assertEqual(body["canonicalId"], user_id(1))
+        status, roles = call(world["control"] + "/roles")
+        self.assertEqual(sorted(roles), ["acme-role-0", "acme-role-1"])
+        self.assertEqual(call(world["control"] + "/subjects/acme-role-1"), (200, []))
         status, stats = call(world["control"] + "/stats")
         self.assertEqual(stats["domino"]["counts"], {"/v4/auth/principal": 1})
         self.assertEqual(call(world["control"] + f"/pods/{run_id(99)}", "DELETE")[1],
