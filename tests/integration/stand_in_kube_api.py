@@ -311,6 +311,9 @@ class _KubeApiHandler(_Handler):
 
     # -- pods
     def _pods_list(self, api, ns, _name, query, _doc):
+        if query.get("watch") in ("1", "true"):
+            return self.reply(400, status(400, "BadRequest", "the stand-in does not serve "
+                                          "watches (list with limit/continue instead)"))
         try:
             by_label = label_matcher(query.get("labelSelector", ""))
             by_field = field_matcher(query.get("fieldSelector", ""))
