@@ -6,11 +6,11 @@
 #include <memory>
 #include <string_view>
 
-#include "core/log.h"
-#include "core/settings.h"
+#include "base/log.h"
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "settings/settings.h"
 
 namespace irsa {
 
