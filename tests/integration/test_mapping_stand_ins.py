@@ -102,8 +102,8 @@ class KubeApiTest(WorldTestCase):
         q = urllib.parse.urlencode({"labelSelector": "dominodatalab.com/execution-id in "
                                     f"({run_id(1)},{run_id(3)})"})
         self.assertEqual(self.pods(q), [run_id(1), run_id(3)])
-        self.assertEqual(self.pods(urllib.parse.urlencode({"labelSelector": "!app.kubernetes.io/name"})),
-                         [])
+        no_name = urllib.parse.urlencode({"labelSelector": "!app.kubernetes.io/name"})
+        self.assertEqual(self.pods(no_name), [])
         status, _ = self.kube(f"/api/v1/namespaces/{COMPUTE_NS}/pods?labelSelector=a%3D%3Db%3Dc")
         self.assertEqual(status, 400)
 
@@ -111,7 +111,8 @@ class KubeApiTest(WorldTestCase):
         q = urllib.parse.urlencode({"fieldSelector": "status.phase!=Succeeded,"
                                     "spec.serviceAccountName=user-a"})
         self.assertEqual(self.pods(q), [run_id(2)])
-        status, body = self.kube(f"/api/v1/namespaces/{COMPUTE_NS}/pods?fieldSelector=spec.nodeName%3Dx")
+        status, body = self.kube(f"/api/v1/namespaces/{COMPUTE_NS}/pods?"
+                                 "fieldSelector=spec.nodeName%3Dx")
         self.assertEqual(status, 400)
         self.assertIn("field label not supported", body["message"])
 
@@ -152,7 +153,8 @@ class KubeApiTest(WorldTestCase):
         cm["data"]["beta"] = "arn:aws:iam::524112250363:role/b"
         status, new = self.kube(path, "PUT", cm)
         self.assertEqual(status, 200, new)
-        self.assertNotEqual(new["metadata"]["resourceVersion"], stale["metadata"]["resourceVersion"])
+        self.assertNotEqual(new["metadata"]["resourceVersion"],
+                            stale["metadata"]["resourceVersion"])
         stale["data"]["gamma"] = "x"
         status, body = self.kube(path, "PUT", stale)
         self.assertEqual((status, body["reason"]), (409, "Conflict"))
@@ -197,8 +199,8 @@ class KubeApiTest(WorldTestCase):
         del got["metadata"]["resourceVersion"]
         status, _ = self.kube(f"{LEASES}/irsa-role-a", "PUT", got)
         self.assertEqual(status, 422)
-        self.assertEqual(self.world.kube.lease(PLATFORM_NS, "irsa-role-a")["spec"]["holderIdentity"],
-                         "replica-2")
+        stored = self.world.kube.lease(PLATFORM_NS, "irsa-role-a")
+        self.assertEqual(stored["spec"]["holderIdentity"], "replica-2")
         status, _ = self.kube(f"{LEASES}/absent")
         self.assertEqual(status, 404)
         log = [(op, holder, code) for op, name, holder, code in self.world.kube.lease_log
@@ -241,7 +243,8 @@ class DominoTest(WorldTestCase):
         self.assertNotIn("key-two", json.dumps(self.world.domino.requests))
 
     def test_unknown_forbidden_and_failure_modes(self):
-        self.assertEqual(self.domino("/v4/auth/principal", {"Authorization": "Bearer nope"})[0], 401)
+        self.assertEqual(self.domino("/v4/auth/principal",
+                                     {"Authorization": "Bearer nope"})[0], 401)
         self.assertEqual(self.domino("/v4/auth/principal", {})[0], 401)
         self.assertEqual(self.domino("/v4/auth/principal", {"X-Domino-Api-Key": "key-three"})[0],
                          403)

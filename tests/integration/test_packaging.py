@@ -453,7 +453,8 @@ class MappingServiceManifestTest(unittest.TestCase):
         (service,) = self.by_kind["Service"]
         labels = self.deployment["spec"]["template"]["metadata"]["labels"]
         self.assertLessEqual(service["spec"]["selector"].items(), labels.items())
-        self.assertIn((6000, 6000), {(p["port"], p["targetPort"]) for p in service["spec"]["ports"]})
+        ports = {(p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+        self.assertIn((6000, 6000), ports)
         self.assertEqual({p["targetPort"] for p in service["spec"]["ports"]}, {6000})
         # The key and certificate come from the Certificate's secret, mounted read-only.
         (cert,) = self.by_kind["Certificate"]
