@@ -24,7 +24,8 @@ the control URL) and serves until SIGTERM/SIGINT. The control server
 (plain HTTP, loopback, no auth) answers `GET /stats` (calls counted by the
 stand-ins), `GET /roles` (proxy role name -> ARN), `GET /subjects/<role>`
 (the `sub` values of its IRSA statements, read from moto), `POST /pods`
-`{"run_id", "user_id", "sa", "phase"}`, `DELETE /pods/<run id>`, `POST /domino-mode` `{"mode": "ok"|"error"|"hang"}`.
+`{"run_id", "user_id", "sa", "phase"}`, `DELETE /pods/<run id>`, and
+`POST /domino-mode` `{"mode": "ok"|"error"|"hang"}`.
 
 The parts: stand_in_kube_api.py (pods, ConfigMaps, Leases), stand_in_domino.py
 (principal and organisations), moto_iam.py (moto with signature and policy
