@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "core/answer.h"
-#include "core/render.h"
-#include "core/text.h"
+#include "base/text.h"
+#include "domain/answer.h"
+#include "domain/render.h"
 #include "fuzz_check.h"
 
 namespace irsa::fuzz {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "aws/eks.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/http_wire.h"
+#include "base/http_wire.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "core/invocation.h"
-#include "core/settings.h"
-#include "core/settings_table.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "fuzz_check.h"
+#include "settings/invocation.h"
+#include "settings/settings.h"
+#include "settings/settings_table.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/jwt.h"
+#include "domain/jwt.h"
 #include "fuzz_check.h"
 
 namespace {

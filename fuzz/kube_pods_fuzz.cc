@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "fuzz_check.h"
 #include "reap/kube_pods.h"
 

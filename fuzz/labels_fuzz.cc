@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/labels.h"
-#include "core/text.h"
+#include "base/text.h"
+#include "domain/labels.h"
 #include "fuzz_check.h"
 
 namespace {

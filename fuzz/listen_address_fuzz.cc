@@ -12,9 +12,9 @@
 #include <cstring>
 #include <string>
 
-#include "core/listen_address.h"
 #include "fuzz_check.h"
 #include "irsa_agent/listener.h"
+#include "settings/listen_address.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using irsa::fuzz::Check;

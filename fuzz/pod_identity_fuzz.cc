@@ -16,8 +16,8 @@
 #include <string>
 
 #include "aws/pod_identity.h"
-#include "core/text.h"
-#include "core/timestamp.h"
+#include "base/text.h"
+#include "base/timestamp.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "answer_check.h"
-#include "core/state.h"
+#include "run/state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using irsa::fuzz::Check;

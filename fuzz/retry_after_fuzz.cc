@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "core/retry_after.h"
+#include "base/retry_after.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/settings_table.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "fuzz_check.h"
+#include "settings/settings_table.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/state.h"
 #include "fuzz_check.h"
+#include "run/state.h"
 
 namespace {
 

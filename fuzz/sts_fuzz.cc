@@ -14,7 +14,7 @@
 
 #include "aws/sts.h"
 #include "aws/sts_xml.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "aws/sts.h"
-#include "core/secret.h"
-#include "core/timestamp.h"
+#include "base/secret.h"
+#include "base/timestamp.h"
 
 namespace irsa {
 namespace {

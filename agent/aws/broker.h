@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "aws/credential_cache.h"
-#include "core/log.h"
+#include "base/log.h"
 
 namespace irsa {
 

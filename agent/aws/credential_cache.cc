@@ -7,8 +7,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/backoff.h"
-#include "core/text.h"
+#include "base/backoff.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {

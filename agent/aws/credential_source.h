@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "aws/sts.h"
-#include "core/answer.h"
-#include "core/outcome.h"
-#include "core/session_name.h"
+#include "base/outcome.h"
+#include "domain/answer.h"
+#include "domain/session_name.h"
 
 namespace irsa {
 

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/sigv4.h"
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/url.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

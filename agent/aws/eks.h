@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "aws/sts.h"
-#include "core/outcome.h"
+#include "base/outcome.h"
 #include "irsa_agent/http.h"
 
 namespace irsa {

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/timestamp.h"
-#include "core/url.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/timestamp.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

@@ -16,9 +16,9 @@
 
 #include "aws/credential_source.h"
 #include "aws/sts.h"
-#include "core/settings.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "settings/settings.h"
 
 namespace irsa {
 

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <map>
 
-#include "core/digest.h"
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/url.h"
+#include "base/digest.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

@@ -8,10 +8,10 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts_xml.h"
-#include "core/log.h"
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/url.h"
+#include "base/log.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

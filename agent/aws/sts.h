@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/arn.h"
-#include "core/jwt.h"
+#include "domain/arn.h"
+#include "domain/jwt.h"
 #include "irsa_agent/http.h"
 
 namespace irsa {

@@ -5,12 +5,12 @@
 
 #include <utility>
 
-#include "core/arn.h"
-#include "core/identity.h"
-#include "core/retry_after.h"
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/timestamp.h"
+#include "base/retry_after.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/timestamp.h"
+#include "domain/arn.h"
+#include "domain/identity.h"
 
 namespace irsa {
 namespace {

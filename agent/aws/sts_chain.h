@@ -1,5 +1,5 @@
 // StsChain: the CredentialSource that runs the role chain against AWS STS.
-// The base credentials (core/base_credentials.h) are chosen on every Fetch,
+// The base credentials (domain/base_credentials.h) are chosen on every Fetch,
 // so a token that appears or goes away is followed:
 // * web identity: first hop AssumeRoleWithWebIdentity with the web identity
 //   token, read fresh from its file (the kubelet rotates it); for a target
@@ -19,10 +19,10 @@
 
 #include "aws/credential_source.h"
 #include "aws/pod_identity.h"
-#include "core/base_credentials.h"
-#include "core/settings.h"
+#include "domain/base_credentials.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "settings/settings.h"
 
 namespace irsa {
 
@@ -68,7 +68,7 @@ class StsChain : public CredentialSource {
   // Fetch's work; each STS call made is appended to `*calls`.
   CredentialFetch Run(const CredentialRecipe& recipe,
                       std::vector<std::pair<std::string_view, Failure>>* calls);
-  // The base for this Fetch, by the rules of core/base_credentials.h.
+  // The base for this Fetch, by the rules of domain/base_credentials.h.
   BaseCredentials ChooseBase();
 
   HttpClient& http_;

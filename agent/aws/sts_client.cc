@@ -8,7 +8,7 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 namespace irsa {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts_xml.h"
-#include "core/secret.h"
-#include "core/text.h"
+#include "base/secret.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {

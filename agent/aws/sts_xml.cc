@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "core/text.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {

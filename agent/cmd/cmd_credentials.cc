@@ -8,15 +8,15 @@
 
 #include "aws/broker.h"
 #include "aws/sts_chain.h"
+#include "base/outcome.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/timestamp.h"
 #include "cmd/commands.h"
-#include "core/arn.h"
-#include "core/outcome.h"
-#include "core/secret.h"
-#include "core/session_name.h"
-#include "core/state.h"
-#include "core/text.h"
-#include "core/timestamp.h"
+#include "domain/arn.h"
+#include "domain/session_name.h"
 #include "os/unix_client.h"
+#include "run/state.h"
 
 namespace irsa {
 namespace {

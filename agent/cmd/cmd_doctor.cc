@@ -11,21 +11,21 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts.h"
+#include "base/outcome.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/url.h"
 #include "cmd/commands.h"
 #include "cmd/doctor_pod_identity_probe.h"
-#include "core/base_credentials.h"
-#include "core/identity.h"
-#include "core/outcome.h"
-#include "core/profiles.h"
-#include "core/render_pod_identity.h"
-#include "core/secret.h"
-#include "core/session_name.h"
-#include "core/sync.h"
-#include "core/text.h"
-#include "core/url.h"
 #include "doctor/doctor.h"
 #include "doctor/doctor_pod_identity.h"
+#include "domain/base_credentials.h"
+#include "domain/identity.h"
+#include "domain/profiles.h"
+#include "domain/render_pod_identity.h"
+#include "domain/session_name.h"
 #include "irsa_agent/path_probe.h"
+#include "run/sync.h"
 
 namespace irsa {
 namespace {
@@ -147,7 +147,7 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   const int64_t now = static_cast<int64_t>(shells.clock->Wall());
   std::vector<Check> checks = {CheckSettings(settings, invocation.config_file)};
 
-  // Who is asking, by the rules sync applies (core/identity.h); an API
+  // Who is asking, by the rules sync applies (domain/identity.h); an API
   // proxy's token is fetched once here and used for the mapping call too.
   Requester requester;
   const FileRead labels =

@@ -2,8 +2,8 @@
 #include "aws/pod_identity.h"
 #include "aws/sts.h"
 #include "aws/sts_identity.h"
+#include "base/url.h"
 #include "cmd/doctor_pod_identity_probe.h"
-#include "core/url.h"
 #include "doctor/doctor_pod_identity.h"
 
 namespace irsa {

@@ -7,8 +7,8 @@
 
 #include <cstdio>
 
+#include "base/outcome.h"
 #include "cmd/commands.h"
-#include "core/outcome.h"
 
 namespace irsa {
 namespace {

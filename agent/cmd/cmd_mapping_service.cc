@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "cmd/commands.h"
-#include "core/url.h"
+#include "base/url.h"
 #include "irsa_agent/signals.h"
 #include "mapping/committer.h"
 #include "mapping/domino_client.h"

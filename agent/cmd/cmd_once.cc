@@ -3,11 +3,11 @@
 #include <cstring>
 #include <random>
 
+#include "base/outcome.h"
+#include "base/text.h"
 #include "cmd/commands.h"
-#include "core/once.h"
-#include "core/outcome.h"
-#include "core/sync.h"
-#include "core/text.h"
+#include "run/once.h"
+#include "run/sync.h"
 
 namespace irsa {
 

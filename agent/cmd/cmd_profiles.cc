@@ -1,11 +1,11 @@
 // `irsa-agent profiles [--json]`: the profiles of the published config.
 #include <cstdio>
 
+#include "base/outcome.h"
+#include "base/text.h"
 #include "cmd/commands.h"
-#include "core/outcome.h"
-#include "core/profiles.h"
-#include "core/sync.h"
-#include "core/text.h"
+#include "domain/profiles.h"
+#include "run/sync.h"
 
 namespace irsa {
 

@@ -7,9 +7,9 @@
 
 #include "aws/eks.h"
 #include "aws/pod_identity.h"
+#include "base/outcome.h"
+#include "base/url.h"
 #include "cmd/commands.h"
-#include "core/outcome.h"
-#include "core/url.h"
 #include "reap/aws_credentials.h"
 #include "reap/kube_client.h"
 #include "reap/reaper.h"

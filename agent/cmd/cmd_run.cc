@@ -1,10 +1,10 @@
+#include "base/outcome.h"
 #include "cmd/commands.h"
-#include "cmd/run_loop.h"
-#include "core/outcome.h"
 #include "irsa_agent/listener.h"
 #include "irsa_agent/notify.h"
 #include "irsa_agent/signals.h"
 #include "irsa_agent/watcher.h"
+#include "run/run_loop.h"
 
 namespace irsa {
 namespace {

@@ -1,11 +1,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "base/outcome.h"
+#include "base/text.h"
 #include "cmd/commands.h"
-#include "core/outcome.h"
-#include "core/state.h"
-#include "core/sync.h"
-#include "core/text.h"
+#include "run/state.h"
+#include "run/sync.h"
 
 namespace irsa {
 namespace {

@@ -6,12 +6,12 @@
 #include <memory>
 #include <string_view>
 
-#include "core/log.h"
-#include "core/settings.h"
+#include "base/log.h"
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
 #include "reap/aws_credentials.h"
+#include "settings/settings.h"
 
 namespace irsa {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "cmd/commands.h"
-#include "core/answer.h"
 #include "doctor/doctor.h"
+#include "domain/answer.h"
 
 namespace irsa {
 

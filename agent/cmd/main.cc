@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "base/outcome.h"
 #include "cmd/commands.h"
-#include "core/invocation.h"
-#include "core/outcome.h"
-#include "core/path_collision.h"
-#include "core/settings.h"
 #include "os/url_check.h"
+#include "settings/invocation.h"
+#include "settings/path_collision.h"
+#include "settings/settings.h"
 #include "version.h"
 
 extern char** environ;

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/jwt.h"
-#include "core/log.h"
-#include "core/outcome.h"
-#include "core/text.h"
+#include "base/log.h"
+#include "base/outcome.h"
+#include "base/text.h"
+#include "domain/jwt.h"
 
 namespace irsa {
 namespace {

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "aws/sts.h"
-#include "core/answer.h"
-#include "core/identity.h"
-#include "core/jwt.h"
-#include "core/settings.h"
+#include "domain/answer.h"
+#include "domain/identity.h"
+#include "domain/jwt.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
 #include "irsa_agent/path_probe.h"
+#include "settings/settings.h"
 
 namespace irsa {
 
@@ -92,7 +92,7 @@ StsProbe SummarizeSts(bool answered, const std::string& err, const StsAnswer& an
 
 // Every setting with its value (secrets as present/absent and length) and origin.
 Check CheckSettings(const Settings& settings, const std::string& config_file);
-// Who is asking is decided by the rules sync uses (core/identity.h); these
+// Who is asking is decided by the rules sync uses (domain/identity.h); these
 // two checks judge what the rules chose, they never re-derive it.
 // The run id: `chosen` is ChooseRunId's verdict on `labels`, `requester` what it set.
 Check CheckRunId(const Settings& settings, const FileRead& labels, const StepStatus& chosen,

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <set>
 
-#include "core/arn.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "doctor/doctor.h"
+#include "domain/arn.h"
 
 namespace irsa {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "aws/sts.h"
-#include "core/text.h"
-#include "core/url.h"
+#include "base/text.h"
+#include "base/url.h"
 #include "doctor/doctor.h"
 
 namespace irsa {

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <set>
 
-#include "core/answer.h"
-#include "core/arn.h"
-#include "core/identity.h"
-#include "core/text.h"
-#include "core/url.h"
+#include "base/text.h"
+#include "base/url.h"
 #include "doctor/doctor.h"
+#include "domain/answer.h"
+#include "domain/arn.h"
+#include "domain/identity.h"
 
 namespace irsa {
 namespace {

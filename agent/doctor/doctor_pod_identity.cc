@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/sts_identity.h"
-#include "core/render_pod_identity.h"
-#include "core/text.h"
+#include "base/text.h"
+#include "domain/render_pod_identity.h"
 
 namespace irsa {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/answer.h"
-#include "core/base_credentials.h"
-#include "core/outcome.h"
+#include "base/outcome.h"
 #include "doctor/doctor.h"
+#include "domain/answer.h"
+#include "domain/base_credentials.h"
 
 namespace irsa {
 

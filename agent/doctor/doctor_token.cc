@@ -3,10 +3,10 @@
 // it (section 6). Claim values are reported; token bytes never are.
 #include <algorithm>
 
-#include "core/jwt.h"
-#include "core/log.h"
-#include "core/text.h"
+#include "base/log.h"
+#include "base/text.h"
 #include "doctor/doctor.h"
+#include "domain/jwt.h"
 
 namespace irsa {
 namespace {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/arn.h"
+#include "domain/arn.h"
 #include "mapping/iam_client.h"
 #include "mapping/mapping_metrics.h"
 #include "mapping/pod_view.h"

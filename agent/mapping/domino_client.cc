@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/secret.h"
-#include "core/url.h"
+#include "base/secret.h"
+#include "base/url.h"
 #include "mapping/wire.h"
 
 namespace irsa {

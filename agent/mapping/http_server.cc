@@ -18,10 +18,10 @@
 #include <cstring>
 #include <thread>
 
-#include "core/http_wire.h"
-#include "core/listen_address.h"
-#include "core/secret.h"
-#include "core/text.h"
+#include "base/http_wire.h"
+#include "settings/listen_address.h"
+#include "base/secret.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts_xml.h"
-#include "core/secret.h"
-#include "core/url.h"
+#include "base/secret.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

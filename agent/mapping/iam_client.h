@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "aws/sts.h"
-#include "core/outcome.h"
+#include "base/outcome.h"
 #include "irsa_agent/http.h"
 #include "reap/aws_credentials.h"
 

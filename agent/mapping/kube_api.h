@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/outcome.h"
+#include "base/outcome.h"
 #include "irsa_agent/http.h"
 #include "mapping/kube_objects.h"
 

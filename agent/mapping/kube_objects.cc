@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/digest.h"
-#include "core/timestamp.h"
+#include "base/digest.h"
+#include "base/timestamp.h"
 
 namespace irsa {
 namespace {

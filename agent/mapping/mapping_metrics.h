@@ -23,7 +23,7 @@
 #include <string_view>
 #include <utility>
 
-#include "core/outcome.h"
+#include "base/outcome.h"
 
 namespace irsa {
 

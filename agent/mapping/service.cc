@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "core/arn.h"
-#include "core/secret.h"
+#include "domain/arn.h"
+#include "base/secret.h"
 #include "mapping/trust_policy.h"
 
 namespace irsa {

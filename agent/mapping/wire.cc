@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/arn.h"
+#include "domain/arn.h"
 
 namespace irsa {
 namespace {

@@ -13,8 +13,8 @@
 #include <system_error>
 #include <vector>
 
-#include "core/text.h"
-#include "core/url.h"
+#include "base/text.h"
+#include "base/url.h"
 #include "irsa_agent/http.h"
 #include "os/curl_trust.h"
 #include "version.h"

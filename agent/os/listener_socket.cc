@@ -15,8 +15,8 @@
 #include <cstring>
 #include <map>
 
-#include "core/http_wire.h"
-#include "core/secret.h"
+#include "base/http_wire.h"
+#include "base/secret.h"
 
 namespace irsa {
 namespace {

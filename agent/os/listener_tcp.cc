@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/listen_address.h"
 #include "irsa_agent/listener.h"
 #include "os/listener_socket.h"
+#include "settings/listen_address.h"
 
 namespace irsa {
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <string>
 
-#include "core/log.h"
+#include "base/log.h"
 
 namespace irsa {
 namespace {

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <optional>
 
-#include "core/secret.h"
+#include "base/secret.h"
 
 namespace irsa {
 namespace {

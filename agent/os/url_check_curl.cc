@@ -1,7 +1,7 @@
 // CurlAcceptsUrl: libcurl's own URL parser (the CURLU API, libcurl >= 7.80
 // for curl_url_strerror), with the flags an easy handle's CURLOPT_URL uses.
 
-#include "core/url.h"
+#include "base/url.h"
 
 #include <curl/curl.h>
 

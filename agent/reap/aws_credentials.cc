@@ -1,10 +1,10 @@
 #include "reap/aws_credentials.h"
 
-#include "core/arn.h"
-#include "core/jwt.h"
-#include "core/secret.h"
-#include "core/text.h"
-#include "core/timestamp.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "base/timestamp.h"
+#include "domain/arn.h"
+#include "domain/jwt.h"
 
 namespace irsa {
 namespace {

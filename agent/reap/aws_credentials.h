@@ -10,10 +10,10 @@
 #include "aws/credential_source.h"
 #include "aws/pod_identity.h"
 #include "aws/sts.h"
-#include "core/outcome.h"
-#include "core/settings.h"
+#include "base/outcome.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "settings/settings.h"
 
 namespace irsa {
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "aws/sigv4.h"
-#include "core/secret.h"
-#include "core/url.h"
+#include "base/secret.h"
+#include "base/url.h"
 
 namespace irsa {
 namespace {

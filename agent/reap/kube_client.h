@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/outcome.h"
+#include "base/outcome.h"
 #include "irsa_agent/http.h"
 #include "reap/kube_pods.h"
 

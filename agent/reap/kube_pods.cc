@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/timestamp.h"
+#include "base/timestamp.h"
 
 namespace irsa {
 namespace {

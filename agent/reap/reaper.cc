@@ -7,9 +7,9 @@
 #include <algorithm>
 
 #include "aws/sts.h"
-#include "core/jwt.h"
-#include "core/secret.h"
-#include "core/text.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "domain/jwt.h"
 #include "reap/stale.h"
 
 namespace irsa {

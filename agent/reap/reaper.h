@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "aws/eks.h"
-#include "core/log.h"
-#include "core/outcome.h"
+#include "base/log.h"
+#include "base/outcome.h"
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
 #include "reap/aws_credentials.h"

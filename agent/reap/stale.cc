@@ -5,8 +5,8 @@
 #include <set>
 #include <utility>
 
-#include "core/log.h"
-#include "core/text.h"
+#include "base/log.h"
+#include "base/text.h"
 
 namespace irsa {
 namespace {

@@ -14,7 +14,7 @@
 // Per-connection limits (ListenerLimits): a request head longer than
 // max_head_bytes is answered 431, a head not complete read_timeout seconds
 // after the accept is answered 408, an unparseable request line or header
-// line 400 (see ParseRequestHead in core/http_wire.h); each then
+// line 400 (see ParseRequestHead in base/http_wire.h); each then
 // closes. An answer not fully written write_timeout seconds after Respond() is
 // abandoned (closed). At most max_connections are open: a new connection over
 // the cap closes the oldest one still reading its head, or, when every open

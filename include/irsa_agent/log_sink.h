@@ -1,4 +1,4 @@
-// Where log lines go: the seam between the Logger (core/log.h) and stderr.
+// Where log lines go: the seam between the Logger (base/log.h) and stderr.
 // Tests use a sink that keeps the lines.
 //
 // Thread safety: Emit may be called from any thread; each line is written

@@ -93,7 +93,7 @@ def render() -> str:
         + code(" ".join(f"--{k} {v}" for k, v in catalogue.DEFAULT_FLAGS.items()
                         if not v.startswith("{"))) + " plus the scene's paths and endpoint.",
         "",
-        "Columns: **exit** is the exit code (`agent/core/outcome.h`); **message** "
+        "Columns: **exit** is the exit code (`agent/base/outcome.h`); **message** "
         "is a substring of the final `irsa-agent: error:` line (*error*), of a "
         "dropped-profile warning (*dropped*) or of the success line (*stdout*); "
         "**config** is the effect on the previous config; **service** is how many mapping "

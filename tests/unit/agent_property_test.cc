@@ -9,7 +9,7 @@
 #include <optional>
 #include <random>
 
-#include "core/agent.h"
+#include "run/agent.h"
 
 namespace irsa {
 namespace {

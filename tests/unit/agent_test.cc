@@ -1,6 +1,6 @@
 // Tests for agent.h: the run-mode state machine, driven with plain numbers for
 // time and a scripted source of random draws. Nothing here sleeps.
-#include "core/agent.h"
+#include "run/agent.h"
 
 #include <doctest/doctest.h>
 
@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/backoff.h"
+#include "base/backoff.h"
 
 namespace irsa {
 namespace {

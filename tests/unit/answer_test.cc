@@ -1,4 +1,4 @@
-#include "core/answer.h"
+#include "domain/answer.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for arn.h: role ARN grammar, role names and profile-name support.
-#include "core/arn.h"
+#include "domain/arn.h"
 
 #include <doctest/doctest.h>
 

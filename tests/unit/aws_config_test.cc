@@ -1,4 +1,4 @@
-#include "core/aws_config.h"
+#include "domain/aws_config.h"
 
 #include <doctest/doctest.h>
 

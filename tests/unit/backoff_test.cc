@@ -1,5 +1,5 @@
 // Tests for backoff.h.
-#include "core/backoff.h"
+#include "base/backoff.h"
 
 #include <doctest/doctest.h>
 

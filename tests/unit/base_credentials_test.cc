@@ -1,13 +1,13 @@
-// Tests for core/base_credentials.h: the choice between web identity and EKS
+// Tests for domain/base_credentials.h: the choice between web identity and EKS
 // Pod Identity, its reason, and the settings that feed it.
-#include "core/base_credentials.h"
+#include "domain/base_credentials.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "core/invocation.h"
 #include "fakes/fake_files.h"
+#include "settings/invocation.h"
 
 namespace irsa {
 namespace {

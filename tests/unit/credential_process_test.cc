@@ -1,5 +1,5 @@
 // Tests for credential_process.h: quoting, the shell-like split, read-back.
-#include "core/credential_process.h"
+#include "domain/credential_process.h"
 
 #include <doctest/doctest.h>
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "aws/sts_identity.h"
-#include "core/render_pod_identity.h"
+#include "domain/render_pod_identity.h"
 #include "fakes/fake_http.h"
 
 namespace irsa {

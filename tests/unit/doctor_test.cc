@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/identity.h"
+#include "domain/identity.h"
 #include "fakes/fake_http.h"
 #include "irsa_agent/path_probe.h"
 #include "unit/doctor_test_util.h"

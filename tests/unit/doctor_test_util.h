@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/invocation.h"
-#include "core/settings.h"
 #include "doctor/doctor.h"
+#include "settings/invocation.h"
+#include "settings/settings.h"
 #include "unit/test_util.h"
 
 namespace irsa {

@@ -1,6 +1,6 @@
 // The listener's request head parser and response head, table-driven.
 
-#include "core/http_wire.h"
+#include "base/http_wire.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // Who is asking: the pure choices (run id, credential) and the API proxy
 // fetch, the rules `once`, `run` and `doctor` share.
-#include "core/identity.h"
+#include "domain/identity.h"
 
 #include <doctest/doctest.h>
 

@@ -1,14 +1,14 @@
 // ParseInvocation and FindConfigFile: commands, options, the five sources of a
 // setting, cross-checks, and secrets in errors. The INI file's own grammar is
 // in settings_ini_test.cc.
-#include "core/invocation.h"
+#include "settings/invocation.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "core/settings.h"
+#include "settings/settings.h"
 
 namespace irsa {
 namespace {

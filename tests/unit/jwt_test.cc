@@ -1,6 +1,6 @@
 // Tests for jwt.h. Tokens are built here from JSON, so no real credential
 // appears in the tree; failure messages print claim names, never tokens.
-#include "core/jwt.h"
+#include "domain/jwt.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for labels.h: the downward-API labels file and the pod identity.
-#include "core/labels.h"
+#include "domain/labels.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for ParseListenAddress (listener.h): the listen setting's HOST:PORT.
-#include "core/listen_address.h"
+#include "settings/listen_address.h"
 
 #include <doctest/doctest.h>
 

@@ -1,16 +1,16 @@
 // The Prometheus registry and its text exposition, and the one figure a sync
 // hands it (the mapping exchange's duration).
 
-#include "core/metrics.h"
+#include "run/metrics.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "core/sync.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
+#include "run/sync.h"
 #include "unit/test_util.h"
 
 namespace irsa {

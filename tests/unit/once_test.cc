@@ -1,4 +1,4 @@
-#include "core/once.h"
+#include "run/once.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // CheckPathCollisions: a written path (the AWS config, the state file) must
 // never be an input or the other written path, by name or by device+inode.
-#include "core/path_collision.h"
+#include "settings/path_collision.h"
 
 #include <doctest/doctest.h>
 

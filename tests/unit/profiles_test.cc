@@ -1,5 +1,5 @@
 // Tests for profiles.h: the listing of a published config, text and JSON.
-#include "core/profiles.h"
+#include "domain/profiles.h"
 
 #include <doctest/doctest.h>
 

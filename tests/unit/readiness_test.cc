@@ -1,6 +1,6 @@
 // The systemd notify protocol of `run`, driven with plain numbers.
 
-#include "core/readiness.h"
+#include "run/readiness.h"
 
 #include <doctest/doctest.h>
 

@@ -7,9 +7,8 @@
 #include <vector>
 
 #include "aws/eks.h"
-#include "core/invocation.h"
-#include "core/timestamp.h"
-#include "core/url.h"
+#include "base/timestamp.h"
+#include "base/url.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_files.h"
@@ -19,6 +18,7 @@
 #include "reap/kube_pods.h"
 #include "reap/reaper.h"
 #include "reap/stale.h"
+#include "settings/invocation.h"
 
 namespace irsa {
 namespace {

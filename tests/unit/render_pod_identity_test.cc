@@ -1,19 +1,19 @@
-// Tests for core/render_pod_identity.h: chain style under EKS Pod Identity,
+// Tests for domain/render_pod_identity.h: chain style under EKS Pod Identity,
 // the session name, and reading the rendered file back.
-#include "core/render_pod_identity.h"
+#include "domain/render_pod_identity.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "core/answer.h"
-#include "core/digest.h"
-#include "core/profiles.h"
-#include "core/state.h"
-#include "core/sync.h"
+#include "base/digest.h"
+#include "domain/answer.h"
+#include "domain/profiles.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
+#include "run/state.h"
+#include "run/sync.h"
 
 namespace irsa {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/render.h"
+#include "domain/render.h"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/aws_config.h"
+#include "domain/aws_config.h"
 #include "unit/test_util.h"
 
 namespace irsa {

@@ -1,6 +1,6 @@
 // Tests for retry_after.h. Expected instants were computed independently
 // (Python's calendar.timegm), not with the code under test.
-#include "core/retry_after.h"
+#include "base/retry_after.h"
 
 #include <doctest/doctest.h>
 

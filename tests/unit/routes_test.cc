@@ -1,6 +1,6 @@
 // The `run` listener's routes and their answers.
 
-#include "core/routes.h"
+#include "run/routes.h"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tests for session_name.h, table-driven.
-#include "core/session_name.h"
+#include "domain/session_name.h"
 
 #include <doctest/doctest.h>
 

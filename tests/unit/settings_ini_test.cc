@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/invocation.h"
-#include "core/settings.h"
+#include "settings/invocation.h"
+#include "settings/settings.h"
 
 namespace irsa {
 namespace {

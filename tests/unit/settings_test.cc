@@ -1,6 +1,6 @@
 // Settings values, display, --help and ReadPath. The merging of sources is in
 // invocation_test.cc.
-#include "core/settings.h"
+#include "settings/settings.h"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/invocation.h"
+#include "settings/invocation.h"
 
 namespace irsa {
 namespace {

@@ -1,5 +1,5 @@
 // Tests for state.h: the run agent's state file as `status` reads it.
-#include "core/state.h"
+#include "run/state.h"
 
 #include <doctest/doctest.h>
 

@@ -7,7 +7,7 @@
 #include <regex>
 #include <string>
 
-#include "core/arn.h"
+#include "domain/arn.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"
 #include "fakes/loopback_server.h"

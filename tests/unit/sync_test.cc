@@ -1,11 +1,11 @@
-#include "core/sync.h"
+#include "run/sync.h"
 
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "core/digest.h"
+#include "base/digest.h"
 #include "fakes/capture_sink.h"
 #include "fakes/fake_files.h"
 #include "fakes/fake_http.h"

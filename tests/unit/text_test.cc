@@ -1,5 +1,5 @@
 // Tests for text.h and digest.h.
-#include "core/text.h"
+#include "base/text.h"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/digest.h"
+#include "base/digest.h"
 
 namespace irsa {
 namespace {

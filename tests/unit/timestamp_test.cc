@@ -1,5 +1,5 @@
 // Tests for timestamp.h: RFC 3339 in and out, table-driven.
-#include "core/timestamp.h"
+#include "base/timestamp.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // Tests for token_monitor.h. Tokens are built here from JSON, so no real
 // credential appears in the tree; failure messages never print a token.
-#include "core/token_monitor.h"
+#include "run/token_monitor.h"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/text.h"
+#include "base/text.h"
 #include "unit/test_util.h"
 
 namespace irsa {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "core/invocation.h"
+#include "settings/invocation.h"
 
 namespace irsa {
 namespace {

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "fakes/capture_sink.h"
 #include "irsa_agent/watcher.h"
 #include "unit/test_util.h"
