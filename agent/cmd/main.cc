@@ -76,6 +76,8 @@ int Main(const std::vector<std::string>& args) {
       return CredentialsCommand(invocation, env, shells);
     case Command::kReap:
       return ReapCommand(invocation, env, shells);
+    case Command::kMappingService:
+      return MappingServiceCommand(invocation, env, shells);
   }
   return kExitInternal;
 }

@@ -102,6 +102,30 @@ constexpr SettingRow kRows[] = {
      "reap: name the pods it would evict, evict none"},
     {"reap-interval", "", K::kSeconds, false, "60", "", &Settings::reap_interval,
      "reap: time between rounds"},
+    {"domino-api", "DOMINO_USER_HOST", K::kUrl, false, "http://nucleus-frontend.domino-platform:80",
+     "", &Settings::domino_api, "mapping-service: the Domino API"},
+    {"oidc-provider", "OIDC_PROVIDER", K::kNames, true, "", "", &Settings::oidc_provider,
+     "mapping-service: the cluster's OIDC issuer without https://"},
+    {"compute-namespace", "DEFAULT_COMPUTE_NS", K::kName, false, "domino-compute", "",
+     &Settings::compute_namespace, "mapping-service: where the runs' pods are"},
+    {"platform-namespace", "PLATFORM_NS", K::kName, false, "domino-platform", "",
+     &Settings::platform_namespace, "mapping-service: where the ConfigMaps and Leases are"},
+    {"org-mapping-configmap", "", K::kName, false, "domino-org-iamrole-mapping", "",
+     &Settings::org_mapping_configmap, "mapping-service: org -> asset role ARN"},
+    {"role-mapping-configmap", "", K::kName, false, "resource-role-to-eks-role-mapping", "",
+     &Settings::role_mapping_configmap, "mapping-service: asset role -> proxy role ARN"},
+    {"iam-endpoint", "AWS_ENDPOINT_URL_IAM", K::kUrl, true, "", "", &Settings::iam_endpoint,
+     "mapping-service: IAM URL (empty: https://iam.amazonaws.com)"},
+    {"trust-policy-max-length", "", K::kCount, false, "2048", "",
+     &Settings::trust_policy_max_length, "mapping-service: IAM's trust-policy length quota"},
+    {"trust-gc-interval", "", K::kSeconds, false, "300", "", &Settings::trust_gc_interval,
+     "mapping-service: time between trust-policy GC passes", 5},
+    {"max-requests", "", K::kCount, false, "256", "", &Settings::max_requests,
+     "mapping-service: mapping requests served at once"},
+    {"tls-cert-file", "", K::kPath, true, "", "", &Settings::tls_cert_file,
+     "mapping-service: serve HTTPS with this PEM chain"},
+    {"tls-key-file", "", K::kPath, true, "", "", &Settings::tls_key_file,
+     "mapping-service: the key of tls-cert-file"},
 };
 
 std::string_view KindName(SettingKind kind) {
@@ -207,6 +231,7 @@ Commands:
   credentials X print profile X's credentials as credential_process JSON
   install DIR   copy this binary into DIR
   reap          evict pods whose Pod Identity association was removed or changed
+  mapping-service  serve the IAM mapping service (POST /map_iam_role_to_pod_sa)
   help          show this text (also --help, -h)
   version       show the version (also --version)
 
@@ -214,6 +239,7 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
+  --mapping-service  doctor: check the mapping service's side instead
   --role-arn, --source-role-arn, --session-name, --set-source-identity,
   --tag K=V     credentials: the chain to run when no agent answers
   --once        reap: one round, then exit
