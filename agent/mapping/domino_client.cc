@@ -28,7 +28,9 @@ DominoReply DominoClient::Get(const char* path, const DominoCredential& credenti
   request.connect_timeout = std::min(5.0, timeout_);
   request.max_response_bytes = kMaxDominoAnswerBytes;
   HttpResponse response;
+  slots_.acquire();
   const Status<HttpFailure> sent = http_.Send(request, &response);
+  slots_.release();
   for (auto& [name, value] : request.headers) WipeString(&value);
   DominoReply reply;
   Failure outcome = Failure::kNone;

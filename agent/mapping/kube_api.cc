@@ -47,7 +47,9 @@ KubeReply MappingKube::Send(std::string method, std::string url, std::string bod
   request.max_response_bytes = max_bytes;
   HttpResponse response;
   ++calls_;
+  slots_.acquire();
   const Status<HttpFailure> sent = http_.Send(request, &response);
+  slots_.release();
   for (auto& [name, value] : request.headers) WipeString(&value);
   KubeReply reply;
   if (!sent.ok()) {

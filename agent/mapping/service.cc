@@ -178,20 +178,22 @@ ServiceAnswer MappingService::Map(const ServiceRequest& request) {
   for (const std::string& line : skipped) log_(false, "mapping entry skipped: " + line);
   metrics_.Skipped(skipped.size());
 
-  std::set<std::string> proxies;
+  std::set<std::string> seen;
+  std::vector<RoleArn> proxies;
   for (const RolePair& pair : pairs) {
-    if (!proxies.insert(pair.proxy_arn).second) continue;
     RoleArn proxy;
     if (!ParseRoleArn(pair.proxy_arn, &proxy, &err)) return Text(500, err);  // PairsFor checked it
-    const CommitResult result = committer_.Ensure(proxy, subject, deadline);
-    if (result.outcome == CommitOutcome::kFull) {
-      log_(true, result.message);
-      return Unavailable(result.message, 60);
-    }
-    if (result.outcome == CommitOutcome::kFailed) {
-      log_(true, "trust policy of " + proxy.name + ": " + result.message);
-      return Unavailable("trust policy of " + proxy.name + " not updated: " + result.message);
-    }
+    if (seen.insert(pair.proxy_arn).second) proxies.push_back(std::move(proxy));
+  }
+  std::string role;
+  const CommitResult result = committer_.Ensure(proxies, subject, deadline, &role);
+  if (result.outcome == CommitOutcome::kFull) {
+    log_(true, result.message);
+    return Unavailable(result.message, 60);
+  }
+  if (result.outcome == CommitOutcome::kFailed) {
+    log_(true, "trust policy of " + role + ": " + result.message);
+    return Unavailable("trust policy of " + role + " not updated: " + result.message);
   }
   return Text(200, RenderMappingAnswer(pairs));
 }

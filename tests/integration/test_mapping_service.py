@@ -346,7 +346,8 @@ class Concurrency(MappingServiceTest):
         with concurrent.futures.ThreadPoolExecutor(200) as pool:
             answers = list(pool.map(one, range(200)))
         statuses = [s for s, _, _ in answers]
-        self.assertEqual(statuses.count(200), 200, [b for s, b, _ in answers if s != 200][:3])
+        self.assertEqual(statuses.count(200), 200,
+                         str([b for s, b, _ in answers if s != 200][:3]) + a.output()[-3000:])
         for role in self.world.proxy_arns:
             subs = self.world.moto.subjects(role)
             for u in range(20):
@@ -383,26 +384,17 @@ class EndToEnd(MappingServiceTest):
             env=env, capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertNotIn(cred, result.stderr + result.stdout)
-        os.environ.pop("AWS_PROFILE", None)
-        session = boto3.session.Session(
-            profile_name="acme-list-bucket-role", region_name="us-east-1",
-            botocore_session=None)
-        session._session.set_config_variable("config_file", config)
+        for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.pop(name, None)
+        os.environ["AWS_CONFIG_FILE"] = config
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+        os.environ["AWS_ENDPOINT_URL_STS"] = self.world.moto.url
         session = boto3.session.Session(profile_name="acme-list-bucket-role",
-                                        region_name="us-east-1",
-                                        botocore_session=_botocore_session(config))
+                                        region_name="us-east-1")
         self.assertIn("src_acme-list-bucket-role", session.available_profiles)
         sts = session.client("sts", endpoint_url=self.world.moto.url)
         arn = sts.get_caller_identity()["Arn"]
         self.assertIn("acme-list-bucket-role", arn)
-
-
-def _botocore_session(config):
-    import botocore.session
-    s = botocore.session.Session()
-    s.set_config_variable("config_file", config)
-    s.set_config_variable("credentials_file", "/nonexistent")
-    return s
 
 
 if __name__ == "__main__":
