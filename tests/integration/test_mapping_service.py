@@ -26,7 +26,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import agent_binary, free_port, make_pki  # noqa: E402
+from harness import agent_binary, free_port, make_jwt, make_pki  # noqa: E402
 from mapping_stand_ins import (ACCOUNT, ASSET_ACCOUNT, COMPUTE_NS, ISSUER,  # noqa: E402
                                MappingWorld, policy_length, proxy_role_policy, run_id, user_id)
 
@@ -114,10 +114,12 @@ class Service:
 
 class MappingServiceTest(unittest.TestCase):
     max_length = 2048
+    enforce_auth = True  # moto checks the service's signatures and IAM policy
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="mapsvc-")
-        self.world = MappingWorld(self.dir, max_length=self.max_length).start()
+        self.world = MappingWorld(self.dir, max_length=self.max_length,
+                                  enforce_auth=self.enforce_auth).start()
         self.services = []
 
     def tearDown(self):
@@ -362,6 +364,10 @@ class Concurrency(MappingServiceTest):
 
 
 class EndToEnd(MappingServiceTest):
+    # moto's STS answers the SDK's unsigned AssumeRoleWithWebIdentity only
+    # without its IAM policy enforcement.
+    enforce_auth = False
+
     def test_service_then_once_then_boto3(self):
         import boto3
         cred = self.two_org_user()
@@ -373,7 +379,8 @@ class EndToEnd(MappingServiceTest):
             f.write(cred + "\n")
         wi_token = os.path.join(self.dir, "wi-token")
         with open(wi_token, "w") as f:
-            f.write("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+            f.write(make_jwt(iss=f"https://{ISSUER}",
+                             sub=f"system:serviceaccount:{COMPUTE_NS}:user-one"))
         config = os.path.join(self.dir, "aws-config")
         env = {"PATH": "/usr/bin:/bin"}
         result = subprocess.run(
