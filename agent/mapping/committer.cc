@@ -73,7 +73,8 @@ CommitResult TrustCommitter::Ensure(const std::vector<RoleArn>& roles, const std
       }
       const double left = deadline - wall_();
       if (left <= 0) {
-        failure = {CommitOutcome::kFailed, "timed out waiting for the trust policy of " + role.name};
+        failure = {CommitOutcome::kFailed,
+                   "timed out waiting for the trust policy of " + role.name};
         failed = true;
         break;
       }
@@ -173,9 +174,9 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
     if (with.Length() > settings_.max_length) {
       metrics_.Full(role.name);
       w->result = {CommitOutcome::kFull,
-                   "trust policy of role " + role.name + " is full: " +
-                       std::to_string(policy.ManagedEntries()) + " managed entries, " +
-                       std::to_string(policy.Length()) + " of " +
+                   "trust policy of role " + role.name +
+                       " is full: " + std::to_string(policy.ManagedEntries()) +
+                       " managed entries, " + std::to_string(policy.Length()) + " of " +
                        std::to_string(settings_.max_length) + " characters"};
       continue;
     }
@@ -186,7 +187,8 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
   if (!changed) return;
   // A holder past half its lease may already have lost it: write nothing.
   if (wall_() - held.acquired_at > lease_.duration() / 2.0) {
-    for (const auto& w : added) w->result = {CommitOutcome::kFailed, "lease of " + role.name + " ran out"};
+    for (const auto& w : added)
+      w->result = {CommitOutcome::kFailed, "lease of " + role.name + " ran out"};
     return;
   }
   const IamResult wrote = iam_.UpdateTrustPolicy(role.name, policy.Serialize());
@@ -224,8 +226,8 @@ bool TrustCommitter::Collect(const RoleArn& role, size_t* removed, std::string* 
   };
   HeldLease held;
   int waits = 0;
-  const bool got = lease_.Acquire(LeaseNameFor(key), wall_() + settings_.lease_wait, &held,
-                                  &waits, err);
+  const bool got =
+      lease_.Acquire(LeaseNameFor(key), wall_() + settings_.lease_wait, &held, &waits, err);
   metrics_.LeaseWaits(waits);
   if (!got) return done(false);
   const double read_at = wall_();

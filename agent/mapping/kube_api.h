@@ -21,7 +21,8 @@ namespace irsa {
 
 // Every outbound call, for metrics: the dependency ("kubernetes", "domino",
 // "iam"), its outcome and how long it took.
-using CallObserver = std::function<void(std::string_view dependency, Failure outcome, double seconds)>;
+using CallObserver =
+    std::function<void(std::string_view dependency, Failure outcome, double seconds)>;
 
 struct KubeReply {
   // kTransient (network, 5xx, 429), kPermanent (other non-2xx), kAnswer (a 2xx
