@@ -19,9 +19,10 @@ ALLOWED = {
     "aws": {"base", "settings", "domain"},
     "doctor": {"base", "settings", "domain", "aws"},
     "reap": {"base", "settings", "domain", "aws"},
+    "mapping": {"base", "settings", "domain", "aws", "reap"},
     "os": {"base", "settings"},
     "run": {"base", "settings", "domain", "aws", "os"},
-    "cmd": {"base", "settings", "domain", "aws", "doctor", "reap", "os", "run"},
+    "cmd": {"base", "settings", "domain", "aws", "doctor", "reap", "mapping", "os", "run"},
     "irsa_agent": {"base"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')

@@ -57,8 +57,10 @@ bool SleepUnlessStopped(Signals& signals, double seconds, Clock& clock) {
   return signals.terminating();
 }
 
-// kube-api, else the in-cluster service address.
-bool KubeApi(const Settings& settings, const Environment& env, std::string* out, std::string* err) {
+}  // namespace
+
+bool KubeApiUrl(const Settings& settings, const Environment& env, std::string* out,
+                std::string* err) {
   if (!settings.kube_api.empty()) {
     std::string_view api = settings.kube_api;
     while (api.ends_with('/')) api.remove_suffix(1);
@@ -75,7 +77,7 @@ bool KubeApi(const Settings& settings, const Environment& env, std::string* out,
   const std::string host = EnvValue(env, "KUBERNETES_SERVICE_HOST");
   const std::string port = EnvValue(env, "KUBERNETES_SERVICE_PORT");
   if (host.empty() || port.empty()) {
-    *err = "reap needs --kube-api outside a pod (KUBERNETES_SERVICE_HOST/PORT are not set)";
+    *err = "--kube-api is needed outside a pod (KUBERNETES_SERVICE_HOST/PORT are not set)";
     return false;
   }
   const bool v6 = host.find(':') != std::string::npos;
@@ -83,8 +85,9 @@ bool KubeApi(const Settings& settings, const Environment& env, std::string* out,
   return true;
 }
 
-std::unique_ptr<AwsCredentialProvider> Credentials(const Settings& settings, const Environment& env,
-                                                   Shells& shells, Logger& log, int* exit_code) {
+std::unique_ptr<AwsCredentialProvider> AwsCredentialsFor(const Settings& settings,
+                                                         const Environment& env, Shells& shells,
+                                                         Logger& log, int* exit_code) {
   const CredentialChoice choice = ChooseCredentialPlace(env);
   std::string err;
   std::unique_ptr<AwsCredentialProvider> provider;
@@ -109,13 +112,15 @@ std::unique_ptr<AwsCredentialProvider> Credentials(const Settings& settings, con
           NewPodIdentityProvider(PodIdentityEndpointFor(settings), *shells.files, *shells.http);
       break;
     case CredentialPlace::kNone:
-      PrintError("reap: no AWS credentials: " + choice.why);
+      PrintError("no AWS credentials: " + choice.why);
       *exit_code = kExitInput;
       return nullptr;
   }
   log.Info("AWS credentials chosen", {{"source", choice.why}});
   return provider;
 }
+
+namespace {
 
 void LogRound(const RoundResult& r, bool dry_run, Logger& log) {
   const std::initializer_list<LogField> fields = {
@@ -160,7 +165,7 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
   }
   std::string kube_api;
   EksEndpoint eks_endpoint;
-  if (!KubeApi(settings, env, &kube_api, &err) ||
+  if (!KubeApiUrl(settings, env, &kube_api, &err) ||
       !ResolveEksEndpoint(settings.eks_endpoint, settings.region, &eks_endpoint, &err)) {
     PrintError(err);
     return kExitUsage;
@@ -173,7 +178,7 @@ int ReapCommand(const Invocation& invocation, const Environment& env, Shells& sh
   shells.http = std::make_unique<CancellingHttp>(std::move(shells.http), *signals);
   int exit_code = kExitOk;
   std::unique_ptr<AwsCredentialProvider> credentials =
-      Credentials(settings, env, shells, log, &exit_code);
+      AwsCredentialsFor(settings, env, shells, log, &exit_code);
   if (!credentials) return exit_code;
   KubeClient kube(*shells.http, kube_api, settings.ReadPath(settings.kube_ca_file),
                   settings.request_timeout);

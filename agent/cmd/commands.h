@@ -11,6 +11,7 @@
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "reap/aws_credentials.h"
 #include "settings/settings.h"
 
 namespace irsa {
@@ -62,6 +63,18 @@ int GetProfileCredentials(const Invocation& invocation, Shells& shells, Temporar
 int HelpCommand(const Invocation& invocation);     // cmd_info.cc
 int VersionCommand(const Invocation& invocation);  // cmd_info.cc
 int CompletionCommand(const Invocation& invocation);
+int MappingServiceCommand(const Invocation& invocation, const Environment& env, Shells& shells);
+
+// kube-api (loopback may be plain http), else the in-cluster service address.
+// False with one line in `*err`.
+bool KubeApiUrl(const Settings& settings, const Environment& env, std::string* out,
+                std::string* err);
+
+// The process's own AWS credentials in the SDKs' order (environment keys, web
+// identity, Pod Identity); nullptr after printing an error, with `*exit_code`.
+std::unique_ptr<AwsCredentialProvider> AwsCredentialsFor(const Settings& settings,
+                                                         const Environment& env, Shells& shells,
+                                                         Logger& log, int* exit_code);
 
 // The binary process-style profiles run: install-to's copy when set, else
 // this binary's own path (/proc/self/exe's link); empty when unknown.

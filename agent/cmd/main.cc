@@ -93,6 +93,8 @@ int Main(const std::vector<std::string>& args) {
       return ReapCommand(invocation, env, shells);
     case Command::kExec:
       return ExecCommand(invocation, env, shells);
+    case Command::kMappingService:
+      return MappingServiceCommand(invocation, env, shells);
   }
   return kExitInternal;
 }

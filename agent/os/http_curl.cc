@@ -278,8 +278,9 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
     set(curl_easy_setopt(easy, CURLOPT_XFERINFODATA, ex));
     set(curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L));
   }
-  if (request.method == "POST") {
+  if (request.method == "POST" || request.method == "PUT") {
     set(curl_easy_setopt(easy, CURLOPT_POST, 1L));
+    if (request.method == "PUT") set(curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "PUT"));
     set(curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size())));
     set(curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data()));
@@ -297,7 +298,8 @@ class CurlHttpClient : public HttpClient {
     Target target;
     std::string why;
     const bool ok = Prepare(request, &target, &why);
-    const bool known_method = request.method == "GET" || request.method == "POST";
+    const bool known_method =
+        request.method == "GET" || request.method == "POST" || request.method == "PUT";
     const std::string prefix =
         (known_method ? request.method : "HTTP") + " " + target.display + ": ";
     auto fail = [&](HttpFailure kind, const std::string& message) {
@@ -352,8 +354,8 @@ class CurlHttpClient : public HttpClient {
   // Checks what can be refused before anything is sent.
   static bool Prepare(const HttpRequest& request, Target* target, std::string* why) {
     if (!ParseTarget(request.url, target, why)) return false;
-    if (request.method != "GET" && request.method != "POST") {
-      *why = "unsupported method (GET or POST only)";
+    if (request.method != "GET" && request.method != "POST" && request.method != "PUT") {
+      *why = "unsupported method (GET, POST or PUT only)";
       return false;
     }
     if (request.method == "GET" && !request.body.empty()) {

@@ -45,6 +45,7 @@ constexpr CommandName kCommands[] = {
     {"reap", Command::kReap},
     {"exec", Command::kExec},
     {"completion", Command::kCompletion},
+    {"mapping-service", Command::kMappingService},
 };
 
 constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
@@ -398,7 +399,9 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   }
   std::string host;
   int port = 0;
-  if (!s.listen.empty() && !ParseListenAddress(s.listen, s.listen_any, &host, &port, err)) {
+  // The mapping service is a network service: any address is allowed.
+  const bool any = s.listen_any || command == Command::kMappingService;
+  if (!s.listen.empty() && !ParseListenAddress(s.listen, any, &host, &port, err)) {
     return false;
   }
   // A config file cannot carry SourceIdentity or session tags: in chain style
@@ -419,6 +422,11 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   // would only hammer the EKS API.
   if (command == Command::kReap && s.reap_interval < kMinReapInterval) {
     *err = "reap-interval (" + DisplayValue(s, "reap-interval") + ") is below 10 seconds";
+    return false;
+  }
+  if (command == Command::kMappingService && (s.listen.empty() || s.oidc_provider.empty())) {
+    *err = s.listen.empty() ? "mapping-service needs --listen (the reference uses port 6000)"
+                            : "mapping-service needs --oidc-provider (or OIDC_PROVIDER)";
     return false;
   }
   const bool needs_mapping =

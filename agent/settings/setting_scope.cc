@@ -17,6 +17,8 @@ constexpr unsigned Bit(Command c) { return 1u << static_cast<unsigned>(c); }
 constexpr unsigned kMapping = Bit(C::kOnce) | Bit(C::kRun) | Bit(C::kDoctor);
 constexpr unsigned kWriters = Bit(C::kOnce) | Bit(C::kRun);
 constexpr unsigned kReap = Bit(C::kReap);
+// The mapping service talks to Kubernetes as the reaper does.
+constexpr unsigned kKube = kReap | Bit(C::kMappingService);
 // `exec` finds the agent and, without one, runs the chain as `credentials` does.
 constexpr unsigned kCredentialUsers = Bit(C::kCredentials) | Bit(C::kExec);
 
@@ -37,7 +39,7 @@ constexpr SettingScope kScopes[] = {
     {"file-mode", kWriters},
     {"poll-interval", Bit(C::kRun)},
     {"refresh-interval", Bit(C::kRun)},
-    {"listen", Bit(C::kRun)},
+    {"listen", Bit(C::kRun) | Bit(C::kMappingService)},
     {"listen-any", Bit(C::kRun)},
     {"install-to", kWriters},
     {"state-dir", kMapping | Bit(C::kStatus) | kCredentialUsers},
@@ -48,9 +50,9 @@ constexpr SettingScope kScopes[] = {
     {"cluster", kReap},
     {"eks-endpoint", kReap},
     {"namespaces", kReap},
-    {"kube-api", kReap},
-    {"kube-token-file", kReap},
-    {"kube-ca-file", kReap},
+    {"kube-api", kKube},
+    {"kube-token-file", kKube},
+    {"kube-ca-file", kKube},
     {"max-evictions", kReap},
     {"dry-run", kReap},
     {"reap-interval", kReap},
@@ -91,6 +93,8 @@ const std::vector<CommandInfo>& Commands() {
       {C::kExec, "exec", "exec PROFILE [OPTIONS] -- COMMAND [ARGS...]",
        "run COMMAND with an environment whose AWS SDKs use PROFILE", "", ""},
       {C::kCompletion, "completion", "completion bash", "print the bash completion script", "", ""},
+      {C::kMappingService, "mapping-service", "mapping-service --listen HOST:PORT [OPTIONS]",
+       "serve the IAM mapping service (POST /map_iam_role_to_pod_sa)", "", ""},
   };
   return *commands;
 }

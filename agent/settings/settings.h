@@ -29,7 +29,8 @@ enum class Command {
   kVersion,
   kReap,
   kCompletion,
-  kExec
+  kExec,
+  kMappingService
 };
 
 // How profiles are written: `chain` (X -> src_X, each SDK runs the chain) or
@@ -94,6 +95,19 @@ struct Settings {
   int max_evictions = 10;
   bool dry_run = false;
   double reap_interval = 60;
+  // mapping-service
+  std::string domino_api = "http://nucleus-frontend.domino-platform:80";
+  std::string oidc_provider;
+  std::string compute_namespace = "domino-compute";
+  std::string platform_namespace = "domino-platform";
+  std::string org_mapping_configmap = "domino-org-iamrole-mapping";
+  std::string role_mapping_configmap = "resource-role-to-eks-role-mapping";
+  std::string iam_endpoint;  // empty: https://iam.amazonaws.com
+  int trust_policy_max_length = 2048;
+  double trust_gc_interval = 300;
+  int max_requests = 256;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // Where each setting's value came from, by setting name, and a short
   // description of the place ("flag", "env IRSA_AGENT_TIMEOUT", "file /x:3").
@@ -108,12 +122,13 @@ struct Settings {
 struct Invocation {
   Command command = Command::kOnce;
   Settings settings;
-  std::string config_file;  // the INI file read, if any
-  bool print = false;       // once --print
-  bool json = false;        // status/doctor/profiles --json
-  bool sts = false;         // doctor --sts
-  bool once = false;        // reap --once
-  std::string install_dir;  // install DIR
+  std::string config_file;       // the INI file read, if any
+  bool print = false;            // once --print
+  bool json = false;             // status/doctor/profiles --json
+  bool sts = false;              // doctor --sts
+  bool mapping_service = false;  // doctor --mapping-service
+  bool once = false;             // reap --once
+  std::string install_dir;       // install DIR
   // credentials PROFILE [--role-arn ARN] [--source-role-arn ARN] [--session-name N]
   // [--set-source-identity U] [--tag KEY=VALUE]...: the standalone recipe.
   std::string profile;

@@ -17,7 +17,7 @@
 namespace irsa {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET or POST
+  std::string method = "GET";  // GET, POST or PUT
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -68,8 +68,10 @@ class HttpClient {
   virtual Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) = 0;
 };
 
-// libcurl, owned by the caller; TLS verification always on (TLS 1.2+), proxies from the usual
-// environment variables (unless HttpRequest::no_proxy), no redirects, no cookies.
+// libcurl, owned by the caller; each Send has its own handle, so several
+// threads may share one client (the mapping service does). TLS verification
+// always on (TLS 1.2+), proxies from the usual environment variables (unless
+// HttpRequest::no_proxy), no redirects, no cookies.
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 
 }  // namespace irsa

@@ -106,6 +106,7 @@ def _decode_offset(token: str) -> int:
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256   # bursts of connections (the mapping bench) are not dropped
 
 
 class _Base:

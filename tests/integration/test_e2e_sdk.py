@@ -73,10 +73,12 @@ def target_arn(name: str) -> str:
 
 
 class MotoServer:
-    """`python3 -m moto.server` on 127.0.0.1 with request recording on."""
+    """`python3 -m moto.server` on 127.0.0.1 with request recording on.
+    `extra_env`: more variables for moto (e.g. INITIAL_NO_AUTH_ACTION_COUNT)."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, extra_env: dict | None = None):
         self.folder = folder
+        self.extra_env = dict(extra_env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.recording = os.path.join(folder, "moto-recording.jsonl")
@@ -85,7 +87,7 @@ class MotoServer:
 
     def start(self) -> None:
         env = clean_environment({"MOTO_ENABLE_RECORDING": "True",
-                                 "MOTO_RECORDER_FILEPATH": self.recording})
+                                 "MOTO_RECORDER_FILEPATH": self.recording, **self.extra_env})
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],

@@ -6,6 +6,10 @@
   environment, container name) plus the binary volume; the native sidecar
   example starts the user's container only after `irsa-agent status` passes;
   both run the image's binary (path from the Dockerfile) hardened and small.
+  The mapping service's manifests: two hardened replicas on TLS port 6000,
+  RBAC limited to pods (compute namespace), the two ConfigMaps and Leases
+  (platform namespace), and an IAM policy of GetRole/UpdateAssumeRolePolicy
+  on named roles.
 * The systemd unit (packaging/systemd/): `systemd-analyze verify` passes, the
   hardening directives are there, the exposure score stays low, and the
   example INI is accepted by the agent and drives a real sync.
@@ -353,6 +357,133 @@ class NativeSidecarTest(HardenedContainerChecks, unittest.TestCase):
         self.assertIn(("aws-user-token", TOKEN_FOLDER, True), mounts)
         sidecar = mounts_of(self.spec["initContainers"][0]["volumeMounts"])
         self.assertIn(("irsa-agent-bin", BIN_FOLDER, False), sidecar)
+
+
+class MappingServiceManifestTest(unittest.TestCase):
+    """packaging/kubernetes/mapping-service.yaml and
+    packaging/mapping-service-iam-policy.json: least-privilege RBAC and IAM,
+    two hardened replicas, TLS on 6000, the reference's variable names."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(KUBERNETES_DIR, "mapping-service.yaml")) as f:
+            cls.docs = list(require_yaml().safe_load_all(f))
+        cls.by_kind = {}
+        for doc in cls.docs:
+            cls.by_kind.setdefault(doc["kind"], []).append(doc)
+        (cls.deployment,) = cls.by_kind["Deployment"]
+        cls.pod = cls.deployment["spec"]["template"]["spec"]
+        (cls.container,) = cls.pod["containers"]
+        cls.env = env_of(cls.container["env"])
+        with open(os.path.join(SOURCE_DIR, "packaging", "mapping-service-iam-policy.json")) as f:
+            cls.iam_policy = json.load(f)
+
+    def flag(self, name: str) -> str:
+        values = [a.split("=", 1)[1] for a in self.container["args"]
+                  if a.startswith(f"--{name}=")]
+        self.assertEqual(len(values), 1, f"--{name} given {len(values)} times")
+        return values[0]
+
+    def role_in(self, namespace: str) -> list:
+        (role,) = [r for r in self.by_kind["Role"] if r["metadata"]["namespace"] == namespace]
+        return sorted((tuple(rule["apiGroups"]), tuple(rule["resources"]),
+                       tuple(sorted(rule.get("resourceNames", []))), tuple(sorted(rule["verbs"])))
+                      for rule in role["rules"])
+
+    def test_kinds(self):
+        self.assertEqual(sorted(d["kind"] for d in self.docs),
+                         ["Certificate", "Deployment", "PodDisruptionBudget", "Role", "Role",
+                          "RoleBinding", "RoleBinding", "Service", "ServiceAccount"])
+
+    def test_rbac_is_least_privilege(self):
+        self.assertEqual(self.role_in(self.env["DEFAULT_COMPUTE_NS"]),
+                         [(("",), ("pods",), (), ("get", "list", "watch"))])
+        self.assertEqual(self.role_in(self.env["PLATFORM_NS"]), [
+            (("",), ("configmaps",),
+             ("domino-org-iamrole-mapping", "resource-role-to-eks-role-mapping"),
+             ("get", "patch", "update")),
+            (("coordination.k8s.io",), ("leases",), (), ("create", "get", "update"))])
+        (account,) = self.by_kind["ServiceAccount"]
+        roles = {(r["metadata"]["namespace"], r["metadata"]["name"]) for r in self.by_kind["Role"]}
+        bound = set()
+        for binding in self.by_kind["RoleBinding"]:
+            ns = binding["metadata"]["namespace"]
+            self.assertEqual(binding["roleRef"]["kind"], "Role")
+            self.assertIn((ns, binding["roleRef"]["name"]), roles)
+            self.assertEqual(binding["subjects"], [{
+                "kind": "ServiceAccount", "name": account["metadata"]["name"],
+                "namespace": account["metadata"]["namespace"]}])
+            bound.add((ns, binding["roleRef"]["name"]))
+        self.assertEqual(bound, roles)
+        self.assertEqual(self.pod["serviceAccountName"], account["metadata"]["name"])
+        self.assertIn("eks.amazonaws.com/role-arn", account["metadata"]["annotations"])
+
+    def test_two_hardened_small_replicas(self):
+        spec = self.deployment["spec"]
+        self.assertEqual(spec["replicas"], 2)
+        self.assertEqual(spec["strategy"]["rollingUpdate"]["maxUnavailable"], 0)
+        self.assertIs(self.pod["securityContext"]["runAsNonRoot"], True)
+        sc = self.container["securityContext"]
+        self.assertIs(sc["runAsNonRoot"], True)
+        self.assertGreater(sc["runAsUser"], 0)
+        self.assertIs(sc["readOnlyRootFilesystem"], True)
+        self.assertIs(sc["allowPrivilegeEscalation"], False)
+        self.assertEqual(sc["capabilities"], {"drop": ["ALL"]})
+        self.assertEqual(self.container["command"], [image_binary_path()])
+        self.assertEqual(self.container["args"][0], "mapping-service")
+        resources = self.container["resources"]
+        mebibytes = {k: int(v[:-2]) for k, v in
+                     (("request", resources["requests"]["memory"]),
+                      ("limit", resources["limits"]["memory"])) if v.endswith("Mi")}
+        self.assertEqual(set(mebibytes), {"request", "limit"})
+        self.assertLessEqual(mebibytes["request"], 32)   # the issue's target RSS
+        self.assertLessEqual(mebibytes["limit"], 64)
+        self.assertLessEqual(int(resources["requests"]["cpu"].rstrip("m")), 250)
+        (pdb,) = self.by_kind["PodDisruptionBudget"]
+        labels = self.deployment["spec"]["template"]["metadata"]["labels"]
+        self.assertEqual(pdb["spec"]["minAvailable"], 1)
+        self.assertLessEqual(pdb["spec"]["selector"]["matchLabels"].items(), labels.items())
+
+    def test_tls_port_probes_and_service(self):
+        self.assertEqual(self.flag("listen").rsplit(":", 1)[1], "6000")
+        (port,) = self.container["ports"]
+        self.assertEqual(port["containerPort"], 6000)
+        for probe in ("readinessProbe", "livenessProbe"):
+            get = self.container[probe]["httpGet"]
+            self.assertEqual((get["path"], get["port"], get["scheme"]), ("/healthz", 6000, "HTTPS"))
+        (service,) = self.by_kind["Service"]
+        labels = self.deployment["spec"]["template"]["metadata"]["labels"]
+        self.assertLessEqual(service["spec"]["selector"].items(), labels.items())
+        ports = {(p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+        self.assertIn((6000, 6000), ports)
+        self.assertEqual({p["targetPort"] for p in service["spec"]["ports"]}, {6000})
+        # The key and certificate come from the Certificate's secret, mounted read-only.
+        (cert,) = self.by_kind["Certificate"]
+        mounts = {m["name"]: m for m in self.container["volumeMounts"]}
+        volumes = {v["name"]: v for v in self.pod["volumes"]}
+        for flag in ("tls-cert-file", "tls-key-file"):
+            folder = os.path.dirname(self.flag(flag))
+            (name,) = [n for n, m in mounts.items() if m["mountPath"].rstrip("/") == folder]
+            self.assertIs(mounts[name]["readOnly"], True)
+            self.assertEqual(volumes[name]["secret"]["secretName"], cert["spec"]["secretName"])
+        self.assertIn(f"{service['metadata']['name']}.{service['metadata']['namespace']}.svc",
+                      cert["spec"]["dnsNames"])
+
+    def test_reference_variable_names(self):
+        self.assertEqual(set(self.env) - {"AWS_REGION"},
+                         {"DOMINO_USER_HOST", "OIDC_PROVIDER", "DEFAULT_COMPUTE_NS", "PLATFORM_NS"})
+        self.assertFalse(self.env["OIDC_PROVIDER"].startswith("https://"))
+
+    def test_iam_policy_is_two_actions_on_named_roles(self):
+        self.assertEqual(self.iam_policy["Version"], "2012-10-17")
+        (statement,) = self.iam_policy["Statement"]
+        self.assertEqual(statement["Effect"], "Allow")
+        self.assertEqual(sorted(statement["Action"]), ["iam:GetRole", "iam:UpdateAssumeRolePolicy"])
+        self.assertTrue(statement["Resource"])
+        for arn in statement["Resource"]:
+            self.assertRegex(arn, r"^arn:aws:iam::[A-Z0-9_]+:role/[A-Za-z0-9_+=,.@/-]+$")
+        self.assertNotIn("NotResource", statement)
+        self.assertNotIn("Condition", statement)
 
 
 # --- systemd ----------------------------------------------------------------------

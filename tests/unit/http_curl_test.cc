@@ -322,8 +322,8 @@ TEST_SUITE("http_curl") {
         {"GET", "not a url", "", "GET request URL: Bad scheme"},
         {"GET", "http://", "", "GET request URL: No host part in the URL"},
         {"GET", "", "", "GET request URL: Bad scheme"},
-        {"PUT", url, "", "HTTP " + url + ": unsupported method (GET or POST only)"},
-        {"GET\r\n", url, "", "HTTP " + url + ": unsupported method (GET or POST only)"},
+        {"DELETE", url, "", "HTTP " + url + ": unsupported method (GET, POST or PUT only)"},
+        {"GET\r\n", url, "", "HTTP " + url + ": unsupported method (GET, POST or PUT only)"},
         {"GET", url, "body", "GET " + url + ": a GET request cannot carry a body"},
     };
     for (const Case& c : cases) {

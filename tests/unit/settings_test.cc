@@ -282,6 +282,18 @@ TEST_SUITE("settings") {
         {"max-evictions", "10"},
         {"dry-run", "false"},
         {"reap-interval", "60"},
+        {"domino-api", "http://nucleus-frontend.domino-platform:80"},
+        {"oidc-provider", ""},
+        {"compute-namespace", "domino-compute"},
+        {"platform-namespace", "domino-platform"},
+        {"org-mapping-configmap", "domino-org-iamrole-mapping"},
+        {"role-mapping-configmap", "resource-role-to-eks-role-mapping"},
+        {"iam-endpoint", ""},
+        {"trust-policy-max-length", "2048"},
+        {"trust-gc-interval", "300"},
+        {"max-requests", "256"},
+        {"tls-cert-file", ""},
+        {"tls-key-file", ""},
     };
     const Settings defaults;
     REQUIRE(AllSettings().size() == want.size());
@@ -359,7 +371,7 @@ TEST_SUITE("settings") {
       ++lines;
     }
     CHECK(start == help.size());  // ends with a newline
-    CHECK(lines <= 140);          // about 45 settings, 2-3 lines each
+    CHECK(lines <= 180);          // about 60 settings, 2-3 lines each
   }
 
   TEST_CASE("ReadPath puts root-path in front") {
