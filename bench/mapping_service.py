@@ -203,8 +203,8 @@ def measure(binary: str, args, work: str) -> dict:
     domino = delta(after["domino"]["counts"], before["domino"]["counts"])
     sub_counts = {role: len(s) for role, s in subjects.items()}
     missing = sum(len(expected - set(s)) for s in subjects.values())
-    return {"requests": n, "statuses": statuses, "first_error_bodies": errors, "ok": statuses.get("200", 0),
-            "window_s": window, "requests_per_s": statuses.get("200", 0) / window,
+    return {"requests": n, "statuses": statuses, "first_error_bodies": errors,
+            "ok": statuses.get("200", 0), "window_s": window, "requests_per_s": statuses.get("200", 0) / window,
             "p50_s": benchlib.percentile(latencies, 50),
             "p99_s": benchlib.percentile(latencies, 99),
             "max_s": max(latencies), "kube_calls": kube,
