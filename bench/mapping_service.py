@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import random
+import re
 import ssl
 import subprocess
 import sys
@@ -161,6 +162,27 @@ def send_all(runs: list, ports: list, ctx, spread: float, timeout: float) -> lis
     return [r if r else (base, base, 0) for r in results], errors
 
 
+def dependency_latency(ports: list, ctx) -> dict:
+    """dependency -> mean seconds of the service's calls to it, over every
+    replica (irsa_mapping_dependency_call_duration_seconds _sum / _count):
+    how much of a request's time the stand-ins took."""
+    name = "irsa_mapping_dependency_call_duration_seconds"
+    sums: dict = {}
+    for port in ports:
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/metrics", context=ctx,
+                                        timeout=10) as r:
+                text = r.read().decode()
+        except (urllib.error.URLError, OSError):
+            continue
+        for line in text.splitlines():
+            m = re.match(name + r'_(sum|count)\{dependency="([^"]+)"\} (\S+)$', line)
+            if m:
+                pair = sums.setdefault(m.group(2), [0.0, 0.0])
+                pair[m.group(1) == "count"] += float(m.group(3))
+    return {dep: (total / count if count else 0.0) for dep, (total, count) in sums.items()}
+
+
 def delta(after: dict, before: dict) -> dict:
     return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
 
@@ -182,6 +204,7 @@ def measure(binary: str, args, work: str) -> dict:
         answers, errors = send_all(runs, ports, ctx, args.spread, args.timeout)
         after = get_json(world["control"] + "/stats")
         rss = [peak_rss_kb(proc.pid) for proc, _ in replicas]
+        dependency_s = dependency_latency(ports, ctx)
         alive = [proc.poll() is None for proc, _ in replicas]
         roles = sorted(get_json(world["control"] + "/roles"))
         expected = {f"system:serviceaccount:domino-compute:user-{r['user_id']}" for r in runs}
@@ -200,6 +223,7 @@ def measure(binary: str, args, work: str) -> dict:
     kube.pop("unauthorized", None)
     iam = delta(after["iam"]["counts"], before["iam"]["counts"])
     writes = after["iam"]["writes"] - before["iam"]["writes"]
+    kube_connections = after["kube"]["connections"] - before["kube"]["connections"]
     domino = delta(after["domino"]["counts"], before["domino"]["counts"])
     sub_counts = {role: len(s) for role, s in subjects.items()}
     missing = sum(len(expected - set(s)) for s in subjects.values())
@@ -208,10 +232,10 @@ def measure(binary: str, args, work: str) -> dict:
             "p50_s": benchlib.percentile(latencies, 50),
             "p99_s": benchlib.percentile(latencies, 99),
             "max_s": max(latencies), "kube_calls": kube,
-            "kube_per_request": sum(kube.values()) / n, "iam_calls": iam,
+            "kube_per_request": sum(kube.values()) / n, "kube_connections": kube_connections, "iam_calls": iam,
             "iam_per_request": sum(iam.values()) / n, "trust_policy_writes": writes,
             "domino_per_request": sum(domino.values()) / n,
-            "peak_rss_kb": rss, "replicas_alive_at_end": alive,
+            "peak_rss_kb": rss, "dependency_mean_s": dependency_s, "replicas_alive_at_end": alive,
             "subjects_per_role": sub_counts, "subjects_missing": missing}
 
 
@@ -252,6 +276,7 @@ def main() -> None:
          ["p99 latency s", f"{r['p99_s']:.3f}", f"≤ {P99_TARGET_S:.0f}"],
          ["Kubernetes calls / request", f"{r['kube_per_request']:.2f}",
           f"≤ {KUBE_PER_REQUEST_TARGET:.0f}"],
+         ["Kubernetes TLS connections", r["kube_connections"], ""],
          ["IAM calls / request", f"{r['iam_per_request']:.2f}", ""],
          ["Domino calls / request", f"{r['domino_per_request']:.2f}", ""],
          ["trust-policy writes", r["trust_policy_writes"], ""],
@@ -260,6 +285,8 @@ def main() -> None:
          ["subjects missing at the end", r["subjects_missing"], "0"]]))
     print(f"Kubernetes calls by kind: {json.dumps(r['kube_calls'], sort_keys=True)}")
     print(f"IAM calls by action: {json.dumps(r['iam_calls'], sort_keys=True)}")
+    print("mean time of the service's calls to each dependency: " + ", ".join(
+        f"{dep} {s * 1000:.1f} ms" for dep, s in sorted(r["dependency_mean_s"].items())))
     for status, body in sorted(r["first_error_bodies"].items()):
         print(f"first {status} answer: {body}")
     met = (r["ok"] == r["requests"] and r["p99_s"] <= P99_TARGET_S

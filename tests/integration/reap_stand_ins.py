@@ -94,6 +94,13 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256   # bursts of connections (the mapping bench) are not dropped
 
+    def process_request(self, request, client_address):
+        owner = getattr(self, "owner", None)
+        if owner is not None:
+            with owner.lock:
+                owner.connections += 1
+        super().process_request(request, client_address)
+
     def handle_error(self, request, client_address):
         # A refused handshake (a test's wrong CA) or a client gone is no stand-in bug.
         if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
@@ -104,6 +111,7 @@ class _Base:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests: list = []   # (method, path) of every request
+        self.connections = 0       # TCP connections accepted
         self.server: Optional[_Server] = None
 
     def _start(self, handler_cls, context: Optional[ssl.SSLContext]):
