@@ -228,11 +228,13 @@ def measure(binary: str, args, work: str) -> dict:
     sub_counts = {role: len(s) for role, s in subjects.items()}
     missing = sum(len(expected - set(s)) for s in subjects.values())
     return {"requests": n, "statuses": statuses, "first_error_bodies": errors,
-            "ok": statuses.get("200", 0), "window_s": window, "requests_per_s": statuses.get("200", 0) / window,
+            "ok": statuses.get("200", 0), "window_s": window,
+            "requests_per_s": statuses.get("200", 0) / window,
             "p50_s": benchlib.percentile(latencies, 50),
             "p99_s": benchlib.percentile(latencies, 99),
             "max_s": max(latencies), "kube_calls": kube,
-            "kube_per_request": sum(kube.values()) / n, "kube_connections": kube_connections, "iam_calls": iam,
+            "kube_per_request": sum(kube.values()) / n, "kube_connections": kube_connections,
+            "iam_calls": iam,
             "iam_per_request": sum(iam.values()) / n, "trust_policy_writes": writes,
             "domino_per_request": sum(domino.values()) / n,
             "peak_rss_kb": rss, "dependency_mean_s": dependency_s, "replicas_alive_at_end": alive,
