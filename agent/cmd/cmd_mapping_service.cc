@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "cmd/commands.h"
 #include "base/url.h"
+#include "cmd/commands.h"
 #include "irsa_agent/signals.h"
 #include "mapping/committer.h"
 #include "mapping/domino_client.h"

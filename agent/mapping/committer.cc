@@ -40,36 +40,61 @@ bool TrustCommitter::Read(const RoleArn& role, TrustPolicy* policy, std::string*
   return true;
 }
 
-CommitResult TrustCommitter::Ensure(const RoleArn& role, const std::string& subject,
-                                    double deadline) {
-  auto me = std::make_shared<Waiter>();
-  me->subject = subject;
-  const std::string key = role.ToString();
+CommitResult TrustCommitter::Ensure(const std::vector<RoleArn>& roles, const std::string& subject,
+                                    double deadline, std::string* failed_role) {
+  // Queued on every role at once, so the batches of the later roles fill
+  // while the first is written.
+  std::vector<std::shared_ptr<Waiter>> mine;
   std::unique_lock<std::mutex> lock(mutex_);
-  roles_[key].pending.push_back(me);
-  while (!me->done) {
-    RoleQueue& queue = roles_[key];
-    if (!queue.busy) {
-      queue.busy = true;
-      std::vector<std::shared_ptr<Waiter>> batch = std::move(queue.pending);
-      queue.pending.clear();
-      lock.unlock();
-      RunBatch(role, batch);
-      lock.lock();
-      for (const auto& w : batch) w->done = true;
-      roles_[key].busy = false;
-      changed_.notify_all();
-      continue;
-    }
-    const double left = deadline - wall_();
-    if (left <= 0) {
-      auto& pending = roles_[key].pending;
-      std::erase(pending, me);  // still queued: leave; taken: its leader keeps it alive
-      return {CommitOutcome::kFailed, "timed out waiting for the trust policy of " + role.name};
-    }
-    changed_.wait_for(lock, std::chrono::duration<double>(left));
+  for (const RoleArn& role : roles) {
+    mine.push_back(std::make_shared<Waiter>());
+    mine.back()->subject = subject;
+    roles_[role.ToString()].pending.push_back(mine.back());
   }
-  return me->result;
+  CommitResult failure;
+  bool failed = false;
+  for (size_t i = 0; i < roles.size(); ++i) {
+    const RoleArn& role = roles[i];
+    const std::string key = role.ToString();
+    const std::shared_ptr<Waiter>& me = mine[i];
+    while (!me->done && !failed) {
+      RoleQueue& queue = roles_[key];
+      if (!queue.busy) {
+        queue.busy = true;
+        std::vector<std::shared_ptr<Waiter>> batch = std::move(queue.pending);
+        queue.pending.clear();
+        lock.unlock();
+        RunBatch(role, batch);
+        lock.lock();
+        for (const auto& w : batch) w->done = true;
+        roles_[key].busy = false;
+        changed_.notify_all();
+        continue;
+      }
+      const double left = deadline - wall_();
+      if (left <= 0) {
+        failure = {CommitOutcome::kFailed,
+                   "timed out waiting for the trust policy of " + role.name};
+        failed = true;
+        break;
+      }
+      changed_.wait_for(lock, std::chrono::duration<double>(left));
+    }
+    if (!failed && me->result.outcome != CommitOutcome::kVerified) {
+      failure = me->result;
+      failed = true;
+    }
+    if (failed) {
+      *failed_role = role.name;
+      break;
+    }
+  }
+  // Still queued (not taken by a leader): leave. Taken: its leader keeps it alive.
+  for (size_t i = 0; i < roles.size(); ++i) {
+    if (!mine[i]->done) std::erase(roles_[roles[i].ToString()].pending, mine[i]);
+  }
+  if (failed) return failure;
+  return {CommitOutcome::kVerified, ""};
 }
 
 void TrustCommitter::RunBatch(const RoleArn& role,
@@ -114,8 +139,16 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
   bool collected = false;
   bool changed = false;
   std::vector<std::shared_ptr<Waiter>> added;
+  const TrustPolicy as_read = policy;
   for (const auto& w : batch) {
-    if (policy.Admits(w->subject)) continue;
+    if (as_read.Admits(w->subject)) {  // another replica wrote it meanwhile
+      w->result = {CommitOutcome::kVerified, ""};
+      continue;
+    }
+    if (policy.Admits(w->subject)) {  // the same subject earlier in this batch
+      added.push_back(w);
+      continue;
+    }
     TrustPolicy with = policy;
     with.Add(w->subject);
     if (with.Length() > settings_.max_length && !collected) {
@@ -141,9 +174,9 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
     if (with.Length() > settings_.max_length) {
       metrics_.Full(role.name);
       w->result = {CommitOutcome::kFull,
-                   "trust policy of role " + role.name + " is full: " +
-                       std::to_string(policy.ManagedEntries()) + " managed entries, " +
-                       std::to_string(policy.Length()) + " of " +
+                   "trust policy of role " + role.name +
+                       " is full: " + std::to_string(policy.ManagedEntries()) +
+                       " managed entries, " + std::to_string(policy.Length()) + " of " +
                        std::to_string(settings_.max_length) + " characters"};
       continue;
     }
@@ -154,7 +187,8 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
   if (!changed) return;
   // A holder past half its lease may already have lost it: write nothing.
   if (wall_() - held.acquired_at > lease_.duration() / 2.0) {
-    for (const auto& w : added) w->result = {CommitOutcome::kFailed, "lease of " + role.name + " ran out"};
+    for (const auto& w : added)
+      w->result = {CommitOutcome::kFailed, "lease of " + role.name + " ran out"};
     return;
   }
   const IamResult wrote = iam_.UpdateTrustPolicy(role.name, policy.Serialize());
@@ -192,8 +226,8 @@ bool TrustCommitter::Collect(const RoleArn& role, size_t* removed, std::string* 
   };
   HeldLease held;
   int waits = 0;
-  const bool got = lease_.Acquire(LeaseNameFor(key), wall_() + settings_.lease_wait, &held,
-                                  &waits, err);
+  const bool got =
+      lease_.Acquire(LeaseNameFor(key), wall_() + settings_.lease_wait, &held, &waits, err);
   metrics_.LeaseWaits(waits);
   if (!got) return done(false);
   const double read_at = wall_();

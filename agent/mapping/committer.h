@@ -42,7 +42,7 @@ struct CommitSettings {
   std::string oidc;               // the provider, issuer without https://
   std::string compute_namespace;  // managed subjects live here
   size_t max_length = 2048;       // trust-policy-max-length
-  double lease_wait = 20;         // seconds a batch waits for a role's lease at most
+  double lease_wait = 40;         // seconds a batch waits for a role's lease at most
 };
 
 class TrustCommitter {
@@ -52,9 +52,11 @@ class TrustCommitter {
                  CommitSettings settings, std::function<double()> wall,
                  std::function<void(bool, const std::string&)> log);
 
-  // Blocks until `subject` is verified in `role`'s trust policy, refused, or
-  // `deadline` (wall seconds) has passed.
-  CommitResult Ensure(const RoleArn& role, const std::string& subject, double deadline);
+  // Blocks until `subject` is verified in the trust policy of every role in
+  // `roles`, or one refuses it (full, failed) or `deadline` (wall seconds) has
+  // passed; then `*failed_role` names that role.
+  CommitResult Ensure(const std::vector<RoleArn>& roles, const std::string& subject,
+                      double deadline, std::string* failed_role);
 
   // One garbage-collection pass over `role` under its lease: removes the
   // managed entries no live pod uses. `*removed` counts them. False with `*err`.

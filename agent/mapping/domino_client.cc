@@ -13,8 +13,7 @@ constexpr size_t kMaxDominoAnswerBytes = 1 << 20;
 
 }  // namespace
 
-DominoClient::DominoClient(HttpClient& http, std::string base, double timeout,
-                           CallObserver observe)
+DominoClient::DominoClient(HttpClient& http, std::string base, double timeout, CallObserver observe)
     : http_(http), base_(std::move(base)), timeout_(timeout), observe_(std::move(observe)) {
   while (base_.ends_with('/')) base_.pop_back();
 }
@@ -28,7 +27,9 @@ DominoReply DominoClient::Get(const char* path, const DominoCredential& credenti
   request.connect_timeout = std::min(5.0, timeout_);
   request.max_response_bytes = kMaxDominoAnswerBytes;
   HttpResponse response;
+  slots_.acquire();
   const Status<HttpFailure> sent = http_.Send(request, &response);
+  slots_.release();
   for (auto& [name, value] : request.headers) WipeString(&value);
   DominoReply reply;
   Failure outcome = Failure::kNone;
@@ -36,9 +37,8 @@ DominoReply DominoClient::Get(const char* path, const DominoCredential& credenti
     reply = {DominoOutcome::kUnavailable, "Domino API: " + sent.message()};
     outcome = Failure::kTransient;
   } else if (response.status == 401 || response.status == 403) {
-    reply = {DominoOutcome::kUnauthorized,
-             "Domino API GET " + std::string(path) + " answered HTTP " +
-                 std::to_string(response.status)};
+    reply = {DominoOutcome::kUnauthorized, "Domino API GET " + std::string(path) +
+                                               " answered HTTP " + std::to_string(response.status)};
     outcome = Failure::kPermanent;
   } else if (response.status != 200) {
     reply = {DominoOutcome::kUnavailable, "Domino API GET " + std::string(path) +

@@ -3,6 +3,7 @@
 // domino-api only, and wiped after each call.
 #pragma once
 
+#include <semaphore>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,9 @@ struct DominoReply {
 class DominoClient {
  public:
   // `base`: "http://nucleus-frontend.domino-platform:80" (no trailing '/').
+  // At most kMaxParallel calls at once; more wait for a slot.
   DominoClient(HttpClient& http, std::string base, double timeout, CallObserver observe);
+  static constexpr int kMaxParallel = 16;
 
   DominoReply Principal(const DominoCredential& credential, std::string* canonical_id,
                         bool* is_admin);
@@ -44,6 +47,7 @@ class DominoClient {
   std::string base_;
   double timeout_;
   CallObserver observe_;
+  std::counting_semaphore<kMaxParallel> slots_{kMaxParallel};
 };
 
 }  // namespace irsa

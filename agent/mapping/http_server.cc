@@ -19,9 +19,9 @@
 #include <thread>
 
 #include "base/http_wire.h"
-#include "settings/listen_address.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "settings/listen_address.h"
 
 namespace irsa {
 namespace {
@@ -118,7 +118,8 @@ class Server : public MappingServer {
       if (poll(&p, 1, 200) <= 0) continue;
       const int conn = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (conn < 0) {
-        if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (errno == EMFILE || errno == ENFILE)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
       if (active_.load() >= config_.max_connections) {
@@ -212,7 +213,8 @@ class Server : public MappingServer {
     for (const auto& [name, value] : request->headers) {
       if (name == "transfer-encoding") return 411;
       if (name == "content-length") {
-        if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos) {
+        if (value.empty() || value.size() > 12 ||
+            value.find_first_not_of("0123456789") != std::string::npos) {
           return 400;
         }
         length = std::stoull(value);

@@ -127,8 +127,8 @@ IamResult IamClient::Call(std::string_view body, std::string* answer) {
   to_sign.payload = std::string(body);
   std::vector<std::pair<std::string, std::string>> signature;
   if (!SignV4(to_sign, {keys.access_key_id, keys.secret_access_key, keys.session_token},
-              {endpoint_.region, "iam", AmzDate(static_cast<int64_t>(std::floor(now)))},
-              &signature, &err)) {
+              {endpoint_.region, "iam", AmzDate(static_cast<int64_t>(std::floor(now)))}, &signature,
+              &err)) {
     return {Failure::kInput, "", "IAM: " + err};
   }
   HttpRequest request;
@@ -164,9 +164,9 @@ IamResult IamClient::Call(std::string_view body, std::string* answer) {
 
 IamResult IamClient::GetTrustPolicy(std::string_view role_name, std::string* policy) {
   std::string answer;
-  IamResult result = Call(
-      FormEncode({{"Action", "GetRole"}, {"RoleName", role_name}, {"Version", "2010-05-08"}}),
-      &answer);
+  IamResult result =
+      Call(FormEncode({{"Action", "GetRole"}, {"RoleName", role_name}, {"Version", "2010-05-08"}}),
+           &answer);
   if (result.failure != Failure::kNone) {
     result.message = "GetRole " + std::string(role_name) + ": " + result.message;
     return result;

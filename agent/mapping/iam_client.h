@@ -18,8 +18,8 @@
 namespace irsa {
 
 struct IamEndpoint {
-  std::string base;  // "https://iam.amazonaws.com"
-  std::string host;  // the Host header
+  std::string base;                  // "https://iam.amazonaws.com"
+  std::string host;                  // the Host header
   std::string region = "us-east-1";  // signing region of the global endpoint
 };
 

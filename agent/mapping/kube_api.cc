@@ -29,8 +29,8 @@ MappingKube::MappingKube(HttpClient& http, std::string api, std::string ca_file,
       bearer_(std::move(bearer)),
       observe_(std::move(observe)) {}
 
-KubeReply MappingKube::Send(std::string method, std::string url, std::string body,
-                            size_t max_bytes, std::string* answer) {
+KubeReply MappingKube::Send(std::string method, std::string url, std::string body, size_t max_bytes,
+                            std::string* answer) {
   std::string token;
   std::string err;
   if (!bearer_(&token, &err)) return {Failure::kInput, 0, "Kubernetes bearer token: " + err};
@@ -47,7 +47,9 @@ KubeReply MappingKube::Send(std::string method, std::string url, std::string bod
   request.max_response_bytes = max_bytes;
   HttpResponse response;
   ++calls_;
+  slots_.acquire();
   const Status<HttpFailure> sent = http_.Send(request, &response);
+  slots_.release();
   for (auto& [name, value] : request.headers) WipeString(&value);
   KubeReply reply;
   if (!sent.ok()) {
@@ -73,9 +75,9 @@ KubeReply MappingKube::PodsOfRun(std::string_view ns, std::string_view run_id,
                                  std::vector<MappingPod>* pods) {
   const std::string selector = std::string(kRunIdLabel) + "=" + std::string(run_id);
   std::string body;
-  KubeReply reply = Send("GET", NsPath(api_, "/api/v1", ns, "pods") + "?labelSelector=" +
-                                    PercentEncode(selector),
-                         "", kMaxPageBytes, &body);
+  KubeReply reply =
+      Send("GET", NsPath(api_, "/api/v1", ns, "pods") + "?labelSelector=" + PercentEncode(selector),
+           "", kMaxPageBytes, &body);
   if (reply.failure != Failure::kNone) return reply;
   std::string next;
   std::string err;
@@ -107,18 +109,21 @@ KubeReply MappingKube::PutConfigMap(std::string_view ns, std::string_view name,
 }
 
 KubeReply MappingKube::GetLease(std::string_view ns, std::string_view name, std::string* body) {
-  return Send("GET", NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases/") + PercentEncode(name),
-              "", kMaxObjectBytes, body);
+  return Send("GET",
+              NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases/") + PercentEncode(name), "",
+              kMaxObjectBytes, body);
 }
 
-KubeReply MappingKube::CreateLease(std::string_view ns, std::string_view body, std::string* answer) {
-  return Send("POST", NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases"),
-              std::string(body), kMaxObjectBytes, answer);
+KubeReply MappingKube::CreateLease(std::string_view ns, std::string_view body,
+                                   std::string* answer) {
+  return Send("POST", NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases"), std::string(body),
+              kMaxObjectBytes, answer);
 }
 
 KubeReply MappingKube::PutLease(std::string_view ns, std::string_view name, std::string_view body,
                                 std::string* answer) {
-  return Send("PUT", NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases/") + PercentEncode(name),
+  return Send("PUT",
+              NsPath(api_, "/apis/coordination.k8s.io/v1", ns, "leases/") + PercentEncode(name),
               std::string(body), kMaxObjectBytes, answer);
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,8 @@ namespace irsa {
 
 // Every outbound call, for metrics: the dependency ("kubernetes", "domino",
 // "iam"), its outcome and how long it took.
-using CallObserver = std::function<void(std::string_view dependency, Failure outcome, double seconds)>;
+using CallObserver =
+    std::function<void(std::string_view dependency, Failure outcome, double seconds)>;
 
 struct KubeReply {
   // kTransient (network, 5xx, 429), kPermanent (other non-2xx), kAnswer (a 2xx
@@ -33,10 +35,13 @@ struct KubeReply {
 class MappingKube {
  public:
   // `api`: "https://10.0.0.1:443"; `bearer` fills the token or returns false
-  // with `*err`. Borrows `http`.
+  // with `*err`. Borrows `http`. At most kMaxParallel calls are in flight at
+  // once; more wait for a slot (a burst of requests never opens hundreds of
+  // connections to the API server).
   MappingKube(HttpClient& http, std::string api, std::string ca_file, double timeout,
               std::function<bool(std::string* token, std::string* err)> bearer,
               CallObserver observe);
+  static constexpr int kMaxParallel = 8;
 
   // GET pods?labelSelector=<kRunIdLabel>=<run_id> (one call, not a namespace listing).
   KubeReply PodsOfRun(std::string_view ns, std::string_view run_id, std::vector<MappingPod>* pods);
@@ -66,6 +71,7 @@ class MappingKube {
   std::function<bool(std::string*, std::string*)> bearer_;
   CallObserver observe_;
   std::atomic<uint64_t> calls_{0};
+  std::counting_semaphore<kMaxParallel> slots_{kMaxParallel};
 };
 
 }  // namespace irsa

@@ -1,7 +1,6 @@
 #include "mapping/kube_objects.h"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
@@ -83,7 +82,8 @@ bool ConfigMapWithEntry(std::string_view body, std::string_view key, std::string
     *err = "ConfigMap is not a JSON object";
     return false;
   }
-  if (!doc.contains("data") || !doc["data"].is_object()) doc["data"] = nlohmann::ordered_json::object();
+  if (!doc.contains("data") || !doc["data"].is_object())
+    doc["data"] = nlohmann::ordered_json::object();
   doc["data"][std::string(key)] = std::string(value);
   *out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return true;
@@ -105,7 +105,8 @@ bool ParseLease(std::string_view body, LeaseState* out, std::string* err) {
     return false;
   }
   const auto duration = spec.find("leaseDurationSeconds");
-  if (duration != spec.end() && duration->is_number_integer()) out->duration = duration->get<int64_t>();
+  if (duration != spec.end() && duration->is_number_integer())
+    out->duration = duration->get<int64_t>();
   return true;
 }
 

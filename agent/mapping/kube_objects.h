@@ -42,9 +42,9 @@ bool ConfigMapWithEntry(std::string_view body, std::string_view key, std::string
 
 struct LeaseState {
   std::string resource_version;
-  std::string holder;       // spec.holderIdentity; empty when free
-  int64_t renew_time = 0;   // unix seconds of spec.renewTime (0 when absent)
-  int64_t duration = 0;     // spec.leaseDurationSeconds
+  std::string holder;      // spec.holderIdentity; empty when free
+  int64_t renew_time = 0;  // unix seconds of spec.renewTime (0 when absent)
+  int64_t duration = 0;    // spec.leaseDurationSeconds
 };
 bool ParseLease(std::string_view body, LeaseState* out, std::string* err);
 

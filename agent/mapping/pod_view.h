@@ -15,9 +15,9 @@
 namespace irsa {
 
 struct LiveSet {
-  double taken_at = 0;                        // wall seconds when the listing started
-  std::set<std::string> service_accounts;     // of Pending or Running pods
-  std::set<std::string> run_ids;              // their execution-id labels
+  double taken_at = 0;                     // wall seconds when the listing started
+  std::set<std::string> service_accounts;  // of Pending or Running pods
+  std::set<std::string> run_ids;           // their execution-id labels
 };
 
 // Whether GC may remove `entry` given `live` (pure): a subject whose service

@@ -60,7 +60,7 @@ bool RoleLease::Acquire(const std::string& name, double deadline, HeldLease* hel
     }
     ++*waits;
     sleep_(std::min(pause, std::max(0.0, deadline - wall_())));
-    pause = std::min(pause * 2, 0.5);
+    pause = std::min(pause * 2, 0.2);
   }
   *err = "lease " + name + ": still held by another replica at the deadline";
   return false;

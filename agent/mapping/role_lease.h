@@ -26,7 +26,7 @@ class RoleLease {
   RoleLease(MappingKube& kube, std::string ns, std::string holder, int duration,
             std::function<double()> wall, std::function<void(double)> sleep);
 
-  // Takes lease `name`, waiting (polls with a growing pause up to 0.5 s) while
+  // Takes lease `name`, waiting (polls with a growing pause up to 0.2 s) while
   // another live holder has it, until unix time `deadline`. `*waits` counts the
   // pauses. False with one line in `*err` at the deadline or on an API failure.
   bool Acquire(const std::string& name, double deadline, HeldLease* held, int* waits,

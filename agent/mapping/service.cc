@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "domain/arn.h"
 #include "base/secret.h"
+#include "domain/arn.h"
 #include "mapping/trust_policy.h"
 
 namespace irsa {
@@ -78,9 +78,12 @@ ServiceAnswer MappingService::Route(const ServiceRequest& request, std::string* 
   std::string allowed;
   const MappingRoute route = RouteFor(request.path, &allowed);
   static const std::map<MappingRoute, std::string> kNames = {
-      {MappingRoute::kMap, "map_iam_role_to_pod_sa"}, {MappingRoute::kMyRoles, "get_my_roles"},
-      {MappingRoute::kMapOrg, "map_org_to_iam_role"},   {MappingRoute::kHealthz, "healthz"},
-      {MappingRoute::kMetrics, "metrics"},               {MappingRoute::kNotFound, "other"}};
+      {MappingRoute::kMap, "map_iam_role_to_pod_sa"},
+      {MappingRoute::kMyRoles, "get_my_roles"},
+      {MappingRoute::kMapOrg, "map_org_to_iam_role"},
+      {MappingRoute::kHealthz, "healthz"},
+      {MappingRoute::kMetrics, "metrics"},
+      {MappingRoute::kNotFound, "other"}};
   *route_name = kNames.at(route);
   if (route == MappingRoute::kNotFound) return Text(404, "no such route");
   if (request.method != allowed) {
@@ -104,7 +107,7 @@ ServiceAnswer MappingService::Route(const ServiceRequest& request, std::string* 
     in_flight_.fetch_sub(1);
     return Unavailable("too many requests in progress", 1);
   }
-  ServiceAnswer a = route == MappingRoute::kMap     ? Map(request)
+  ServiceAnswer a = route == MappingRoute::kMap       ? Map(request)
                     : route == MappingRoute::kMyRoles ? MyRoles(request)
                                                       : MapOrg(request);
   in_flight_.fetch_sub(1);
@@ -178,20 +181,22 @@ ServiceAnswer MappingService::Map(const ServiceRequest& request) {
   for (const std::string& line : skipped) log_(false, "mapping entry skipped: " + line);
   metrics_.Skipped(skipped.size());
 
-  std::set<std::string> proxies;
+  std::set<std::string> seen;
+  std::vector<RoleArn> proxies;
   for (const RolePair& pair : pairs) {
-    if (!proxies.insert(pair.proxy_arn).second) continue;
     RoleArn proxy;
     if (!ParseRoleArn(pair.proxy_arn, &proxy, &err)) return Text(500, err);  // PairsFor checked it
-    const CommitResult result = committer_.Ensure(proxy, subject, deadline);
-    if (result.outcome == CommitOutcome::kFull) {
-      log_(true, result.message);
-      return Unavailable(result.message, 60);
-    }
-    if (result.outcome == CommitOutcome::kFailed) {
-      log_(true, "trust policy of " + proxy.name + ": " + result.message);
-      return Unavailable("trust policy of " + proxy.name + " not updated: " + result.message);
-    }
+    if (seen.insert(pair.proxy_arn).second) proxies.push_back(std::move(proxy));
+  }
+  std::string role;
+  const CommitResult result = committer_.Ensure(proxies, subject, deadline, &role);
+  if (result.outcome == CommitOutcome::kFull) {
+    log_(true, result.message);
+    return Unavailable(result.message, 60);
+  }
+  if (result.outcome == CommitOutcome::kFailed) {
+    log_(true, "trust policy of " + role + ": " + result.message);
+    return Unavailable("trust policy of " + role + " not updated: " + result.message);
   }
   return Text(200, RenderMappingAnswer(pairs));
 }
@@ -228,14 +233,17 @@ ServiceAnswer MappingService::MapOrg(const ServiceRequest& request) {
   const DominoReply reply = domino_.Principal(credential, &user, &admin);
   WipeString(&credential.value);
   if (reply.outcome != DominoOutcome::kOk) return FromDomino(reply);
-  if (!admin) return Text(403, "Not Authorized. Only a Domino Admin can map domino orgs to iam roles");
+  if (!admin)
+    return Text(403, "Not Authorized. Only a Domino Admin can map domino orgs to iam roles");
   for (int attempt = 0; attempt < kConfigMapConflictRetries; ++attempt) {
     std::string body;
-    const KubeReply got = kube_.GetConfigMap(config_.platform_namespace, config_.org_configmap, &body);
+    const KubeReply got =
+        kube_.GetConfigMap(config_.platform_namespace, config_.org_configmap, &body);
     if (got.failure != Failure::kNone) return Unavailable(got.message);
     std::string updated;
     if (!ConfigMapWithEntry(body, org, role_arn, &updated, &err)) return Unavailable(err);
-    const KubeReply put = kube_.PutConfigMap(config_.platform_namespace, config_.org_configmap, updated);
+    const KubeReply put =
+        kube_.PutConfigMap(config_.platform_namespace, config_.org_configmap, updated);
     if (put.status == 409) continue;  // someone wrote first: read again
     if (put.failure != Failure::kNone) return Unavailable(put.message);
     {

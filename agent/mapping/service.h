@@ -42,17 +42,17 @@ struct ServiceConfig {
   std::string platform_namespace = "domino-platform";
   std::string org_configmap = "domino-org-iamrole-mapping";
   std::string role_configmap = "resource-role-to-eks-role-mapping";
-  int max_in_flight = 256;      // mapping requests at once; more get 503
-  double request_budget = 45;   // seconds a request may take at most
-  double configmap_ttl = 5;     // seconds the two ConfigMaps are reused
+  int max_in_flight = 256;     // mapping requests at once; more get 503
+  double request_budget = 45;  // seconds a request may take at most
+  double configmap_ttl = 5;    // seconds the two ConfigMaps are reused
 };
 
 class MappingService {
  public:
   // Borrows everything. `log(level_is_error, line)`.
   MappingService(ServiceConfig config, DominoClient& domino, MappingKube& kube,
-                 TrustCommitter& committer, MappingMetrics& metrics,
-                 std::function<double()> wall, std::function<void(bool, const std::string&)> log);
+                 TrustCommitter& committer, MappingMetrics& metrics, std::function<double()> wall,
+                 std::function<void(bool, const std::string&)> log);
 
   ServiceAnswer Handle(const ServiceRequest& request);
 
@@ -65,8 +65,8 @@ class MappingService {
   ServiceAnswer MyRoles(const ServiceRequest& request);
   ServiceAnswer MapOrg(const ServiceRequest& request);
   // Both ConfigMaps, from the cache when fresh. False with `*err`.
-  bool Mappings(std::map<std::string, std::string>* orgs,
-                std::map<std::string, std::string>* roles, std::string* err);
+  bool Mappings(std::map<std::string, std::string>* orgs, std::map<std::string, std::string>* roles,
+                std::string* err);
 
   ServiceConfig config_;
   DominoClient& domino_;

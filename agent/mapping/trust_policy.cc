@@ -177,21 +177,19 @@ bool TrustPolicy::Add(std::string_view subject) {
     added = true;
   });
   if (added) return true;
-  Json statement = {
-      {"Effect", "Allow"},
-      {"Principal", {{"Federated", scope_.provider_arn}}},
-      {"Action", kAction},
-      {"Condition",
-       {{"StringLike", {{key, Json::array({std::string(subject)})}}},
-        {"StringEquals", {{scope_.oidc + ":aud", "sts.amazonaws.com"}}}}}};
+  Json statement = {{"Effect", "Allow"},
+                    {"Principal", {{"Federated", scope_.provider_arn}}},
+                    {"Action", kAction},
+                    {"Condition",
+                     {{"StringLike", {{key, Json::array({std::string(subject)})}}},
+                      {"StringEquals", {{scope_.oidc + ":aud", "sts.amazonaws.com"}}}}}};
   Json& statements = doc_["Statement"];
   if (statements.is_object()) statements = Json::array({statements});
   statements.push_back(std::move(statement));
   return true;
 }
 
-std::vector<std::string> TrustPolicy::RemoveManaged(
-    const std::function<bool(const Entry&)>& dead) {
+std::vector<std::string> TrustPolicy::RemoveManaged(const std::function<bool(const Entry&)>& dead) {
   std::vector<std::string> removed;
   const std::string key = SubKey();
   ForEachIrsa([&](Json& s) {
@@ -206,7 +204,8 @@ std::vector<std::string> TrustPolicy::RemoveManaged(
     std::vector<std::string> gone;
     for (const Json& v : values) {
       if (v.is_string()) {
-        const Entry entry = ClassifyEntry(v.get_ref<const std::string&>(), scope_.compute_namespace);
+        const Entry entry =
+            ClassifyEntry(v.get_ref<const std::string&>(), scope_.compute_namespace);
         if (entry.kind != EntryKind::kForeign && dead(entry)) {
           gone.push_back(v.get<std::string>());
           continue;

@@ -1,8 +1,7 @@
 #include "mapping/wire.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "domain/arn.h"
 

@@ -115,13 +115,13 @@ struct Settings {
 struct Invocation {
   Command command = Command::kOnce;
   Settings settings;
-  std::string config_file;  // the INI file read, if any
-  bool print = false;       // once --print
-  bool json = false;        // status/doctor/profiles --json
-  bool sts = false;         // doctor --sts
+  std::string config_file;       // the INI file read, if any
+  bool print = false;            // once --print
+  bool json = false;             // status/doctor/profiles --json
+  bool sts = false;              // doctor --sts
   bool mapping_service = false;  // doctor --mapping-service
-  bool once = false;        // reap --once
-  std::string install_dir;  // install DIR
+  bool once = false;             // reap --once
+  std::string install_dir;       // install DIR
   // credentials PROFILE [--role-arn ARN] [--source-role-arn ARN] [--session-name N]
   // [--set-source-identity U] [--tag KEY=VALUE]...: the standalone recipe.
   std::string profile;

@@ -65,8 +65,8 @@ class HttpClient {
 };
 
 // libcurl, owned by the caller; each Send has its own handle, so several
-// threads may share one client (the mapping service does). TLS verification always on (TLS 1.2+), proxies from the usual
-// environment variables, no redirects, no cookies.
+// threads may share one client (the mapping service does). TLS verification always on (TLS 1.2+),
+// proxies from the usual environment variables, no redirects, no cookies.
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 
 }  // namespace irsa
