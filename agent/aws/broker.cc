@@ -142,10 +142,12 @@ CredentialBroker::CredentialBroker(const CacheTiming& timing, const BrokerLimits
                                    std::function<double()> uniform01, Logger* log)
     : cache_(timing, std::move(uniform01)), limits_(limits), log_(log) {}
 
-BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheAnswer& answer) const {
+BrokerResponse CredentialBroker::Answer(uint64_t connection, const CacheAnswer& answer,
+                                        CredentialFormat format, std::string_view profile) {
   if (answer.status == CacheStatus::kHit) {
     return BrokerResponse(connection, 200,
-                          CredentialProcessJson(*answer.credentials, answer.expires_at));
+                          FormatCredentials(format, {*answer.credentials, answer.expires_at,
+                                                     answer.issued_at, answer.role_arn, profile}));
   }
   return BrokerResponse(connection, StatusOf(answer.status), ErrorJson(answer.message));
 }
@@ -163,7 +165,8 @@ void CredentialBroker::LogDebug(std::string_view message, std::string_view profi
 std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t connection,
                                                                         std::string_view profile,
                                                                         int64_t peer_uid,
-                                                                        double now) {
+                                                                        double now,
+                                                                        CredentialFormat format) {
   if (!IsValidBrokerProfileName(profile)) {
     ++counters_.bad_requests;
     LogDebug("credential request", "(invalid)", connection, peer_uid, "invalid name");
@@ -175,7 +178,7 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
   if (answer.status != CacheStatus::kWait) {
     LogDebug("credential request", profile, connection, peer_uid,
              answer.status == CacheStatus::kHit ? "hit" : "error");
-    return Answer(connection, answer);
+    return Answer(connection, answer, format, profile);
   }
   auto it = waiting_.find(profile);
   const size_t for_profile = it == waiting_.end() ? 0 : it->second.size();
@@ -189,7 +192,7 @@ std::optional<BrokerResponse> CredentialBroker::HandleCredentialRequest(uint64_t
   }
   if (it == waiting_.end())
     it = waiting_.emplace(std::string(profile), std::vector<Waiter>{}).first;
-  it->second.push_back(Waiter{connection, now + limits_.max_wait});
+  it->second.push_back(Waiter{connection, now + limits_.max_wait, format});
   ++total_waiting_;
   LogDebug("credential request", profile, connection, peer_uid, "wait");
   return std::nullopt;
@@ -199,7 +202,9 @@ std::vector<BrokerResponse> CredentialBroker::Resolve(const CacheResolution& res
   std::vector<BrokerResponse> out;
   auto it = waiting_.find(resolution.profile);
   if (it == waiting_.end()) return out;
-  for (const Waiter& w : it->second) out.push_back(Answer(w.connection, resolution.answer));
+  for (const Waiter& w : it->second) {
+    out.push_back(Answer(w.connection, resolution.answer, w.format, resolution.profile));
+  }
   total_waiting_ -= it->second.size();
   waiting_.erase(it);
   return out;

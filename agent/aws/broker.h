@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "aws/credential_cache.h"
+#include "aws/credential_formats.h"
 #include "base/log.h"
 
 namespace irsa {
@@ -93,9 +94,10 @@ class CredentialBroker {
   // A GET /credentials/<profile> from `connection` by `peer_uid` (-1 when
   // unknown). Returns the response to send now (200, 400, 404, 503), or
   // nullopt when it waits for a fetch: a later call returns its response.
-  std::optional<BrokerResponse> HandleCredentialRequest(uint64_t connection,
-                                                        std::string_view profile, int64_t peer_uid,
-                                                        double now);
+  // A 200 body has the shape `format` (errors are always ErrorJson).
+  std::optional<BrokerResponse> HandleCredentialRequest(
+      uint64_t connection, std::string_view profile, int64_t peer_uid, double now,
+      CredentialFormat format = CredentialFormat::kProcess);
 
   // The mapping's recipes after each successful sync (see
   // CredentialCache::SetProfiles). Returns 404s for waiters of dropped profiles.
@@ -126,10 +128,12 @@ class CredentialBroker {
   struct Waiter {
     uint64_t connection;
     double deadline;
+    CredentialFormat format;
   };
 
   std::vector<BrokerResponse> Resolve(const CacheResolution& resolution);
-  BrokerResponse Answer(uint64_t connection, const CacheAnswer& answer) const;
+  static BrokerResponse Answer(uint64_t connection, const CacheAnswer& answer,
+                               CredentialFormat format, std::string_view profile);
   void LogDebug(std::string_view message, std::string_view profile, uint64_t connection,
                 int64_t peer_uid, std::string_view result) const;
 

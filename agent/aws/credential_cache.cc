@@ -115,6 +115,8 @@ CacheAnswer CredentialCache::Request(std::string_view profile, double now) {
     answer.status = CacheStatus::kHit;
     answer.credentials = e.credentials.get();
     answer.expires_at = e.expires_at;
+    answer.issued_at = IssuedAt(e);
+    answer.role_arn = e.recipe.role_arn;
     return answer;
   }
   if (e.flight == 0 && now < e.retry_at) {
@@ -209,6 +211,8 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
     res.answer.status = CacheStatus::kHit;
     res.answer.credentials = e.credentials.get();
     res.answer.expires_at = e.expires_at;
+    res.answer.issued_at = IssuedAt(e);
+    res.answer.role_arn = e.recipe.role_arn;
   } else {
     res.answer.message =
         "cannot get credentials for profile " + Quoted(it->first) + ": " + e.last_error;

@@ -47,6 +47,10 @@ struct CacheAnswer {
   // kHit: borrowed from the cache, valid until its next non-const call.
   const TemporaryCredentials* credentials = nullptr;
   int64_t expires_at = 0;  // kHit: unix seconds
+  // kHit: when the chain issued them (unix seconds; IMDS' LastUpdated) and
+  // the role they are for (borrowed like `credentials`).
+  int64_t issued_at = 0;
+  std::string_view role_arn;
 };
 
 // The final answer for every request of `profile` that was told kWait.
@@ -138,6 +142,9 @@ class CredentialCache {
   };
 
   bool Servable(const Entry& e, double now) const;
+  static int64_t IssuedAt(const Entry& e) {
+    return e.expires_at - static_cast<int64_t>(e.lifetime);
+  }
   void DropCredentials(Entry* e);
   double DrawBackoff(const Entry& e, const CredentialFetch& fetch);
 

@@ -9,4 +9,9 @@ void WipeString(std::string* s) {
   s->clear();
 }
 
+bool SecretEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace irsa

@@ -5,6 +5,7 @@
 #include "irsa_agent/signals.h"
 #include "irsa_agent/watcher.h"
 #include "run/run_loop.h"
+#include "settings/listen_address.h"
 
 namespace irsa {
 namespace {
@@ -50,6 +51,16 @@ int RunCommand(const Invocation& invocation, const Environment& env, Shells& she
       return kExitUsage;
     }
   }
+  if (!settings.credentials_listen.empty()) {
+    // Loopback only, whatever listen-any says: the listener hands out credentials.
+    std::string host;
+    int port = 0;
+    std::string err;
+    if (!ParseListenAddress(settings.credentials_listen, false, &host, &port, &err)) {
+      PrintError("credentials-listen: " + err);
+      return kExitUsage;
+    }
+  }
   std::unique_ptr<Watcher> watcher = NewInotifyWatcher(log);
   std::unique_ptr<Notifier> notifier =
       NewSystemdNotifier(EnvValue(env, "NOTIFY_SOCKET"), EnvValue(env, "WATCHDOG_USEC"),
@@ -60,7 +71,7 @@ int RunCommand(const Invocation& invocation, const Environment& env, Shells& she
   // The credential broker's worker thread gets shells of its own.
   std::unique_ptr<HttpClient> broker_http;
   std::unique_ptr<Files> broker_files;
-  if (settings.profile_style == ProfileStyle::kProcess) {
+  {  // every style: the socket answers /refresh, the credentials listener serves the cache
     broker_http = NewCurlHttpClient();
     broker_files = NewPosixFiles();
     run_shells.broker_http = broker_http.get();

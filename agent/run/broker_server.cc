@@ -9,8 +9,13 @@
 #include "aws/broker.h"
 #include "aws/credential_source.h"
 #include "aws/sts_chain.h"
+#include "base/secret.h"
 #include "irsa_agent/listener.h"
 #include "os/fetch_worker.h"
+#include "os/random_bytes.h"
+#include "run/credentials_routes.h"
+#include "run/credentials_token.h"
+#include "run/imds.h"
 #include "run/state.h"
 
 namespace irsa {
@@ -23,12 +28,29 @@ constexpr size_t kMaxBrokerConnections = 512;
 constexpr size_t kMaxQueuedFetches = 256;
 constexpr uint32_t kSocketMode = 0660;
 constexpr std::string_view kJson = "application/json";
+// The broker's connection ids of requests that came through the credentials
+// listener carry bit 63 (the two listeners count connections separately) and
+// the answer's format in bits 60-61 (for its Content-Type), so the server
+// keeps no state per request; a listener's own ids never get near bit 60.
+constexpr uint64_t kCredentialsTicket = uint64_t{1} << 63;
+constexpr int kFormatShift = 60;
+constexpr uint64_t kTicketBits = uint64_t{0xf} << kFormatShift;
+
+uint64_t Ticket(uint64_t connection, CredentialFormat format) {
+  return connection | kCredentialsTicket | (static_cast<uint64_t>(format) << kFormatShift);
+}
+
+CredentialFormat FormatOf(uint64_t ticket) {
+  return static_cast<CredentialFormat>((ticket >> kFormatShift) & 3);
+}
+constexpr size_t kImdsKeyBytes = 32;
 
 class BrokerServerImpl : public BrokerServer {
  public:
   BrokerServerImpl(const Settings& settings, Clock& clock, HttpClient& http, Files& files,
                    Logger& log, MetricsRegistry& metrics, std::function<double()> uniform01)
       : clock_(clock),
+        files_(files),
         log_(log),
         metrics_(metrics),
         chain_(
@@ -46,10 +68,14 @@ class BrokerServerImpl : public BrokerServer {
     worker_ = FetchWorker::Start(&chain_, kMaxQueuedFetches, err);
     if (!worker_) return false;
     log_.Info("credential broker listening", {{"socket", path}});
-    return true;
+    return settings.credentials_listen.empty() || OpenCredentialsListener(settings, err);
   }
 
-  std::vector<int> fds() const override { return {listener_->fd(), worker_->fd()}; }
+  std::vector<int> fds() const override {
+    std::vector<int> out = {listener_->fd(), worker_->fd()};
+    if (credentials_) out.push_back(credentials_->fd());
+    return out;
+  }
 
   void MappingSynced(const SyncResult& result) override {
     Send(broker_.SetProfiles(RecipesFor(result.pairs, result.audit), clock_.Wall()));
@@ -59,12 +85,17 @@ class BrokerServerImpl : public BrokerServer {
   void Serve() override {
     const double wall = clock_.Wall();
     for (const ListenRequest& request : listener_->Poll(clock_.Monotonic())) {
+      if (request.method == "GET" && request.path == "/refresh") {
+        refreshes_.push_back(request.connection);  // answered by the loop after its sync
+        continue;
+      }
       const std::optional<std::string> profile =
           request.method == "GET" ? CredentialProfileFromPath(request.path) : std::nullopt;
       if (!profile) {
         const bool get = request.method == "GET";
-        Respond(request.connection, get ? 404 : 405,
-                ErrorJson(get ? "not found: ask GET /credentials/<profile>" : "GET only"));
+        Respond(
+            request.connection, get ? 404 : 405,
+            ErrorJson(get ? "not found: ask GET /credentials/<profile> or /refresh" : "GET only"));
         continue;
       }
       const int64_t uid = request.peer_uid ? static_cast<int64_t>(*request.peer_uid) : -1;
@@ -72,6 +103,7 @@ class BrokerServerImpl : public BrokerServer {
           broker_.HandleCredentialRequest(request.connection, *profile, uid, wall);
       if (now) Send(std::move(*now));
     }
+    if (credentials_) ServeCredentialsListener(wall);
     for (FetchResult& done : worker_->Drain()) {
       for (const auto& [action, outcome] : done.fetch.sts_calls) {
         metrics_.StsRequested(action, outcome);
@@ -81,6 +113,12 @@ class BrokerServerImpl : public BrokerServer {
     Settle();
   }
 
+  std::vector<uint64_t> TakeRefreshRequests() override { return std::exchange(refreshes_, {}); }
+
+  void AnswerRefresh(uint64_t connection, int status, std::string_view body) override {
+    listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
+  }
+
   double NextWake() const override {
     double wake = std::numeric_limits<double>::infinity();
     const double broker_wake = broker_.NextWake();
@@ -88,16 +126,60 @@ class BrokerServerImpl : public BrokerServer {
       // The broker counts in wall seconds, the loop in monotonic ones.
       wake = clock_.Monotonic() + std::max(0.0, broker_wake - clock_.Wall());
     }
-    return std::min(wake, listener_->NextDeadline().value_or(wake));
+    wake = std::min(wake, listener_->NextDeadline().value_or(wake));
+    if (credentials_) wake = std::min(wake, credentials_->NextDeadline().value_or(wake));
+    return wake;
   }
 
   void Stop() override {
     Send(broker_.Shutdown());
     worker_->Stop();
     listener_.reset();  // removes the socket file
+    credentials_.reset();
   }
 
+  ~BrokerServerImpl() override { WipeString(&token_); }
+
  private:
+  // The credentials listener (docs/PROTOCOLS.md): loopback only, whatever
+  // listen-any says; its token read or created; IMDS' session key.
+  bool OpenCredentialsListener(const Settings& settings, std::string* err) {
+    const std::string token_path =
+        CredentialsTokenPath(settings.credentials_token_file, settings.aws_config_file);
+    if (!LoadCredentialsToken(files_, token_path, SecureRandomBytes, &token_, err)) return false;
+    log_.AddSecret("credentials-token", token_);
+    if (settings.imds) {
+      std::string key;
+      if (!SecureRandomBytes(kImdsKeyBytes, &key, err)) return false;
+      imds_ = std::make_unique<ImdsSessions>(std::move(key));
+    }
+    ListenerLimits limits;
+    limits.max_connections = kMaxBrokerConnections;
+    credentials_ = NewTcpListener(settings.credentials_listen, false, err, limits);
+    if (!credentials_) return false;
+    log_.Info("credentials listener listening", {{"address", settings.credentials_listen},
+                                                 {"token_file", token_path},
+                                                 {"imds", imds_ ? "true" : "false"}});
+    return true;
+  }
+
+  void ServeCredentialsListener(double wall) {
+    const CredentialsAccess access{token_, imds_.get(), wall};
+    for (const ListenRequest& request : credentials_->Poll(clock_.Monotonic())) {
+      CredentialsRoute route = RouteCredentialsRequest(request, access);
+      if (route.answer) {
+        credentials_->Respond(request.connection, route.answer->status, route.answer->body,
+                              route.answer->content_type, clock_.Monotonic());
+        WipeString(&route.answer->body);  // an IMDS session token
+        continue;
+      }
+      const uint64_t ticket = Ticket(request.connection, route.format);
+      std::optional<BrokerResponse> now =
+          broker_.HandleCredentialRequest(ticket, route.profile, -1, wall, route.format);
+      if (now) Send(std::move(*now));
+    }
+  }
+
   // Starts the fetches the broker wants now and answers overdue waiters, then
   // brings the metrics up to date.
   void Settle() {
@@ -116,7 +198,15 @@ class BrokerServerImpl : public BrokerServer {
   }  // `response` wipes its body here
 
   void Respond(uint64_t connection, int status, std::string_view body) {
-    listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
+    if ((connection & kCredentialsTicket) == 0) {
+      listener_->Respond(connection, status, body, kJson, clock_.Monotonic());
+      return;
+    }
+    const std::string_view type =
+        status == 200 ? CredentialContentType(FormatOf(connection)) : kJson;
+    if (credentials_) {
+      credentials_->Respond(connection & ~kTicketBits, status, body, type, clock_.Monotonic());
+    }
   }
 
   // The registry counts events; the cache and broker keep totals.
@@ -146,6 +236,7 @@ class BrokerServerImpl : public BrokerServer {
   }
 
   Clock& clock_;
+  Files& files_;
   Logger& log_;
   MetricsRegistry& metrics_;
   StsChain chain_;
@@ -155,7 +246,11 @@ class BrokerServerImpl : public BrokerServer {
   struct {
     uint64_t hit = 0, miss = 0, error = 0;
   } counted_;
-  std::set<std::string> exported_;  // profiles with an expiry gauge
+  std::set<std::string> exported_;         // profiles with an expiry gauge
+  std::unique_ptr<Listener> credentials_;  // credentials-listen; null when off
+  std::string token_;                      // its token (a secret)
+  std::unique_ptr<ImdsSessions> imds_;     // null when IMDS is off
+  std::vector<uint64_t> refreshes_;        // the socket's /refresh requests not yet taken
 };
 
 }  // namespace

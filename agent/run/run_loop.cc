@@ -29,6 +29,8 @@ namespace irsa {
 namespace {
 
 constexpr size_t kMaxRefreshWaiters = 16;
+// A /refresh waiter that came through the broker's socket, not the TCP listener.
+constexpr uint64_t kSocketWaiter = uint64_t{1} << 63;
 constexpr double kMaxWaitSeconds = 3600;
 
 class RunLoop {
@@ -48,7 +50,7 @@ class RunLoop {
       const double now = shells_.clock.Monotonic();
       Notify(readiness_.Watchdog(now));
       ServeListener(now);
-      if (broker_) broker_->Serve();  // a cached answer never waits for the sync
+      ServeBroker(now);  // a cached answer never waits for the sync
       return shells_.signals.terminating();
     });
     inputs_ = {settings.ReadPath(settings.web_identity_token_file),
@@ -70,8 +72,7 @@ class RunLoop {
       return kExitInternal;
     }
     std::string err;
-    if (settings_.profile_style == ProfileStyle::kProcess && shells_.broker_http != nullptr &&
-        shells_.broker_files != nullptr) {
+    if (shells_.broker_http != nullptr && shells_.broker_files != nullptr) {
       broker_ = BrokerServer::Start(settings_, shells_.clock, *shells_.broker_http,
                                     *shells_.broker_files, log_, metrics_, shells_.uniform01, &err);
       if (!broker_) {
@@ -98,6 +99,15 @@ class RunLoop {
     state_.pid = getpid();
     state_.started_at = shells_.clock.Wall();
     state_.config_file = settings_.aws_config_file;
+    state_.socket =
+        BrokerSocketPath(settings_.socket, settings_.state_dir, settings_.aws_config_file);
+    state_.profile_style = settings_.profile_style == ProfileStyle::kProcess ? "process" : "chain";
+    if (!settings_.credentials_listen.empty()) {
+      state_.credentials_listen = settings_.credentials_listen;
+      state_.credentials_token_file =
+          CredentialsTokenPath(settings_.credentials_token_file, settings_.aws_config_file);
+      state_.imds = settings_.imds;
+    }
     WriteState();
     ReadInputs();
     agent_.Start(shells_.clock.Monotonic());
@@ -117,9 +127,9 @@ class RunLoop {
     }
 
     Notify(SystemdReadiness::Stopping());
-    if (broker_) broker_->Stop();
     for (uint64_t waiter : refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
     for (uint64_t waiter : next_refresh_waiters_) Answer(waiter, ShuttingDownAnswer());
+    if (broker_) broker_->Stop();
     close(epoll_fd);
     log_.Info("agent stopped");
     return kExitOk;
@@ -180,7 +190,7 @@ class RunLoop {
     }
     // Every wake-up: listener events, and its deadlines even without events.
     ServeListener(shells_.clock.Monotonic());
-    if (broker_) broker_->Serve();
+    ServeBroker(shells_.clock.Monotonic());
     return true;
   }
 
@@ -281,16 +291,9 @@ class RunLoop {
         case Route::kHealthz:
           Answer(request.connection, HealthzAnswer());
           break;
-        case Route::kRefresh: {
-          std::vector<uint64_t>& waiters = in_sync_ ? next_refresh_waiters_ : refresh_waiters_;
-          if (refresh_waiters_.size() + next_refresh_waiters_.size() >= kMaxRefreshWaiters) {
-            Answer(request.connection, BusyAnswer());
-            break;
-          }
-          waiters.push_back(request.connection);
-          agent_.SyncRequested(now);
+        case Route::kRefresh:
+          RefreshRequested(request.connection, now);
           break;
-        }
         case Route::kMetrics:
           Answer(request.connection, MetricsAnswer(metrics_.Render()));
           break;
@@ -304,8 +307,33 @@ class RunLoop {
     }
   }
 
-  void Answer(uint64_t connection, const RouteAnswer& answer) {
-    shells_.listener->Respond(connection, answer.status, answer.body, answer.content_type,
+  // The broker's socket and credentials listener; its /refresh requests
+  // join the TCP listener's.
+  void ServeBroker(double now) {
+    if (!broker_) return;
+    broker_->Serve();
+    for (uint64_t connection : broker_->TakeRefreshRequests()) {
+      RefreshRequested(connection | kSocketWaiter, now);
+    }
+  }
+
+  // /refresh waits for the next sync that starts after it (one running now
+  // does not count).
+  void RefreshRequested(uint64_t waiter, double now) {
+    if (refresh_waiters_.size() + next_refresh_waiters_.size() >= kMaxRefreshWaiters) {
+      Answer(waiter, BusyAnswer());
+      return;
+    }
+    (in_sync_ ? next_refresh_waiters_ : refresh_waiters_).push_back(waiter);
+    agent_.SyncRequested(now);
+  }
+
+  void Answer(uint64_t waiter, const RouteAnswer& answer) {
+    if ((waiter & kSocketWaiter) != 0) {
+      if (broker_) broker_->AnswerRefresh(waiter & ~kSocketWaiter, answer.status, answer.body);
+      return;
+    }
+    shells_.listener->Respond(waiter, answer.status, answer.body, answer.content_type,
                               shells_.clock.Monotonic());
   }
 
@@ -336,7 +364,7 @@ class RunLoop {
   std::vector<uint64_t> refresh_waiters_;       // answered by the next sync's end
   std::vector<uint64_t> next_refresh_waiters_;  // arrived during a sync: the one after
   bool in_sync_ = false;
-  std::unique_ptr<BrokerServer> broker_;  // process style only
+  std::unique_ptr<BrokerServer> broker_;  // the socket, the credentials listener
 };
 
 }  // namespace

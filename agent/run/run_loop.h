@@ -19,8 +19,8 @@
 namespace irsa {
 
 // The shells the loop borrows; `listener` may be null. `broker_http` and
-// `broker_files` are the credential broker's worker thread's own (process
-// style; null otherwise).
+// `broker_files` are the credential broker's worker thread's own (null: no
+// broker, no socket and no credentials listener; tests only).
 struct RunShells {
   Clock& clock;
   Files& files;

@@ -27,6 +27,13 @@ bool GetString(const json& j, const char* key, std::string* out) {
   return true;
 }
 
+bool GetBool(const json& j, const char* key, bool* out) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_boolean()) return false;
+  *out = j[key].get<bool>();
+  return true;
+}
+
 // An integral T takes only a whole number it can hold: converting a float or
 // an out-of-range number to it would be undefined or silently wrap.
 template <typename T>
@@ -56,7 +63,12 @@ std::string SerializeState(const AgentState& s) {
             {"config_file", s.config_file},
             {"config_hash", s.config_hash},
             {"profile_count", s.profiles.size()},
-            {"profiles", s.profiles}};
+            {"profiles", s.profiles},
+            {"socket", s.socket},
+            {"credentials_listen", s.credentials_listen},
+            {"credentials_token_file", s.credentials_token_file},
+            {"imds", s.imds},
+            {"profile_style", s.profile_style}};
   PutOptional(&j, "last_attempt_at", s.last_attempt_at);
   PutOptional(&j, "last_success_at", s.last_success_at);
   PutOptional(&j, "last_error_at", s.last_error_at);
@@ -83,7 +95,10 @@ bool ParseState(std::string_view text, AgentState* out, std::string* err) {
       GetNumber(j, "last_error_at", &s.last_error_at) &&
       GetNumber(j, "consecutive_failures", &failures) &&
       GetString(j, "config_file", &s.config_file) && GetString(j, "config_hash", &s.config_hash) &&
-      GetNumber(j, "token_expires_at", &s.token_expires_at);
+      GetNumber(j, "token_expires_at", &s.token_expires_at) && GetString(j, "socket", &s.socket) &&
+      GetString(j, "credentials_listen", &s.credentials_listen) &&
+      GetString(j, "credentials_token_file", &s.credentials_token_file) &&
+      GetBool(j, "imds", &s.imds) && GetString(j, "profile_style", &s.profile_style);
   if (!ok || !j.contains("profiles") || !j["profiles"].is_array()) {
     *err = "state file: a field has the wrong type";
     return false;
@@ -126,7 +141,11 @@ Readiness AssessReadiness(const AgentState& state, const std::optional<std::stri
   if (hash.empty()) {
     reason += " (not compared with what the agent wrote: " + std::string(kDigestFailure) + ")";
   } else if (hash != state.config_hash) {
-    reason += " (changed since the agent wrote it)";
+    // Someone else rewrote it (a manual `once` with other settings, an
+    // editor): what SDKs read now is not what the agent stands behind.
+    return {false, "config file " + state.config_file +
+                       " was rewritten by someone else since the agent wrote it; the agent "
+                       "restores it at its next sync (irsa-agent once asks for one now)"};
   }
   if (!state.last_error.empty()) reason += "; last sync failed: " + state.last_error;
   return {true, reason};

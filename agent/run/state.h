@@ -26,6 +26,15 @@ struct AgentState {
   std::string config_hash;            // SHA-256 hex of the last published bytes
   std::vector<std::string> profiles;  // target profile names
   std::optional<int64_t> token_expires_at;
+  // How to reach the running agent (`irsa-agent exec`, `once`): its Unix
+  // socket, the credentials listener ("" when off), the token file the
+  // listener checks (its path, never its content), whether IMDS is served,
+  // and the profile style it writes ("chain" or "process").
+  std::string socket;
+  std::string credentials_listen;
+  std::string credentials_token_file;
+  bool imds = false;
+  std::string profile_style;
 };
 
 std::string SerializeState(const AgentState& state);
@@ -40,7 +49,9 @@ struct Readiness {
 };
 
 // Ready when the agent has had a successful sync and `config` (the published
-// file's bytes; nullopt when missing) is a valid config holding every pair.
+// file's bytes; nullopt when missing) is a valid config holding every pair,
+// byte for byte what the agent last wrote (config_hash): a config someone
+// else rewrote is not ready.
 Readiness AssessReadiness(const AgentState& state, const std::optional<std::string>& config);
 
 }  // namespace irsa

@@ -19,4 +19,11 @@ std::string BrokerSocketPath(const std::string& socket, const std::string& state
   return state.substr(0, state.size() - kStateFileName.size()) + std::string(kSocketFileName);
 }
 
+std::string CredentialsTokenPath(const std::string& token_file, const std::string& config_file) {
+  if (!token_file.empty()) return token_file;
+  const std::string state = StateFilePath("", config_file);
+  return state.substr(0, state.size() - kStateFileName.size()) +
+         std::string(kCredentialsTokenFileName);
+}
+
 }  // namespace irsa

@@ -19,4 +19,10 @@ inline constexpr std::string_view kSocketFileName = "irsa-agent.sock";
 std::string BrokerSocketPath(const std::string& socket, const std::string& state_dir,
                              const std::string& config_file);
 
+// The credentials listener's token file: `token_file` when set, else
+// credentials-token in the folder of `config_file` (not state-dir: the
+// user's container reads it where it reads the config).
+inline constexpr std::string_view kCredentialsTokenFileName = "credentials-token";
+std::string CredentialsTokenPath(const std::string& token_file, const std::string& config_file);
+
 }  // namespace irsa

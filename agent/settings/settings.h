@@ -73,6 +73,11 @@ struct Settings {
   std::string socket;            // empty: irsa-agent.sock beside the state file
   bool source_identity = false;  // process style: AssumeRole carries SourceIdentity
   bool session_tags = false;     // process style: AssumeRole carries session tags
+  // run: the credentials listener (container credentials, and IMDS when
+  // `imds`); empty: off. Loopback only, whatever listen-any says.
+  std::string credentials_listen;
+  std::string credentials_token_file;  // empty: credentials-token beside the config
+  bool imds = false;
 
   // Not a setting: the binary process-style profiles run, as the user's
   // container sees it (install-to's copy, else this binary). Set by the

@@ -259,6 +259,50 @@ TEST_SUITE("broker") {
     CHECK(f.sink.lines.size() > 50);
     f.CheckNoSecret();
   }
+
+  TEST_CASE("every protocol's waiters get their own shape from one fetch; errors are shared") {
+    Fixture f;
+    // No mapping yet: 503 on every protocol.
+    for (const CredentialFormat format :
+         {CredentialFormat::kProcess, CredentialFormat::kContainer, CredentialFormat::kImds}) {
+      std::optional<BrokerResponse> r = f.broker.HandleCredentialRequest(1, "a", -1, kT0, format);
+      REQUIRE(r);
+      CHECK(r->status == 503);
+      f.Keep(*r);
+    }
+    f.broker.SetProfiles({Recipe("a")}, kT0);
+    CHECK_FALSE(f.broker.HandleCredentialRequest(10, "a", -1, kT0, CredentialFormat::kProcess));
+    CHECK_FALSE(f.broker.HandleCredentialRequest(11, "a", -1, kT0, CredentialFormat::kContainer));
+    CHECK_FALSE(f.broker.HandleCredentialRequest(12, "a", -1, kT0, CredentialFormat::kImds));
+    CHECK_FALSE(f.broker.HandleCredentialRequest(13, "a", -1, kT0, CredentialFormat::kImdsName));
+    BrokerDue due = f.broker.Due(kT0);
+    REQUIRE(due.fetches.size() == 1);  // single flight across protocols
+    std::vector<BrokerResponse> out =
+        f.broker.FetchDone(due.fetches[0].id, "a", Ok(kT0 + 3600), kT0 + 2);
+    REQUIRE(out.size() == 4);
+    for (const BrokerResponse& r : out) CHECK(r.status == 200);
+    const auto process = nlohmann::json::parse(out[0].body);
+    CHECK(process["SessionToken"] == kSessionToken);
+    const auto container = nlohmann::json::parse(out[1].body);
+    CHECK(container["Token"] == kSessionToken);
+    CHECK(container["RoleArn"] == "arn:aws:iam::123456789012:role/a");
+    CHECK(container["Expiration"] == "2027-01-15T09:00:00Z");
+    const auto imds = nlohmann::json::parse(out[2].body);
+    CHECK(imds["Code"] == "Success");
+    CHECK(imds["LastUpdated"] == "2027-01-15T08:00:02Z");
+    CHECK(out[3].body == "a");
+    // Revoked: 404 on every protocol at once.
+    f.broker.SetProfiles({}, kT0 + 10);
+    for (const CredentialFormat format :
+         {CredentialFormat::kContainer, CredentialFormat::kImds, CredentialFormat::kImdsName}) {
+      std::optional<BrokerResponse> r =
+          f.broker.HandleCredentialRequest(20, "a", -1, kT0 + 11, format);
+      REQUIRE(r);
+      CHECK(r->status == 404);
+      f.Keep(*r);
+    }
+    f.CheckNoSecret();
+  }
 }
 
 }  // namespace
