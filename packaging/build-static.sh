@@ -18,7 +18,7 @@
 #   IRSA_STATIC_BUILD_DIR  build folder             (default <repo>/build-static)
 #   IRSA_STATIC_DEPS_DIR   curl source and prefix   (default <build folder>/deps)
 #   IRSA_STATIC_JOBS       parallel jobs            (default: number of CPUs)
-# Output: <build folder>/irsa-agent; the script fails when it is over 6 MiB.
+# Output: <build folder>/irsa-agent; the script fails when it is over 6.5 MiB.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -323,6 +323,6 @@ file "$binary"
 file "$binary" | grep -q 'statically linked' || die "$binary is not statically linked"
 size="$(stat -c %s "$binary")"
 log "$binary: $size bytes ($(awk -v b="$size" 'BEGIN { printf "%.2f", b / 1048576 }') MiB)"
-# The size budget (packaging/README.md, "Binary size"): 6 MiB.
-max_size=6291456
-((size <= max_size)) || die "$binary is $size bytes, over the $max_size-byte (6 MiB) limit"
+# The size budget (packaging/README.md, "Binary size"): 6.5 MiB with the mapping service (issue 18).
+max_size=6815744
+((size <= max_size)) || die "$binary is $size bytes, over the $max_size-byte (6.5 MiB) limit"

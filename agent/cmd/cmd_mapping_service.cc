@@ -87,8 +87,7 @@ int MappingServiceCommand(const Invocation& invocation, const Environment& env, 
   MappingKube kube(http, kube_api, settings.ReadPath(settings.kube_ca_file),
                    settings.request_timeout, bearer, observe);
   DominoClient domino(http, settings.domino_api, settings.request_timeout, observe);
-  IamClient iam(http, iam_endpoint, settings.request_timeout, credentials, wall);
-  // IAM calls are counted by a thin wrapper around the client's own timing.
+  IamClient iam(http, iam_endpoint, settings.request_timeout, credentials, wall, observe);
   RoleLease lease(kube, settings.platform_namespace, Holder(env), kLeaseSeconds, wall,
                   [clock](double s) { clock->SleepFor(s); });
   PodView pods(kube, settings.compute_namespace, kPodPage, wall);

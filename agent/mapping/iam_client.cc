@@ -104,12 +104,14 @@ void ParseIamError(std::string_view body, std::string* code, std::string* messag
 }
 
 IamClient::IamClient(HttpClient& http, IamEndpoint endpoint, double timeout,
-                     SharedCredentials& credentials, std::function<double()> wall)
+                     SharedCredentials& credentials, std::function<double()> wall,
+                     CallObserver observe)
     : http_(http),
       endpoint_(std::move(endpoint)),
       timeout_(timeout),
       credentials_(credentials),
-      wall_(std::move(wall)) {}
+      wall_(std::move(wall)),
+      observe_(std::move(observe)) {}
 
 IamResult IamClient::Call(std::string_view body, std::string* answer) {
   const double now = wall_();
@@ -144,10 +146,13 @@ IamResult IamClient::Call(std::string_view body, std::string* answer) {
   const Status<HttpFailure> sent = http_.Send(request, &response);
   for (auto& [name, value] : request.headers) WipeString(&value);
   if (!sent.ok()) {
-    return {sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient, "",
-            "IAM: " + sent.message()};
+    const Failure kind =
+        sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient;
+    if (observe_) observe_("iam", kind, response.seconds);
+    return {kind, "", "IAM: " + sent.message()};
   }
   if (response.status == 200) {
+    if (observe_) observe_("iam", Failure::kNone, response.seconds);
     *answer = std::move(response.body);
     return {};
   }
@@ -159,6 +164,7 @@ IamResult IamClient::Call(std::string_view body, std::string* answer) {
   const bool transient = response.status >= 500 || result.code == "Throttling" ||
                          result.code == "ServiceUnavailable" || response.status == 429;
   result.failure = transient ? Failure::kTransient : Failure::kPermanent;
+  if (observe_) observe_("iam", result.failure, response.seconds);
   return result;
 }
 

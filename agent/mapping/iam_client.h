@@ -13,6 +13,7 @@
 #include "aws/sts.h"
 #include "base/outcome.h"
 #include "irsa_agent/http.h"
+#include "mapping/kube_api.h"
 #include "reap/aws_credentials.h"
 
 namespace irsa {
@@ -57,9 +58,10 @@ void ParseIamError(std::string_view body, std::string* code, std::string* messag
 
 class IamClient {
  public:
-  // Borrows everything; `wall` gives unix seconds (for signing).
+  // Borrows everything; `wall` gives unix seconds (for signing); `observe`
+  // hears of every call ("iam").
   IamClient(HttpClient& http, IamEndpoint endpoint, double timeout, SharedCredentials& credentials,
-            std::function<double()> wall);
+            std::function<double()> wall, CallObserver observe = nullptr);
 
   IamResult GetTrustPolicy(std::string_view role_name, std::string* policy);
   IamResult UpdateTrustPolicy(std::string_view role_name, std::string_view policy);
@@ -72,6 +74,7 @@ class IamClient {
   double timeout_;
   SharedCredentials& credentials_;
   std::function<double()> wall_;
+  CallObserver observe_;
 };
 
 }  // namespace irsa

@@ -59,7 +59,6 @@ constexpr CommandOption kOptions[] = {
      Bit(Command::kStatus) | Bit(Command::kDoctor) | Bit(Command::kProfiles),
      "status, doctor and profiles"},
     {"sts", &Invocation::sts, Bit(Command::kDoctor), "doctor"},
-    {"mapping-service", &Invocation::mapping_service, Bit(Command::kDoctor), "doctor"},
     {"once", &Invocation::once, Bit(Command::kReap), "reap"},
 };
 

@@ -245,7 +245,6 @@ Command options:
   --print       once: print the config to stdout instead of writing the file
   --json        status, doctor, profiles: machine-readable output
   --sts         doctor: also try AssumeRoleWithWebIdentity with the token
-  --mapping-service  doctor: check the mapping service's side instead
   --role-arn, --source-role-arn, --session-name, --set-source-identity,
   --tag K=V     credentials: the chain to run when no agent answers
   --once        reap: one round, then exit

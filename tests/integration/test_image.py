@@ -14,7 +14,7 @@ users build with `docker build .` is this same file.
 
 The image must:
 * hold only the binary (byte for byte) and the CA bundle, run as 65532:65532
-  with the entrypoint the manifests rely on, and weigh at most 6.5 MB (printed,
+  with the entrypoint the manifests rely on, and weigh at most 7.5 MB (printed,
   with the gzip-compressed size a registry transfers);
 * print its version;
 * run `once` on packaging/examples/mapping.conf as its own non-root user,
@@ -54,7 +54,7 @@ BUILD_STAGE = "build"  # the Dockerfile's stage the test replaces
 IMAGE_USER = "65532:65532"
 IMAGE_UID = 65532
 ENTRYPOINT = ["/irsa-agent", "run"]
-SIZE_LIMIT = 6_500_000  # bytes (6.5 MB), the issue's goal
+SIZE_LIMIT = 7_500_000  # bytes (7.5 MB): the ceiling with the mapping service (issue 18)
 # Inside the containers: the default aws-config-file's folder and the mapping.
 AWS_DIR = "/var/run/.aws"
 MAPPING_PATH = "/etc/irsa-agent/mapping.conf"

@@ -182,6 +182,10 @@ class AnswerAndInput(MappingServiceTest):
         self.assertIn('irsa_mapping_requests_total{route="map_iam_role_to_pod_sa",status="200"} 2',
                       metrics)
         self.assertIn('irsa_mapping_trust_policy_limit 2048', metrics)
+        self.assertIn('irsa_mapping_dependency_calls_total{dependency="iam",outcome="success"}',
+                      metrics)
+        self.assertIn('irsa_mapping_dependency_calls_total{dependency="domino",outcome="success"}',
+                      metrics)
         self.assertIn('irsa_mapping_trust_policy_writes_total{role="acme-list-bucket-role"} 1',
                       metrics)
         self.assert_no_secret(metrics, cred)

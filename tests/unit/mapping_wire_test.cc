@@ -9,11 +9,36 @@
 #include "mapping/iam_client.h"
 #include "mapping/kube_objects.h"
 #include "mapping/wire.h"
+#include "settings/invocation.h"
 
 namespace irsa {
 namespace {
 
 TEST_SUITE("mapping wire") {
+  TEST_CASE("mapping-service's settings, with the reference's variable names") {
+    Invocation inv;
+    std::string err;
+    REQUIRE(ParseInvocation({"mapping-service", "--listen", "0.0.0.0:6000"},
+                            {{"OIDC_PROVIDER", "oidc.example/id/A"},
+                             {"DEFAULT_COMPUTE_NS", "compute"},
+                             {"PLATFORM_NS", "platform"},
+                             {"DOMINO_USER_HOST", "http://domino:80"},
+                             {"AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:5000"}},
+                            "", &inv, &err));
+    CHECK(inv.command == Command::kMappingService);
+    CHECK(inv.settings.oidc_provider == "oidc.example/id/A");
+    CHECK(inv.settings.compute_namespace == "compute");
+    CHECK(inv.settings.platform_namespace == "platform");
+    CHECK(inv.settings.domino_api == "http://domino:80");
+    CHECK(inv.settings.iam_endpoint == "http://127.0.0.1:5000");
+    CHECK(inv.settings.trust_policy_max_length == 2048);
+    CHECK_FALSE(ParseInvocation({"mapping-service", "--oidc-provider", "o"}, {}, "", &inv, &err));
+    CHECK(err == "mapping-service needs --listen (the reference uses port 6000)");
+    CHECK_FALSE(
+        ParseInvocation({"mapping-service", "--listen", "127.0.0.1:6000"}, {}, "", &inv, &err));
+    CHECK(err == "mapping-service needs --oidc-provider (or OIDC_PROVIDER)");
+  }
+
   TEST_CASE("routes and their methods") {
     std::string allowed;
     CHECK(RouteFor("/map_iam_role_to_pod_sa", &allowed) == MappingRoute::kMap);
@@ -58,8 +83,9 @@ TEST_SUITE("mapping wire") {
 
   TEST_CASE("the map-org request") {
     std::string org, arn, err;
-    CHECK(ParseMapOrgRequest(R"({"domino_org":"acme","iam_role":"arn:aws:iam::524112250363:role/r"})",
-                             &org, &arn, &err));
+    CHECK(
+        ParseMapOrgRequest(R"({"domino_org":"acme","iam_role":"arn:aws:iam::524112250363:role/r"})",
+                           &org, &arn, &err));
     CHECK(org == "acme");
     CHECK(arn == "arn:aws:iam::524112250363:role/r");
     CHECK_FALSE(ParseMapOrgRequest(R"({"domino_org":"acme"})", &org, &arn, &err));
@@ -76,7 +102,8 @@ TEST_SUITE("mapping wire") {
     CHECK_FALSE(ParsePrincipal(R"({"isAdmin":true})", &id, &admin, &err));
     CHECK(err == "Domino principal has no canonicalId");
     std::vector<std::string> names;
-    CHECK(ParseOrganizations(R"([{"id":"1","name":"a"},{"id":"2"},"x",{"name":"b"}])", &names, &err));
+    CHECK(
+        ParseOrganizations(R"([{"id":"1","name":"a"},{"id":"2"},"x",{"name":"b"}])", &names, &err));
     CHECK(names == std::vector<std::string>{"a", "b"});
     CHECK_FALSE(ParseOrganizations(R"({"name":"a"})", &names, &err));
   }
@@ -90,7 +117,8 @@ TEST_SUITE("mapping wire") {
     const std::map<std::string, std::string> roles = {
         {"acme-list-bucket-role", "arn:aws:iam::946429944765:role/acme-list-bucket-role"}};
     std::vector<std::string> skipped;
-    const auto pairs = PairsFor({"acme", "bad", "nomap", "dup", "notmapped"}, orgs, roles, &skipped);
+    const auto pairs =
+        PairsFor({"acme", "bad", "nomap", "dup", "notmapped"}, orgs, roles, &skipped);
     REQUIRE(pairs.size() == 1);
     CHECK(pairs[0].profile == "acme-list-bucket-role");
     CHECK(skipped.size() == 2);

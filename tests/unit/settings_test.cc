@@ -282,6 +282,18 @@ TEST_SUITE("settings") {
         {"max-evictions", "10"},
         {"dry-run", "false"},
         {"reap-interval", "60"},
+        {"domino-api", "http://nucleus-frontend.domino-platform:80"},
+        {"oidc-provider", ""},
+        {"compute-namespace", "domino-compute"},
+        {"platform-namespace", "domino-platform"},
+        {"org-mapping-configmap", "domino-org-iamrole-mapping"},
+        {"role-mapping-configmap", "resource-role-to-eks-role-mapping"},
+        {"iam-endpoint", ""},
+        {"trust-policy-max-length", "2048"},
+        {"trust-gc-interval", "300"},
+        {"max-requests", "256"},
+        {"tls-cert-file", ""},
+        {"tls-key-file", ""},
     };
     const Settings defaults;
     REQUIRE(AllSettings().size() == want.size());

@@ -2,15 +2,15 @@
 // and the GC decision (mapping/pod_view.h): admin entries and statements
 // untouched, string-or-list sub values, legacy `*<run id>` entries, other
 // namespaces, the length without whitespace.
+#include "mapping/trust_policy.h"
+
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "mapping/pod_view.h"
-#include "mapping/trust_policy.h"
 
 namespace irsa {
 namespace {
@@ -21,8 +21,9 @@ const TrustScope kScope{kOidc, "arn:aws:iam::111122223333:oidc-provider/" + std:
 
 std::string Irsa(const std::string& sub_json) {
   return R"({"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/)" +
-         std::string(kOidc) + R"("},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{")" +
-         kOidc + R"(:sub":)" + sub_json + R"(},"StringEquals":{")" + kOidc +
+         std::string(kOidc) +
+         R"("},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{")" + kOidc +
+         R"(:sub":)" + sub_json + R"(},"StringEquals":{")" + kOidc +
          R"(:aud":"sts.amazonaws.com"}}})";
 }
 
@@ -103,7 +104,8 @@ TEST_SUITE("mapping trust policy") {
   }
 
   TEST_CASE("add: no IRSA statement of this provider appends one") {
-    const std::string other = R"({"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/other"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"other:sub":["x"]}}})";
+    const std::string other =
+        R"({"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/other"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"other:sub":["x"]}}})";
     TrustPolicy p = Parse(Doc({kAdmin, other}));
     CHECK_FALSE(p.Admits("system:serviceaccount:domino-compute:new"));
     CHECK(p.Add("system:serviceaccount:domino-compute:new"));
@@ -115,9 +117,11 @@ TEST_SUITE("mapping trust policy") {
   }
 
   TEST_CASE("an exact StringEquals entry admits") {
-    const std::string equals = R"({"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/)" +
-                               std::string(kOidc) + R"("},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{")" +
-                               kOidc + R"(:sub":"system:serviceaccount:domino-compute:a"}}})";
+    const std::string equals =
+        R"({"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/)" +
+        std::string(kOidc) +
+        R"("},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{")" + kOidc +
+        R"(:sub":"system:serviceaccount:domino-compute:a"}}})";
     const TrustPolicy p = Parse(Doc({equals}));
     CHECK(p.Admits("system:serviceaccount:domino-compute:a"));
     CHECK(p.SubValues().empty());
