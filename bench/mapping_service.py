@@ -28,7 +28,7 @@ and whether every user's subject is on every proxy role at the end. The last
 stdout line is JSON.
 
 Usage: mapping_service.py [BIN] [--runs 500] [--users 20] [--roles 3]
-                          [--spread 3] [--replicas 2] [--max-length 2048]
+                          [--spread 3] [--replicas 2] [--max-length 2048] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import random
+import re
 import ssl
 import subprocess
 import sys
@@ -123,8 +124,10 @@ def peak_rss_kb(pid: int) -> int:
 
 def send_all(runs: list, ports: list, ctx, spread: float, timeout: float) -> list:
     """One thread per run; each sends its request at its start time.
-    Returns [(start, end, status)] in time.monotonic()."""
+    Returns [(start, end, status)] in time.monotonic() and {status: the
+    first body of each status other than 200}."""
     rng = random.Random(18)
+    errors: dict = {}
     results: list = [None] * len(runs)
     base = time.monotonic() + 0.5
 
@@ -136,15 +139,18 @@ def send_all(runs: list, ports: list, ctx, spread: float, timeout: float) -> lis
             f"https://127.0.0.1:{port}{ROUTE}", data=json.dumps({"run_id": run_id}).encode(),
             method="POST", headers={"Content-Type": "application/json",
                                     "Authorization": f"Bearer {credential}"})
+        body = b""
         try:
             with urllib.request.urlopen(req, context=ctx, timeout=timeout) as r:
                 r.read()
                 status = r.status
         except urllib.error.HTTPError as e:
-            status = e.code
-        except (urllib.error.URLError, OSError):
-            status = 0      # no answer (refused, reset or timed out)
+            status, body = e.code, e.read()[:300]
+        except (urllib.error.URLError, OSError) as e:
+            status, body = 0, str(e).encode()   # no answer (refused, reset or timed out)
         results[i] = (start, time.monotonic(), status)
+        if status != 200:
+            errors.setdefault(status, body.decode(errors="replace").strip())
 
     threads = [threading.Thread(target=one, args=(i, r["run_id"], r["credential"],
                                                   base + rng.uniform(0, spread)), daemon=True)
@@ -153,7 +159,28 @@ def send_all(runs: list, ports: list, ctx, spread: float, timeout: float) -> lis
         t.start()
     for t in threads:
         t.join(timeout + spread + 30)
-    return [r if r else (base, base, 0) for r in results]
+    return [r if r else (base, base, 0) for r in results], errors
+
+
+def dependency_latency(ports: list, ctx) -> dict:
+    """dependency -> mean seconds of the service's calls to it, over every
+    replica (irsa_mapping_dependency_call_duration_seconds _sum / _count):
+    how much of a request's time the stand-ins took."""
+    name = "irsa_mapping_dependency_call_duration_seconds"
+    sums: dict = {}
+    for port in ports:
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/metrics", context=ctx,
+                                        timeout=10) as r:
+                text = r.read().decode()
+        except (urllib.error.URLError, OSError):
+            continue
+        for line in text.splitlines():
+            m = re.match(name + r'_(sum|count)\{dependency="([^"]+)"\} (\S+)$', line)
+            if m:
+                pair = sums.setdefault(m.group(2), [0.0, 0.0])
+                pair[m.group(1) == "count"] += float(m.group(3))
+    return {dep: (total / count if count else 0.0) for dep, (total, count) in sums.items()}
 
 
 def delta(after: dict, before: dict) -> dict:
@@ -174,9 +201,10 @@ def measure(binary: str, args, work: str) -> dict:
         with open(world["credentials"]) as f:
             runs = json.load(f)
         before = get_json(world["control"] + "/stats")
-        answers = send_all(runs, ports, ctx, args.spread, args.timeout)
+        answers, errors = send_all(runs, ports, ctx, args.spread, args.timeout)
         after = get_json(world["control"] + "/stats")
         rss = [peak_rss_kb(proc.pid) for proc, _ in replicas]
+        dependency_s = dependency_latency(ports, ctx)
         alive = [proc.poll() is None for proc, _ in replicas]
         roles = sorted(get_json(world["control"] + "/roles"))
         expected = {f"system:serviceaccount:domino-compute:user-{r['user_id']}" for r in runs}
@@ -195,18 +223,21 @@ def measure(binary: str, args, work: str) -> dict:
     kube.pop("unauthorized", None)
     iam = delta(after["iam"]["counts"], before["iam"]["counts"])
     writes = after["iam"]["writes"] - before["iam"]["writes"]
+    kube_connections = after["kube"]["connections"] - before["kube"]["connections"]
     domino = delta(after["domino"]["counts"], before["domino"]["counts"])
     sub_counts = {role: len(s) for role, s in subjects.items()}
     missing = sum(len(expected - set(s)) for s in subjects.values())
-    return {"requests": n, "statuses": statuses, "ok": statuses.get("200", 0),
-            "window_s": window, "requests_per_s": statuses.get("200", 0) / window,
+    return {"requests": n, "statuses": statuses, "first_error_bodies": errors,
+            "ok": statuses.get("200", 0), "window_s": window,
+            "requests_per_s": statuses.get("200", 0) / window,
             "p50_s": benchlib.percentile(latencies, 50),
             "p99_s": benchlib.percentile(latencies, 99),
             "max_s": max(latencies), "kube_calls": kube,
-            "kube_per_request": sum(kube.values()) / n, "iam_calls": iam,
+            "kube_per_request": sum(kube.values()) / n, "kube_connections": kube_connections,
+            "iam_calls": iam,
             "iam_per_request": sum(iam.values()) / n, "trust_policy_writes": writes,
             "domino_per_request": sum(domino.values()) / n,
-            "peak_rss_kb": rss, "replicas_alive_at_end": alive,
+            "peak_rss_kb": rss, "dependency_mean_s": dependency_s, "replicas_alive_at_end": alive,
             "subjects_per_role": sub_counts, "subjects_missing": missing}
 
 
@@ -221,12 +252,18 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=2048)
     parser.add_argument("--timeout", type=float, default=60.0, help="per request")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="work in DIR and keep it (the replicas' and stand-ins' logs)")
     args = parser.parse_args()
     binary = benchlib.agent_binary(args.binary or os.path.join(benchlib.REPO_DIR, "build",
                                                                "irsa-agent"))
     require_mapping_service(binary)
-    with tempfile.TemporaryDirectory(prefix="mapping-bench-") as work:
-        r = measure(binary, args, work)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        r = measure(binary, args, os.path.abspath(args.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="mapping-bench-") as work:
+            r = measure(binary, args, work)
     print(f"binary: {benchlib.describe_binary(binary)}")
     print(f"machine: {benchlib.machine()}")
     print(f"{r['requests']} runs of {args.users} users, {args.roles} proxy roles, "
@@ -241,6 +278,7 @@ def main() -> None:
          ["p99 latency s", f"{r['p99_s']:.3f}", f"≤ {P99_TARGET_S:.0f}"],
          ["Kubernetes calls / request", f"{r['kube_per_request']:.2f}",
           f"≤ {KUBE_PER_REQUEST_TARGET:.0f}"],
+         ["Kubernetes TLS connections", r["kube_connections"], ""],
          ["IAM calls / request", f"{r['iam_per_request']:.2f}", ""],
          ["Domino calls / request", f"{r['domino_per_request']:.2f}", ""],
          ["trust-policy writes", r["trust_policy_writes"], ""],
@@ -249,6 +287,10 @@ def main() -> None:
          ["subjects missing at the end", r["subjects_missing"], "0"]]))
     print(f"Kubernetes calls by kind: {json.dumps(r['kube_calls'], sort_keys=True)}")
     print(f"IAM calls by action: {json.dumps(r['iam_calls'], sort_keys=True)}")
+    print("mean time of the service's calls to each dependency: " + ", ".join(
+        f"{dep} {s * 1000:.1f} ms" for dep, s in sorted(r["dependency_mean_s"].items())))
+    for status, body in sorted(r["first_error_bodies"].items()):
+        print(f"first {status} answer: {body}")
     met = (r["ok"] == r["requests"] and r["p99_s"] <= P99_TARGET_S
            and r["kube_per_request"] <= KUBE_PER_REQUEST_TARGET
            and max(r["peak_rss_kb"]) <= RSS_TARGET_KB and r["subjects_missing"] == 0

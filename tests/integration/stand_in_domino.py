@@ -74,7 +74,7 @@ class StandInDomino(_Base):
             return collections.Counter(r["path"] for r in self.requests)
 
     def stats(self) -> dict:
-        return {"counts": dict(self.counts())}
+        return {"counts": dict(self.counts()), "connections": self.connections}
 
 
 def _find(users: dict, given: str) -> Optional[dict]:

@@ -240,7 +240,7 @@ class StandInKubeApi(_Base):
 
     def stats(self) -> dict:
         return {"counts": dict(self.counts()), "unconditional_puts": self.unconditional_puts,
-                "lease_writes": len(self.lease_log)}
+                "lease_writes": len(self.lease_log), "connections": self.connections}
 
 
 def _classify(method: str, path: str, query: dict) -> tuple:

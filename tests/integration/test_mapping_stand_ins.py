@@ -374,6 +374,7 @@ class ServeProcessTest(unittest.TestCase):
         self.assertEqual(call(world["control"] + "/subjects/acme-role-1"), (200, []))
         status, stats = call(world["control"] + "/stats")
         self.assertEqual(stats["domino"]["counts"], {"/v4/auth/principal": 1})
+        self.assertEqual(stats["domino"]["connections"], 1)
         self.assertEqual(call(world["control"] + f"/pods/{run_id(99)}", "DELETE")[1],
                          {"removed": 1})
         proc.terminate()

@@ -36,17 +36,20 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (REFERENCE_ANSWER, REFERENCE_PROFILES, AgentTestCase, AtomicDir,  # noqa: E402
-                     agent_binary, clean_environment, domino_labels, make_jwt,
-                     parse_aws_config, profiles_of, write_labels)
+                     agent_binary, clean_environment, domino_labels, free_port, make_jwt,
+                     make_pki, parse_aws_config, profiles_of, write_labels)
 from stand_in_service import Reply  # noqa: E402
 
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -484,6 +487,51 @@ class MappingServiceManifestTest(unittest.TestCase):
             self.assertRegex(arn, r"^arn:aws:iam::[A-Z0-9_]+:role/[A-Za-z0-9_+=,.@/-]+$")
         self.assertNotIn("NotResource", statement)
         self.assertNotIn("Condition", statement)
+
+
+class MappingServiceManifestRunTest(AgentTestCase):
+    """The binary accepts mapping-service.yaml's arguments and environment: with
+    the TLS files and the listen address made local, it serves /healthz."""
+
+    def test_manifest_command_line_serves_healthz(self):
+        with open(os.path.join(KUBERNETES_DIR, "mapping-service.yaml")) as f:
+            (deployment,) = [d for d in require_yaml().safe_load_all(f)
+                             if d["kind"] == "Deployment"]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        pki = make_pki(self.path("pki"), "service")
+        port = free_port()
+        local = {"/ssl/tls.crt": pki.server_cert, "/ssl/tls.key": pki.server_key,
+                 "0.0.0.0:6000": f"127.0.0.1:{port}"}
+        args = []
+        for arg in container["args"]:
+            name, _, value = arg.partition("=")
+            args.append(f"{name}={local.get(value, value)}" if value else arg)
+        self.assertNotEqual(args, container["args"], "nothing was made local")
+        with open(self.path("kube-token"), "w") as f:
+            f.write("kube-token\n")
+        env = clean_environment(env_of(container["env"]))
+        env.update({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1",
+                    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+                    "AWS_SECRET_ACCESS_KEY": self.add_secret("AWS secret key",
+                                                             os.urandom(20).hex())})
+        proc = subprocess.Popen([agent_binary(), *args, "--kube-token-file",
+                                 self.path("kube-token"), "--kube-ca-file", pki.ca_cert],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        ctx = ssl.create_default_context(cafile=pki.ca_cert)
+        deadline, status = time.monotonic() + 20, None
+        while time.monotonic() < deadline and proc.poll() is None and status != 200:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", context=ctx,
+                                            timeout=2) as r:
+                    status = r.status
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        proc.terminate()
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(status, 200, err.decode(errors="replace"))
+        self.assertEqual(proc.returncode, 0, err.decode(errors="replace"))
+        self.assert_no_secrets(out + err, "mapping-service output")
 
 
 # --- systemd ----------------------------------------------------------------------
