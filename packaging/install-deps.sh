@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config file
+  build-essential cmake pkg-config file ccache
   libcurl4-openssl-dev libssl-dev zlib1g-dev nlohmann-json3-dev libinih-dev doctest-dev
   openssl ca-certificates
   # the test suite: sanitizers and libFuzzer, the format check, valgrind, systemd-analyze, dpkg/cpack
