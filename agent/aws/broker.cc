@@ -22,35 +22,6 @@ bool InProfileAlphabet(char c) {
          std::string_view("_+=,.@-").find(c) != std::string_view::npos;
 }
 
-// Bytes of `s` as the inside of a JSON string.
-size_t JsonEscapedSize(std::string_view s) {
-  size_t n = 0;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    n += (c == '"' || c == '\\') ? 2 : (u < 0x20 ? 6 : 1);
-  }
-  return n;
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (u < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[u >> 4]);
-      out->push_back(kHex[u & 0xf]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
 int StatusOf(CacheStatus status) {
   switch (status) {
     case CacheStatus::kHit:
@@ -89,31 +60,6 @@ std::optional<std::string> CredentialProfileFromPath(std::string_view path) {
   std::string out;
   // A stray '%' stays (in the raw form) and fails validation.
   if (!PercentDecode(raw, &out)) out.assign(raw);
-  return out;
-}
-
-std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at) {
-  constexpr std::string_view kVersion = "{\"Version\": 1, \"AccessKeyId\": ";
-  constexpr std::string_view kSecret = ", \"SecretAccessKey\": ";
-  constexpr std::string_view kToken = ", \"SessionToken\": ";
-  constexpr std::string_view kExpiration = ", \"Expiration\": ";
-  const std::string expiration = FormatRfc3339(expires_at);
-  std::string out;
-  // One allocation of the final size: appending never reallocates, so no
-  // freed buffer keeps a partial copy of the secrets.
-  out.reserve(kVersion.size() + kSecret.size() + kToken.size() + kExpiration.size() + 1 +
-              JsonEscapedSize(credentials.access_key_id) +
-              JsonEscapedSize(credentials.secret_access_key) +
-              JsonEscapedSize(credentials.session_token) + JsonEscapedSize(expiration) + 8);
-  out.append(kVersion);
-  AppendJsonString(credentials.access_key_id, &out);
-  out.append(kSecret);
-  AppendJsonString(credentials.secret_access_key, &out);
-  out.append(kToken);
-  AppendJsonString(credentials.session_token, &out);
-  out.append(kExpiration);
-  AppendJsonString(expiration, &out);
-  out.push_back('}');
   return out;
 }
 

@@ -75,11 +75,6 @@ bool IsValidBrokerProfileName(std::string_view name);
 // decoded; nullopt for any other path. The result still needs validating.
 std::optional<std::string> CredentialProfileFromPath(std::string_view path);
 
-// The exact credential_process answer: {"Version": 1, "AccessKeyId": ...,
-// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": FormatRfc3339(expires_at)},
-// built in one allocation so no partial copy is left behind. Wipe it after use.
-std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
-
 // {"error":"<message>"}, written by nlohmann::json (invalid UTF-8 as U+FFFD);
 // with `standalone`, {"error":"<message>","standalone":true}: the broker
 // cannot serve the request now (the mapping not read yet, too many waiting,

@@ -3,13 +3,17 @@
 #include <initializer_list>
 #include <utility>
 
-#include "aws/broker.h"
 #include "base/timestamp.h"
 
 namespace irsa {
 namespace {
 
-using Field = std::pair<std::string_view, std::string_view>;
+// One member; `raw` writes the value as it is (a JSON number), not as a string.
+struct Field {
+  std::string_view key;
+  std::string_view value;
+  bool raw = false;
+};
 
 size_t EscapedSize(std::string_view s) {
   size_t n = 2;  // the quotes
@@ -42,23 +46,37 @@ void AppendString(std::string_view s, std::string* out) {
 // {"k": "v", ...} in one allocation of the exact size.
 std::string JsonObject(std::initializer_list<Field> fields) {
   size_t size = 2;
-  for (const auto& [key, value] : fields) size += EscapedSize(key) + EscapedSize(value) + 4;
+  for (const Field& f : fields) {
+    size += EscapedSize(f.key) + (f.raw ? f.value.size() : EscapedSize(f.value)) + 4;
+  }
   std::string out;
   out.reserve(size);
   out.push_back('{');
   bool first = true;
-  for (const auto& [key, value] : fields) {
+  for (const Field& f : fields) {
     if (!first) out.append(", ");
     first = false;
-    AppendString(key, &out);
+    AppendString(f.key, &out);
     out.append(": ");
-    AppendString(value, &out);
+    if (f.raw) {
+      out.append(f.value);
+    } else {
+      AppendString(f.value, &out);
+    }
   }
   out.push_back('}');
   return out;
 }
 
 }  // namespace
+
+std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at) {
+  return JsonObject({{"Version", "1", true},
+                     {"AccessKeyId", credentials.access_key_id},
+                     {"SecretAccessKey", credentials.secret_access_key},
+                     {"SessionToken", credentials.session_token},
+                     {"Expiration", FormatRfc3339(expires_at)}});
+}
 
 std::string FormatCredentials(CredentialFormat format, const CredentialView& view) {
   const TemporaryCredentials& c = view.credentials;

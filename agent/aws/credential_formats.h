@@ -31,6 +31,11 @@ struct CredentialView {
   std::string_view profile;
 };
 
+// The exact credential_process answer: {"Version": 1, "AccessKeyId": ...,
+// "SecretAccessKey": ..., "SessionToken": ..., "Expiration": FormatRfc3339(expires_at)},
+// built in one allocation so no partial copy is left behind. Wipe it after use.
+std::string CredentialProcessJson(const TemporaryCredentials& credentials, int64_t expires_at);
+
 // The 200 body of `format` for `view`. Timestamps are RFC 3339 ("Z").
 std::string FormatCredentials(CredentialFormat format, const CredentialView& view);
 

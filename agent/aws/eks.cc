@@ -159,22 +159,7 @@ bool ResolveEksEndpoint(std::string_view eks_endpoint, std::string_view region, 
     out->base = "https://" + out->host;
     return true;
   }
-  const UrlParts parts = SplitUrl(eks_endpoint);
-  if (!parts.userinfo.empty() || !parts.query.empty() ||
-      eks_endpoint.find('#') != std::string_view::npos ||
-      (!parts.path.empty() && parts.path != "/") || parts.authority.empty()) {
-    *err = "eks-endpoint " + DisplayUrl(eks_endpoint) +
-           ": must be scheme://host[:port] without user info, path, query or fragment";
-    return false;
-  }
-  if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
-    *err = "eks-endpoint " + DisplayUrl(eks_endpoint) +
-           ": plain http only to loopback (the session token travels in a header)";
-    return false;
-  }
-  out->host = parts.authority;
-  out->base = std::string(parts.scheme) + "://" + std::string(parts.authority);
-  return true;
+  return ParseServiceOrigin("eks-endpoint", eks_endpoint, &out->host, &out->base, err);
 }
 
 EksClient::EksClient(HttpClient& http, EksEndpoint endpoint, double timeout, std::string ca_file)

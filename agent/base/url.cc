@@ -110,4 +110,23 @@ bool PercentDecode(std::string_view in, std::string* out) {
   return true;
 }
 
+bool ParseServiceOrigin(std::string_view name, std::string_view url, std::string* host,
+                        std::string* base, std::string* err) {
+  const UrlParts parts = SplitUrl(url);
+  if (!parts.userinfo.empty() || !parts.query.empty() || url.find('#') != std::string_view::npos ||
+      parts.path.find_first_not_of('/') != std::string_view::npos || parts.authority.empty()) {
+    *err = std::string(name) + " " + DisplayUrl(url) +
+           ": must be scheme://host[:port] without user info, path, query or fragment";
+    return false;
+  }
+  if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
+    *err = std::string(name) + " " + DisplayUrl(url) +
+           ": plain http only to loopback (the session token travels in a header)";
+    return false;
+  }
+  *host = parts.authority;
+  *base = std::string(parts.scheme) + "://" + std::string(parts.authority);
+  return true;
+}
+
 }  // namespace irsa

@@ -49,4 +49,12 @@ std::string JoinUrlPath(std::string_view base, std::string_view path);
 // localhost, 127.0.0.0/8 written as a dotted quad, or [::1].
 bool IsLoopbackAuthority(std::string_view authority);
 
+// A service origin given by the setting `name` (eks-endpoint, iam-endpoint):
+// scheme://host[:port], optionally with a path of only '/', no user info,
+// query or fragment; https, or plain http to a loopback host only (a session
+// token travels in a header). Sets `*host` (the authority, the Host header)
+// and `*base` (scheme://authority); false with one line in `*err`.
+bool ParseServiceOrigin(std::string_view name, std::string_view url, std::string* host,
+                        std::string* base, std::string* err);
+
 }  // namespace irsa

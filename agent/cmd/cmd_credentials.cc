@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/broker.h"
+#include "aws/credential_formats.h"
 #include "aws/sts_chain.h"
 #include "base/outcome.h"
 #include "base/secret.h"

@@ -23,23 +23,7 @@ bool ResolveIamEndpoint(std::string_view setting, IamEndpoint* out, std::string*
     out->base = "https://iam.amazonaws.com";
     return true;
   }
-  while (setting.ends_with('/')) setting.remove_suffix(1);
-  const UrlParts parts = SplitUrl(setting);
-  if (!parts.userinfo.empty() || !parts.query.empty() ||
-      setting.find('#') != std::string_view::npos || !parts.path.empty() ||
-      parts.authority.empty()) {
-    *err = "iam-endpoint " + DisplayUrl(setting) +
-           ": must be scheme://host[:port] without user info, path, query or fragment";
-    return false;
-  }
-  if (parts.scheme != "https" && !IsLoopbackAuthority(parts.authority)) {
-    *err = "iam-endpoint " + DisplayUrl(setting) +
-           ": plain http only to loopback (the session token travels in a header)";
-    return false;
-  }
-  out->host = parts.authority;
-  out->base = std::string(parts.scheme) + "://" + std::string(parts.authority);
-  return true;
+  return ParseServiceOrigin("iam-endpoint", setting, &out->host, &out->base, err);
 }
 
 bool ParseGetRoleAnswer(std::string_view body, std::string* policy, std::string* err) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/credential_formats.h"
 #include "fakes/capture_sink.h"
 
 namespace irsa {
