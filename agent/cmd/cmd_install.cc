@@ -17,9 +17,10 @@ namespace {
 // that was executed even if the path it came from has since been replaced.
 constexpr const char* kSelfExe = "/proc/self/exe";
 
-// The agent is a few MiB (static, stripped) or some tens with debug info; a
-// larger file is not us.
-constexpr size_t kMaxSelfBytes = 64 * 1024 * 1024;
+// The agent is a few MiB (static, stripped) or up to about a hundred with
+// debug info (74 MiB for RelWithDebInfo with the mapping service); a larger
+// file is not us.
+constexpr size_t kMaxSelfBytes = 256 * 1024 * 1024;
 
 constexpr int kExecutableMode = 0755;
 

@@ -818,7 +818,7 @@ class InstallTest(RunAgentCase):
         expected = subprocess.run([self.agent, "--version"], capture_output=True, text=True,
                                   timeout=10, env=clean_environment())
         self.assertEqual(result.stdout, expected.stdout)
-        self.assertRegex(result.stdout, r"^irsa-agent \S+\n$")
+        self.assertRegex(result.stdout, r"^irsa-agent \S+ \(commit \S+, \S+, (static|dynamic)\)\n")
         self.assert_only_files(folder, ["irsa-agent"])
 
     def test_install_copies_an_identical_executable(self):
@@ -942,8 +942,9 @@ class DebianPackageTest(AgentTestCase):
 
     def test_build_install_check_remove(self):
         deb = self.build_package()
+        # "irsa-agent 0.1.0 (commit ..., RelWithDebInfo, dynamic)": the second word.
         version = subprocess.run([self.agent, "--version"], capture_output=True, text=True,
-                                 timeout=10).stdout.split()[-1]
+                                 timeout=10).stdout.split()[1]
         fields = {key: subprocess.run(["dpkg-deb", "-f", deb, key], capture_output=True,
                                       text=True, timeout=60).stdout.strip()
                   for key in ("Package", "Version", "Maintainer", "Description", "Depends")}
