@@ -10,6 +10,7 @@
 #include <string>
 
 #include "answer_check.h"
+#include "base/digest.h"
 #include "run/state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -22,6 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   irsa::AgentState state;
   state.last_success_at = 1;
   state.config_file = "/var/run/.aws/config";
+  // What the agent last wrote: readiness also asks that the file is unchanged.
+  if (!irsa::Sha256Hex(text, &state.config_hash)) return 0;
   const irsa::Readiness readiness = irsa::AssessReadiness(state, text);
   Check(readiness.ready == (parsed && config.dropped.empty()),
         "ready exactly when the config parses with nothing dropped");
