@@ -30,6 +30,10 @@ constexpr size_t kMaxKubeTokenBytes = 64 * 1024;
 constexpr int kLeaseSeconds = 30;
 constexpr int kPodPage = 500;
 constexpr double kDrainSeconds = 10;
+// Idle libcurl handles kept (with their connections): the calls in flight at
+// once are bounded by MappingKube's and DominoClient's slots plus one IAM
+// call per role being written.
+constexpr size_t kIdleHandles = 24;
 
 std::string Holder(const Environment& env) {
   const auto it = env.find("HOSTNAME");
@@ -83,7 +87,10 @@ int MappingServiceCommand(const Invocation& invocation, const Environment& env, 
     while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
     return true;
   };
-  HttpClient& http = *shells.http;
+  // Its own client, keeping connections to the API server, Domino and IAM
+  // open between calls (a TLS handshake per call was most of a request's cost).
+  std::unique_ptr<HttpClient> keep_alive = NewKeepAliveCurlHttpClient(kIdleHandles);
+  HttpClient& http = *keep_alive;
   MappingKube kube(http, kube_api, settings.ReadPath(settings.kube_ca_file),
                    settings.request_timeout, bearer, observe);
   DominoClient domino(http, settings.domino_api, settings.request_timeout, observe);

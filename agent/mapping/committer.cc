@@ -6,9 +6,11 @@
 
 #include <chrono>
 
+#include "mapping/kube_objects.h"
+
 namespace irsa {
 
-TrustCommitter::TrustCommitter(IamClient& iam, RoleLease& lease, PodView& pods,
+TrustCommitter::TrustCommitter(TrustStore& iam, RoleLock& lease, LivePods& pods,
                                MappingMetrics& metrics, CommitSettings settings,
                                std::function<double()> wall,
                                std::function<void(bool, const std::string&)> log)
@@ -208,6 +210,12 @@ void TrustCommitter::WriteBatch(const RoleArn& role,
                     : CommitResult{CommitOutcome::kFailed,
                                    "subject missing from " + role.name + " after the write"};
   }
+}
+
+size_t TrustCommitter::Waiting(const RoleArn& role) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = roles_.find(role.ToString());
+  return it == roles_.end() ? 0 : it->second.pending.size();
 }
 
 bool TrustCommitter::Collect(const RoleArn& role, size_t* removed, std::string* err) {

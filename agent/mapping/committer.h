@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "domain/arn.h"
-#include "mapping/iam_client.h"
+#include "mapping/live_pods.h"
 #include "mapping/mapping_metrics.h"
-#include "mapping/pod_view.h"
-#include "mapping/role_lease.h"
+#include "mapping/role_lock.h"
 #include "mapping/trust_policy.h"
+#include "mapping/trust_store.h"
 
 namespace irsa {
 
@@ -48,7 +48,7 @@ struct CommitSettings {
 class TrustCommitter {
  public:
   // Borrows everything. `log(level_is_error, line)` receives one-line notes.
-  TrustCommitter(IamClient& iam, RoleLease& lease, PodView& pods, MappingMetrics& metrics,
+  TrustCommitter(TrustStore& iam, RoleLock& lease, LivePods& pods, MappingMetrics& metrics,
                  CommitSettings settings, std::function<double()> wall,
                  std::function<void(bool, const std::string&)> log);
 
@@ -61,6 +61,9 @@ class TrustCommitter {
   // One garbage-collection pass over `role` under its lease: removes the
   // managed entries no live pod uses. `*removed` counts them. False with `*err`.
   bool Collect(const RoleArn& role, size_t* removed, std::string* err);
+
+  // Subjects queued for `role` that no leader has taken yet.
+  size_t Waiting(const RoleArn& role);
 
  private:
   struct Waiter {
@@ -80,9 +83,9 @@ class TrustCommitter {
   TrustScope ScopeFor(const RoleArn& role) const;
   bool Read(const RoleArn& role, TrustPolicy* policy, std::string* err);
 
-  IamClient& iam_;
-  RoleLease& lease_;
-  PodView& pods_;
+  TrustStore& iam_;
+  RoleLock& lease_;
+  LivePods& pods_;
   MappingMetrics& metrics_;
   CommitSettings settings_;
   std::function<double()> wall_;

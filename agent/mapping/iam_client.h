@@ -14,6 +14,7 @@
 #include "base/outcome.h"
 #include "irsa_agent/http.h"
 #include "mapping/kube_api.h"
+#include "mapping/trust_store.h"
 #include "reap/aws_credentials.h"
 
 namespace irsa {
@@ -42,29 +43,20 @@ class SharedCredentials {
   AwsCredentialProvider& provider_;
 };
 
-struct IamResult {
-  // kTransient (network, 5xx, Throttling), kPermanent (other 4xx: NoSuchEntity,
-  // AccessDenied, MalformedPolicyDocument, LimitExceeded), kInput (no credentials),
-  // kAnswer (a 200 that is not the expected XML).
-  Failure failure = Failure::kNone;
-  std::string code;     // IAM's error code, when it sent one
-  std::string message;  // one line, never a credential
-};
-
 // The PolicyDocument of a GetRole answer, URL-decoded (pure).
 bool ParseGetRoleAnswer(std::string_view body, std::string* policy, std::string* err);
 // The Code and Message of an IAM ErrorResponse; empty when there is none (pure).
 void ParseIamError(std::string_view body, std::string* code, std::string* message);
 
-class IamClient {
+class IamClient : public TrustStore {
  public:
   // Borrows everything; `wall` gives unix seconds (for signing); `observe`
   // hears of every call ("iam").
   IamClient(HttpClient& http, IamEndpoint endpoint, double timeout, SharedCredentials& credentials,
             std::function<double()> wall, CallObserver observe = nullptr);
 
-  IamResult GetTrustPolicy(std::string_view role_name, std::string* policy);
-  IamResult UpdateTrustPolicy(std::string_view role_name, std::string_view policy);
+  IamResult GetTrustPolicy(std::string_view role_name, std::string* policy) override;
+  IamResult UpdateTrustPolicy(std::string_view role_name, std::string_view policy) override;
 
  private:
   IamResult Call(std::string_view body, std::string* answer);

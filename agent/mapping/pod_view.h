@@ -11,28 +11,18 @@
 #include <string>
 
 #include "mapping/kube_api.h"
+#include "mapping/live_pods.h"
 
 namespace irsa {
 
-struct LiveSet {
-  double taken_at = 0;                     // wall seconds when the listing started
-  std::set<std::string> service_accounts;  // of Pending or Running pods
-  std::set<std::string> run_ids;           // their execution-id labels
-};
-
-// Whether GC may remove `entry` given `live` (pure): a subject whose service
-// account no live pod uses, a legacy "*<run id>" whose run no live pod has.
-struct Entry;
-bool EntryDead(const Entry& entry, const LiveSet& live);
-
-class PodView {
+class PodView : public LivePods {
  public:
   // `page` is the listing's page size. Borrows `kube`.
   PodView(MappingKube& kube, std::string ns, int page, std::function<double()> wall);
 
   // A view whose listing started at or after `not_before`; lists again when the
   // one held is older. False with one line in `*err` when the listing fails.
-  bool Get(double not_before, std::shared_ptr<const LiveSet>* out, std::string* err);
+  bool Get(double not_before, std::shared_ptr<const LiveSet>* out, std::string* err) override;
 
  private:
   MappingKube& kube_;

@@ -10,16 +10,11 @@
 #include <string>
 
 #include "mapping/kube_api.h"
+#include "mapping/role_lock.h"
 
 namespace irsa {
 
-struct HeldLease {
-  std::string name;
-  std::string resource_version;  // of our last write, for the release
-  double acquired_at = 0;        // wall seconds
-};
-
-class RoleLease {
+class RoleLease : public RoleLock {
  public:
   // `holder`: this replica's identity (pod name and pid). `wall` unix seconds;
   // `sleep` waits that many seconds. Borrows `kube`.
@@ -30,12 +25,12 @@ class RoleLease {
   // another live holder has it, until unix time `deadline`. `*waits` counts the
   // pauses. False with one line in `*err` at the deadline or on an API failure.
   bool Acquire(const std::string& name, double deadline, HeldLease* held, int* waits,
-               std::string* err);
+               std::string* err) override;
 
   // Gives it up (holderIdentity emptied); a failure only logs: it expires.
-  void Release(const HeldLease& held);
+  void Release(const HeldLease& held) override;
 
-  int duration() const { return duration_; }
+  int duration() const override { return duration_; }
 
  private:
   MappingKube& kube_;
