@@ -1,6 +1,7 @@
 // `irsa-agent mapping-service`: the IAM mapping service (README, "The mapping
 // service"). Wires the settings to the clients, the committer and the
 // server; a GC thread runs every trust-gc-interval. Stops on SIGTERM/SIGINT.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -45,6 +46,10 @@ std::string Holder(const Environment& env) {
 
 int MappingServiceCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
   const Settings& settings = invocation.settings;
+  // One thread per connection: glibc would give each of up to 8 per core an
+  // arena of its own, whose freed pages stay resident; two bound the peak
+  // RSS under a burst (docs/MAPPING_SERVICE.md, "Performance").
+  mallopt(M_ARENA_MAX, 2);
   Logger logger = MakeLogger(settings, shells);
   std::mutex log_mutex;
   auto log = [&](bool error, const std::string& line) {

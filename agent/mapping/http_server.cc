@@ -249,6 +249,12 @@ SSL_CTX* LoadTls(const ServerConfig& config, std::string* err) {
     return nullptr;
   }
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Memory per connection (docs/MAPPING_SERVICE.md, "Performance"): a
+  // connection waiting on the handler holds no idle read/write buffers, and
+  // no session is kept or ticketed (each sidecar connects once).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
   if (SSL_CTX_use_certificate_chain_file(ctx, config.tls_cert_file.c_str()) != 1) {
     *err = "tls-cert-file " + config.tls_cert_file + ": not a readable PEM certificate";
   } else if (SSL_CTX_use_PrivateKey_file(ctx, config.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {

@@ -44,6 +44,7 @@ KubeReply MappingKube::Send(std::string method, std::string url, std::string bod
   request.total_timeout = timeout_;
   request.connect_timeout = std::min(5.0, timeout_);
   request.ca_file = ca_file_;
+  request.ca_file_only = !ca_file_.empty();  // the cluster's CA, as client-go trusts it
   request.max_response_bytes = max_bytes;
   HttpResponse response;
   ++calls_;

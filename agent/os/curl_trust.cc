@@ -125,7 +125,7 @@ bool CurlTrust::AddPemFile(const std::string& path, std::string* err) {
   return true;
 }
 
-CURLcode CurlTrust::Apply(CURL* easy, bool https) {
+CURLcode CurlTrust::Apply(CURL* easy, bool https, bool only_added) {
   CURLcode first = CURLE_OK;
   auto set = [&first](CURLcode rc) {
     if (first == CURLE_OK) first = rc;
@@ -138,11 +138,17 @@ CURLcode CurlTrust::Apply(CURL* easy, bool https) {
   set(curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L));
   const char* file = NonEmptyEnv("SSL_CERT_FILE");
   const char* dir = NonEmptyEnv("SSL_CERT_DIR");
-  if (file != nullptr) set(curl_easy_setopt(easy, CURLOPT_CAINFO, file));
-  if (dir != nullptr) set(curl_easy_setopt(easy, CURLOPT_CAPATH, dir));
-  state_->load_openssl_defaults = file == nullptr && dir == nullptr &&
-                                  !HasBuiltIn(easy, CURLINFO_CAINFO) &&
-                                  !HasBuiltIn(easy, CURLINFO_CAPATH);
+  if (only_added) {  // NULL: libcurl loads no CA file or folder, built-in or not
+    set(curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr));
+    set(curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr));
+    state_->load_openssl_defaults = false;
+  } else {
+    if (file != nullptr) set(curl_easy_setopt(easy, CURLOPT_CAINFO, file));
+    if (dir != nullptr) set(curl_easy_setopt(easy, CURLOPT_CAPATH, dir));
+    state_->load_openssl_defaults = file == nullptr && dir == nullptr &&
+                                    !HasBuiltIn(easy, CURLINFO_CAINFO) &&
+                                    !HasBuiltIn(easy, CURLINFO_CAPATH);
+  }
   if (https && CurlUsesOpenSsl() && (!state_->certs.empty() || state_->load_openssl_defaults)) {
     set(curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, State::OnSslCtx));
     set(curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, state_.get()));

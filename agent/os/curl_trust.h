@@ -28,7 +28,8 @@ class CurlTrust {
   // replaced by $SSL_CERT_FILE and $SSL_CERT_DIR when set (as OpenSSL does);
   // with neither built in nor set, OpenSSL's defaults. `*this` must outlive
   // the transfer. Returns the first option libcurl refused, or CURLE_OK.
-  CURLcode Apply(CURL* easy, bool https);
+  // `only_added`: no default CA locations at all, only the loaded certificates.
+  CURLcode Apply(CURL* easy, bool https, bool only_added = false);
 
  private:
   struct State;  // keeps OpenSSL types out of this header

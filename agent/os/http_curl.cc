@@ -290,7 +290,8 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
   } else {
     set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
   }
-  set(trust->Apply(easy, target->scheme == "https"));
+  set(trust->Apply(easy, target->scheme == "https",
+                   request.ca_file_only && !request.ca_file.empty()));
   return first;
 }
 
@@ -311,7 +312,8 @@ class HandlePool {
   HandlePool& operator=(const HandlePool&) = delete;
 
   static std::string KeyOf(const HttpRequest& request) {
-    return (request.no_proxy ? "direct\n" : "proxied\n") + request.ca_file;
+    return std::string(request.no_proxy ? "direct" : "proxied") +
+           (request.ca_file_only ? " only\n" : " added\n") + request.ca_file;
   }
   // An idle handle for `key`, or nullptr when there is none.
   CURL* Take(const std::string& key) {
