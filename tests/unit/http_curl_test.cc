@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -456,6 +457,39 @@ TEST_SUITE("http_curl") {
       request.ca_file.clear();
       out = Send(request);
       CHECK(out.failure == HttpFailure::kTls);
+    }
+    SUBCASE("ca_file_only trusts the CA file and nothing else") {
+      const TestCert public_ca = MakeTestCa("irsa stand-in public CA");
+      const TestCert public_cert = MakeTestServerCert(public_ca, "public");
+      REQUIRE(public_cert.ok());
+      ScopedEnv cert_file("SSL_CERT_FILE", dir.Write("public.pem", public_ca.cert_pem).c_str());
+      LoopbackServer public_server(Answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+                                   &public_cert);
+      REQUIRE(public_server.ok());
+      for (const bool keep_alive : {false, true}) {
+        CAPTURE(keep_alive);
+        std::unique_ptr<HttpClient> client =
+            keep_alive ? NewKeepAliveCurlHttpClient(4) : NewCurlHttpClient();
+        // (A kept connection holds the one-connection-at-a-time loopback
+        // server, so each server is asked last by the client that keeps it.)
+        HttpResponse response;
+        HttpRequest request = Get(public_server.Url());
+        request.ca_file = ca_file;
+        request.ca_file_only = true;
+        const Status<HttpFailure> refused = client->Send(request, &response);
+        CHECK(refused.kind() == HttpFailure::kTls);
+        CHECK(refused.message().starts_with("GET " + public_server.Url() +
+                                            ": SSL certificate problem"));
+        request.ca_file_only = false;  // the default store, plus ca_file
+        Status<HttpFailure> sent = client->Send(request, &response);
+        CHECK_MESSAGE(sent.ok(), sent.message());
+        request = Get(server.Url());
+        request.ca_file = ca_file;
+        request.ca_file_only = true;
+        sent = client->Send(request, &response);
+        REQUIRE_MESSAGE(sent.ok(), sent.message());
+        CHECK(response.body == "ok");
+      }
     }
   }
 
