@@ -363,6 +363,13 @@ class Concurrency(MappingServiceTest):
             self.assertLessEqual(policy_length(doc), 2048)
         # Group commit: far fewer writes than requests x roles.
         self.assertLessEqual(self.world.iam.writes(), 3 * 20)
+        # The budget: at most 2 Kubernetes calls per request on
+        # average, Lease calls included; and connections are kept open: each
+        # replica has at most 8 calls in flight, so a few TLS connections
+        # carry every call instead of one per call.
+        kube = self.world.kube.stats()
+        self.assertLessEqual(self.world.kube.calls(), 2 * 200, kube)
+        self.assertLessEqual(kube["connections"], 2 * 12, kube)
         self.assertEqual(a.stop(), 0)
         self.assertEqual(b.stop(), 0)
 
