@@ -62,8 +62,9 @@ class BrokerServerImpl : public BrokerServer {
         metrics_(metrics),
         chain_(
             http, files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings)),
-        broker_(CacheTiming{settings.min_backoff, settings.max_backoff}, BrokerLimits(),
-                std::move(uniform01), &log) {}
+        broker_(CacheTiming{settings.min_backoff, settings.max_backoff, CacheTiming().min_remaining,
+                            settings.refusal_retry_window},
+                BrokerLimits(), std::move(uniform01), &log) {}
 
   bool Open(const Settings& settings, std::string* err) {
     const std::string path =

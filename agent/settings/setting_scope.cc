@@ -39,6 +39,7 @@ constexpr SettingScope kScopes[] = {
     {"file-mode", kWriters},
     {"poll-interval", Bit(C::kRun)},
     {"refresh-interval", Bit(C::kRun)},
+    {"refusal-retry-window", Bit(C::kRun)},
     {"listen", Bit(C::kRun) | Bit(C::kMappingService)},
     {"listen-any", Bit(C::kRun)},
     {"install-to", kWriters},
