@@ -263,6 +263,9 @@ class BrokerServerImpl : public BrokerServer {
     for (; counted_.error < errors; ++counted_.error) {
       metrics_.CredentialRequested(CredentialResult::kError);
     }
+    for (; counted_.refusals < cache.refusals_retried; ++counted_.refusals) {
+      metrics_.RefusalRetried();
+    }
     std::set<std::string> now_cached;
     for (const auto& [profile, expiry] : broker_.cache().CachedExpiries()) {
       metrics_.SetCredentialExpiry(profile, expiry);
@@ -283,7 +286,7 @@ class BrokerServerImpl : public BrokerServer {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<FetchWorker> worker_;
   struct {
-    uint64_t hit = 0, miss = 0, error = 0;
+    uint64_t hit = 0, miss = 0, error = 0, refusals = 0;
   } counted_;
   std::set<std::string> exported_;         // profiles with an expiry gauge
   std::unique_ptr<Listener> credentials_;  // credentials-listen; null when off

@@ -14,6 +14,7 @@
 #include "aws/broker.h"
 #include "aws/credential_cache.h"
 #include "fakes/capture_sink.h"
+#include "run/metrics.h"
 #include "unit/test_util.h"
 
 namespace irsa {
@@ -332,6 +333,18 @@ TEST_SUITE("broker") {
     CHECK(lines == static_cast<size_t>(fetches));
     CHECK(broker.cache().counters().refusals_retried == static_cast<uint64_t>(fetches));
     CHECK(sink.All().find(kSecretKey) == std::string::npos);
+  }
+}
+
+TEST_SUITE("metrics") {
+  TEST_CASE("irsa_agent_sts_refusals_retried_total appears with the first retry") {
+    MetricsRegistry m;
+    CHECK(m.Render().find("refusals_retried") == std::string::npos);
+    m.RefusalRetried();
+    m.RefusalRetried();
+    const std::string text = m.Render();
+    CHECK(text.find("# TYPE irsa_agent_sts_refusals_retried_total counter\n"
+                    "irsa_agent_sts_refusals_retried_total 2\n") != std::string::npos);
   }
 }
 
