@@ -422,7 +422,7 @@ bool CrossCheck(const Invocation& inv, std::string* err) {
   std::string host;
   int port = 0;
   // The mapping service is a network service: any address is allowed.
-  const bool any = s.listen_any || command == Command::kMappingService;
+  const bool any = s.listen_any || ScopeCommand(inv) == Command::kMappingService;
   if (!s.listen.empty() && !ParseListenAddress(s.listen, any, &host, &port, err)) {
     return false;
   }
