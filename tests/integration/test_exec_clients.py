@@ -191,10 +191,8 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
         argv = [ogrinfo, "-ro", "-al", f"/vsis3/{BUCKET}/{OBJECT_KEY}"]
         self.read_through(self.exec_argv(PROFILE, argv), self.gdal_environment(),
                           "GDAL through exec (IMDS)")
-        # The chain-style profile X (AWS_PROFILE) is not run here: GDAL 3.6
-        # sends AssumeRoleWithWebIdentity as an unsigned GET with its own
-        # RoleSessionName "gdal", and moto's one-port server routes an
-        # unsigned GET / to S3 (ListBuckets). See the README's client table.
+        # GDAL with the config file's profiles (chain style X, and process
+        # style, which it does not read): test_profile_clients.py.
 
     # --- Go: Debian's AWS SDK for Go v1 and v2 ------------------------------------
     def test_go_sdks_in_chain_process_and_exec(self):
