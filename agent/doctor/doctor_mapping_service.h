@@ -76,7 +76,8 @@ Check JudgeTrustPolicy(const ServiceScope& scope, const RoleArn& role, const Iam
                        const std::string& policy);
 
 // Every check above, in order, asking each dependency once (IAM once per
-// proxy role; after an IAM network failure the other roles are not asked).
+// proxy role; after an IAM call that got no answer or had no credentials to
+// sign with, the other roles are not asked).
 // `iam` nullptr: the service has no AWS credentials, `no_iam` says why.
 std::vector<Check> CheckMappingService(const ServiceScope& scope, DominoClient& domino,
                                        MappingKube& kube, IamClient* iam,

@@ -149,13 +149,17 @@ std::vector<Check> CheckMappingService(const ServiceScope& scope, DominoClient& 
     checks.push_back(std::move(check));
     return checks;
   }
-  std::string unreachable;  // IAM gave no answer: the other roles are not asked
+  std::string unreachable;  // IAM could not be asked: the other roles are not
   for (const RoleArn& role : proxies) {
     IamResult got;
     std::string policy;
     if (unreachable.empty()) {
       got = iam->GetTrustPolicy(role.name, &policy);
-      if (got.failure == Failure::kTransient && got.code.empty()) unreachable = got.message;
+      // No answer, or no credentials to sign with: the next role would fare the same.
+      if ((got.failure == Failure::kTransient && got.code.empty()) ||
+          got.failure == Failure::kInput) {
+        unreachable = got.message;
+      }
     } else {
       got = {Failure::kTransient, "",
              "not asked: IAM failed for an earlier role (" + DisplayUrl(scope.iam_endpoint) + ")"};

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_http.h"
 #include "mapping/trust_policy.h"
 #include "mapping/wire.h"
 #include "settings/invocation.h"
@@ -164,6 +165,59 @@ TEST_CASE("service.trust-policy: found, parsed, IRSA statement, length against t
   const Check denied =
       JudgeTrustPolicy(Scope(), Proxy(), {Failure::kPermanent, "", "answered HTTP 403"}, "");
   CHECK(denied.fix.find("iam:GetRole") != std::string::npos);
+}
+
+class StaticKeys : public AwsCredentialProvider {
+ public:
+  StepStatus Get(int64_t, TemporaryCredentials* out) override {
+    out->access_key_id = "AKIDEXAMPLE";
+    out->secret_access_key = "secret-never-shown";
+    return {};
+  }
+};
+
+TEST_CASE("CheckMappingService: each call once, no credential to Domino, IAM not asked again") {
+  FakeHttp http;
+  const std::string proxy_b = "arn:aws:iam::111122223333:role/other-proxy";
+  http.script = {
+      FakeExchange::Status(401),                                   // Domino
+      FakeExchange::Status(200, R"({"items":[],"metadata":{}})"),  // pods
+      FakeExchange::Status(200, R"({"metadata":{"resourceVersion":"1"},"data":{"acme":")" +
+                                    std::string(kAsset) + R"("}})"),
+      FakeExchange::Status(200, R"({"metadata":{"resourceVersion":"2"},"data":{"acme-list":")" +
+                                    std::string(kProxy) + R"(","b":")" + proxy_b + R"("}})"),
+      FakeExchange::Fail(HttpFailure::kConnect, "IAM: connection refused"),
+  };
+  StaticKeys keys;
+  SharedCredentials credentials(keys);
+  IamEndpoint endpoint;
+  std::string err;
+  REQUIRE(ResolveIamEndpoint("http://127.0.0.1:9", &endpoint, &err));
+  IamClient iam(http, endpoint, 5, credentials, [] { return 1.8e9; });
+  MappingKube kube(
+      http, "https://10.0.0.1:443", "", 5,
+      [](std::string* token, std::string*) {
+        *token = "kube-token-never-shown";
+        return true;
+      },
+      nullptr);
+  DominoClient domino(http, "http://domino.test:80", 5, nullptr);
+  const std::vector<Check> checks = CheckMappingService(Scope(), domino, kube, &iam, "");
+  REQUIRE(http.requests.size() == 5);  // the second proxy role was not asked
+  CHECK(http.requests[0].url == "http://domino.test:80/v4/auth/principal");
+  CHECK(http.Header(0, "Authorization").empty());
+  CHECK(http.Header(0, "X-Domino-Api-Key").empty());
+  CHECK(http.requests[1].url.ends_with("/namespaces/domino-compute/pods?limit=1"));
+  REQUIRE(checks.size() == 6);
+  CHECK(checks[0].status == CheckStatus::kPass);  // Domino said 401: reachable
+  CHECK(checks[1].status == CheckStatus::kPass);
+  CHECK(checks[2].status == CheckStatus::kPass);
+  CHECK(checks[3].status == CheckStatus::kPass);
+  CHECK(checks[4].status == CheckStatus::kFail);
+  CHECK(checks[4].fix.find("iam-endpoint") != std::string::npos);
+  CHECK(checks[5].fact.find("not asked") != std::string::npos);
+  const std::string text = RenderDoctorText(checks) + RenderDoctorJson(checks);
+  CHECK(text.find("never-shown") == std::string::npos);
 }
 
 TEST_CASE("ProxyRolesOf: valid proxy roles once each, bad entries named") {
