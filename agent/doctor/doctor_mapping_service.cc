@@ -104,7 +104,7 @@ Check JudgeDomino(const ServiceScope& scope, const DominoReply& reply) {
   check.fact = reply.message;  // "Domino API ..." (never a credential: none was sent)
   check.fix = reply.status == 0
                   ? "Domino is unreachable: check domino-api (DOMINO_USER_HOST; in the cluster "
-                    "http://nucleus-frontend.domino-platform:80) and the network between"
+                    "http://nucleus-frontend.domino-platform:80) and the network in between"
                   : "that URL does not answer as the Domino API: check domino-api";
   return check;
 }
@@ -148,8 +148,9 @@ Check JudgeOrgMapping(const ServiceScope& scope, const ConfigMapRead& orgs,
     std::string err;
     RoleArn arn;
     if (!have_roles) {  // the role mapping is reported on its own line
-      if (!ParseRoleArn(asset, &arn, &err))
+      if (!ParseRoleArn(asset, &arn, &err)) {
         skipped.push_back("org mapping entry " + org + ": " + err);
+      }
       continue;
     }
     std::vector<std::string> lines;
