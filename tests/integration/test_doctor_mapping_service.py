@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,7 +58,10 @@ class DoctorMappingServiceTest(unittest.TestCase):
         code, the checks by name (lists) and the text."""
         args = ["doctor", "--mapping-service", *self.world.service_args(free_port())]
         for flag, value in zip(extra[::2], extra[1::2]):  # the service's value, replaced
-            args[args.index(flag) + 1] = value
+            if flag in args:
+                args[args.index(flag) + 1] = value
+            else:
+                args += [flag, value]
         environment = {**self.world.service_env(), **(env or {})}
         as_json = run_agent([*args, "--json"], env=environment, timeout=120)
         as_text = run_agent(args, env=environment, timeout=120)
@@ -90,6 +94,10 @@ class DoctorMappingServiceTest(unittest.TestCase):
             self.assertEqual(c["facts"]["irsa_statements"], "1")
         self.assertIn("2 of 2 entries valid", checks["service.org-mapping"][0]["fact"])
         self.assertIn("summary: 7 pass, 0 warn, 0 fail", text)
+        # Domino was asked without a credential (the service has none of its own).
+        asked = [r for r in self.world.domino.requests if r["path"] == "/v4/auth/principal"]
+        self.assertTrue(asked)
+        self.assertEqual({r["via"] for r in asked}, {None})
 
     def test_broken_entries_are_skipped_and_named(self):
         self.world.set_org_mapping({**self.orgs, "bad-org": "not-an-arn",
@@ -163,6 +171,22 @@ class DoctorMappingServiceTest(unittest.TestCase):
         self.assertIn("Domino API", domino["fact"])
         self.assertIn("domino-api", domino["fix"])
         self.assertEqual(self.statuses(checks, "service.kubernetes"), ["pass"])
+
+    def test_domino_error_or_hanging_fails_within_request_timeout(self):
+        self.world.domino.mode = "error"
+        try:
+            code, checks, text = self.doctor()
+            self.assertEqual(code, 1, text)
+            self.assertIn("answered HTTP 500", checks["service.domino"][0]["fact"])
+            self.world.domino.mode = "hang"
+            start = time.monotonic()
+            code, checks, text = self.doctor(["--request-timeout", "2"])
+            self.assertLess(time.monotonic() - start, 20)  # two runs, each bounded
+            self.assertEqual(code, 1, text)
+            self.assertEqual(checks["service.domino"][0]["status"], "fail", text)
+            self.assertEqual(self.statuses(checks, "service.kubernetes"), ["pass"])
+        finally:
+            self.world.domino.mode = "ok"
 
     def test_no_aws_credentials_fails_naming_iam(self):
         code, checks, text = self.doctor(env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
