@@ -189,7 +189,8 @@ class DoctorMappingServiceTest(unittest.TestCase):
             self.world.domino.mode = "ok"
 
     def test_no_aws_credentials_fails_naming_iam(self):
-        code, checks, text = self.doctor(env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
+        no_keys = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+        code, checks, text = self.doctor(env=no_keys)
         self.assertEqual(code, 1, text)
         trust = checks["service.trust-policy"]
         self.assertEqual([c["status"] for c in trust], ["fail"], text)
