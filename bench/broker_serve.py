@@ -29,7 +29,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,7 +76,6 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="irsa-broker-serve-")
     launcher = benchlib.spawn_measure(work)
     lab = brokerlib.BrokerLab(agent, roles=2, keep=args.keep)
-    stop_background = threading.Event()
     try:
         warm, cold = lab.names
         lab.start_run("process")
@@ -93,32 +91,15 @@ def main() -> int:
         calls_served = lab.proxy.count() - calls_warm
 
         # (c): STS hangs; a cold profile keeps a fetch hanging in the agent.
-        lab.proxy.hang()
-        background = {"started": 0}
-
         def ask_cold():
-            end = time.monotonic() + TIME_LIMIT
-            while not stop_background.is_set() and time.monotonic() < end:
-                background["started"] += 1
-                try:
-                    subprocess.run([client, "credentials", cold, "--socket",
-                                    lab.socket_path("process"), "--request-timeout", "3"],
-                                   capture_output=True, timeout=15, env=benchlib.clean_env(),
-                                   stdin=subprocess.DEVNULL)
-                except subprocess.TimeoutExpired:
-                    pass
+            subprocess.run([client, "credentials", cold, "--socket", lab.socket_path("process"),
+                            "--request-timeout", "3"], capture_output=True, timeout=15,
+                           env=benchlib.clean_env(), stdin=subprocess.DEVNULL)
 
-        thread = threading.Thread(target=ask_cold, daemon=True)
-        thread.start()
-        wait_end = time.monotonic() + 10
-        while lab.proxy.held == 0 and time.monotonic() < wait_end:
-            time.sleep(0.01)
-        held_before = lab.proxy.held
-        hanging = measure(launcher, argv, runs)
-        held_after = lab.proxy.held
-        stop_background.set()
-        lab.proxy.release()
-        thread.join(timeout=30)
+        with brokerlib.HangingSts(lab, ask_cold, TIME_LIMIT) as phase:
+            hanging = measure(launcher, argv, runs)
+        held_before, held_after = phase.held_before, phase.held_after
+        background = {"started": phase.started}
 
         rows = []
         for name, fig, p99_goal in (("(b) STS answering", served, 10),
@@ -144,7 +125,6 @@ def main() -> int:
             "machine": benchlib.machine(), "met": {"b": b_met, "c": c_met}})
         return 0
     finally:
-        stop_background.set()
         lab.close()
         if not args.keep:
             import shutil

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from typing import Optional
 
@@ -165,6 +166,46 @@ class BrokerLab:
         self.moto.stop()
         if not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+class HangingSts:
+    """A phase in which STS hangs while a background loop keeps asking the
+    agent for a cold profile (`ask_cold()`: one bounded request), so a fetch
+    is always held in the agent. `held_before`/`held_after`: the requests the
+    proxy held when the phase began and when it ended."""
+
+    def __init__(self, lab: BrokerLab, ask_cold, time_limit: float = 300):
+        self.lab = lab
+        self.ask_cold = ask_cold
+        self.time_limit = time_limit
+        self.started = 0
+        self.held_before = self.held_after = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self) -> None:
+        end = time.monotonic() + self.time_limit
+        while not self.stop.is_set() and time.monotonic() < end:
+            self.started += 1
+            try:
+                self.ask_cold()
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+    def __enter__(self) -> "HangingSts":
+        self.lab.proxy.hang()
+        self.thread.start()
+        wait_end = time.monotonic() + 10
+        while self.lab.proxy.held == 0 and time.monotonic() < wait_end:
+            time.sleep(0.01)
+        self.held_before = self.lab.proxy.held
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.held_after = self.lab.proxy.held
+        self.stop.set()
+        self.lab.proxy.release()
+        self.thread.join(timeout=30)
 
 
 def rss_kib(pid: int) -> dict:

@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,7 +81,6 @@ def main() -> int:
     runs = max(10, min(args.runs, 10000))
     port = harness.free_port()
     lab = brokerlib.BrokerLab(agent, roles=2, keep=args.keep)
-    stop_background = threading.Event()
     try:
         warm, cold = lab.names
         lab.start_run("process", "--credentials-listen", f"127.0.0.1:{port}", "--imds", "true")
@@ -109,31 +107,14 @@ def main() -> int:
             figures["answering"][name] = measure(port, path, headers, key, runs)
         calls_served = lab.proxy.count() - calls_warm
 
-        lab.proxy.hang()
-        background = {"started": 0}
-
         def ask_cold():
-            end = time.monotonic() + TIME_LIMIT
-            while not stop_background.is_set() and time.monotonic() < end:
-                background["started"] += 1
-                try:
-                    exchange(port, "GET", f"/v1/credentials/{cold}", {"Authorization": token},
-                             timeout=3)
-                except OSError:
-                    pass
+            exchange(port, "GET", f"/v1/credentials/{cold}", {"Authorization": token}, timeout=3)
 
-        thread = threading.Thread(target=ask_cold, daemon=True)
-        thread.start()
-        wait_end = time.monotonic() + 10
-        while lab.proxy.held == 0 and time.monotonic() < wait_end:
-            time.sleep(0.01)
-        held_before = lab.proxy.held
-        for name, (path, headers, key) in (("container", container), ("imds", imds)):
-            figures["hanging"][name] = measure(port, path, headers, key, runs)
-        held_after = lab.proxy.held
-        stop_background.set()
-        lab.proxy.release()
-        thread.join(timeout=30)
+        with brokerlib.HangingSts(lab, ask_cold, TIME_LIMIT) as phase:
+            for name, (path, headers, key) in (("container", container), ("imds", imds)):
+                figures["hanging"][name] = measure(port, path, headers, key, runs)
+        held_before, held_after = phase.held_before, phase.held_after
+        background = {"started": phase.started}
 
         rows = []
         for phase, label in (("answering", "STS answering"), ("hanging", "STS hanging")):
@@ -156,7 +137,6 @@ def main() -> int:
             "agent": benchlib.describe_binary(agent), "machine": benchlib.machine()})
         return 0
     finally:
-        stop_background.set()
         lab.close()
 
 

@@ -18,6 +18,8 @@ packages=(
   # test_exec_clients.py: GDAL 3.6, Debian's AWS CLI v2, a Go program built
   # offline from Debian's AWS SDK for Go v1 and v2 (GOPATH /usr/share/gocode)
   gdal-bin awscli golang-go golang-github-aws-aws-sdk-go-dev golang-github-aws-aws-sdk-go-v2-dev
+  # test_s3fs_client.py: s3fs 1.90 mounts moto's bucket (FUSE: needs /dev/fuse)
+  s3fs
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -17,7 +17,7 @@ ALLOWED = {
     "settings": {"base"},
     "domain": {"base", "settings"},
     "aws": {"base", "settings", "domain"},
-    "doctor": {"base", "settings", "domain", "aws"},
+    "doctor": {"base", "settings", "domain", "aws", "mapping"},
     "reap": {"base", "settings", "domain", "aws"},
     "mapping": {"base", "settings", "domain", "aws", "reap"},
     "os": {"base", "settings"},

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "aws/refusal_retry.h"
 #include "aws/sts.h"
 #include "base/secret.h"
 #include "base/timestamp.h"
@@ -163,9 +164,18 @@ std::vector<BrokerResponse> CredentialBroker::FetchDone(uint64_t id, std::string
   // The message is copied before the cache consumes the fetch: never a secret.
   const std::string message = fetch.status.message();
   const size_t discarded = cache_.counters().fetches_discarded;
+  const uint64_t retried = cache_.counters().refusals_retried;
   std::optional<CacheResolution> resolution = cache_.FetchDone(id, profile, std::move(fetch), now);
   if (log_ != nullptr) {
-    if (cache_.counters().fetches_discarded != discarded) {
+    const auto refusal = cache_.RetryingRefusal(profile);
+    if (cache_.counters().refusals_retried != retried && refusal) {
+      // One line per retried refusal (aws/refusal_retry.h); the message is STS's.
+      log_->Warn("STS refused the first hop; retrying while the trust policy propagates",
+                 {{"profile", std::string(profile)},
+                  {"retry", std::to_string(refusal->retries)},
+                  {"retry_in", FormatTenths(std::max(0.0, refusal->retry_at - now))},
+                  {"error", message}});
+    } else if (cache_.counters().fetches_discarded != discarded) {
       log_->Debug("credential fetch discarded: the profile changed meanwhile",
                   {{"profile", std::string(profile)}});
     } else if (failure == Failure::kNone) {
@@ -188,11 +198,17 @@ BrokerDue CredentialBroker::Due(double now) {
     std::vector<Waiter>& list = it->second;
     auto overdue = std::stable_partition(list.begin(), list.end(),
                                          [now](const Waiter& w) { return w.deadline > now; });
+    // A refusal still being retried is what the client needs to see, not a
+    // time-out: its waiting ends before the profile's grace window does.
+    const auto refusal = overdue == list.end() ? std::nullopt : cache_.RetryingRefusal(it->first);
+    const std::string message =
+        refusal ? "cannot get credentials for profile \"" + it->first +
+                      "\": " + std::string(refusal->error) +
+                      " (still retried: IAM may not have propagated the trust policy yet)"
+                : "timed out waiting for credentials for profile \"" + it->first + "\"";
     for (auto w = overdue; w != list.end(); ++w) {
       ++counters_.timed_out;
-      due.responses.emplace_back(
-          w->connection, 503,
-          ErrorJson("timed out waiting for credentials for profile \"" + it->first + "\""));
+      due.responses.emplace_back(w->connection, 503, ErrorJson(message));
     }
     total_waiting_ -= static_cast<size_t>(list.end() - overdue);
     list.erase(overdue, list.end());

@@ -64,7 +64,7 @@ struct BrokerDue {
 struct BrokerCounters {
   uint64_t bad_requests = 0;  // invalid profile name (400)
   uint64_t busy = 0;          // over a waiting cap (503)
-  uint64_t timed_out = 0;     // waited max_wait (503)
+  uint64_t timed_out = 0;     // waited max_wait (503; the refusal when one is being retried)
 };
 
 // 1 to 128 characters of [A-Za-z0-9_+=,.@-] (IAM's role-name alphabet, which

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "base/backoff.h"
 #include "base/text.h"
@@ -31,6 +32,10 @@ CredentialCache::CredentialCache(const CacheTiming& timing, std::function<double
   timing_.max_backoff =
       std::max(PositiveOr(timing.max_backoff, defaults.max_backoff), timing_.min_backoff);
   timing_.min_remaining = PositiveOr(timing.min_remaining, defaults.min_remaining);
+  timing_.refusal_retry_window =
+      std::isfinite(timing.refusal_retry_window) && timing.refusal_retry_window >= 0
+          ? timing.refusal_retry_window
+          : defaults.refusal_retry_window;
 }
 
 bool CredentialCache::Servable(const Entry& e, double now) const {
@@ -47,7 +52,7 @@ void CredentialCache::DropCredentials(Entry* e) {
 }
 
 std::vector<CacheResolution> CredentialCache::SetProfiles(
-    const std::vector<CredentialRecipe>& recipes, double /*now*/) {
+    const std::vector<CredentialRecipe>& recipes, double now) {
   have_mapping_ = true;
   std::set<std::string_view> listed;
   for (const CredentialRecipe& r : recipes) listed.insert(r.profile);
@@ -73,7 +78,9 @@ std::vector<CacheResolution> CredentialCache::SetProfiles(
     auto it = entries_.find(r.profile);
     if (it == entries_.end()) {
       removed_.erase(r.profile);
-      entries_[r.profile].recipe = r;
+      Entry& added = entries_[r.profile];
+      added.recipe = r;
+      added.first_seen = now;
       continue;
     }
     Entry& e = it->second;
@@ -85,6 +92,10 @@ std::vector<CacheResolution> CredentialCache::SetProfiles(
     e.failures = 0;
     e.retry_at = 0;
     e.last_error.clear();
+    // A new role may have just been given its trust entry: a new grace window.
+    e.first_seen = now;
+    e.refusal_retries = 0;
+    e.retrying_refusal = false;
   }
   return resolutions;
 }
@@ -119,7 +130,7 @@ CacheLookup CredentialCache::Request(std::string_view profile, double now) {
     answer.role_arn = e.recipe.role_arn;
     return answer;
   }
-  if (e.flight == 0 && now < e.retry_at) {
+  if (e.flight == 0 && now < e.retry_at && !e.retrying_refusal) {
     ++counters_.requests_error;
     const auto wait = static_cast<long long>(std::ceil(e.retry_at - now));
     answer.message = "cannot get credentials for profile " + Quoted(profile) + ": " + e.last_error +
@@ -181,6 +192,24 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
                         " s the broker guarantees"};
   }
 
+  if (!fetch.status.ok() && IsFirstHopRefusal(fetch)) {
+    const std::optional<double> delay = RefusalRetryDelay(
+        timing_.refusal_retry_window, e.first_seen, now, e.refusal_retries, uniform01_());
+    if (delay) {
+      // Not a failure yet: the waiters stay, and the backoff after a
+      // reported refusal starts from the first step.
+      ++counters_.fetches_failed;
+      ++counters_.refusals_retried;
+      ++e.refusal_retries;
+      e.retrying_refusal = true;
+      e.retry_at = now + *delay;
+      e.last_error = fetch.status.message();
+      return std::nullopt;
+    }
+  }
+  const int retried = std::exchange(e.refusal_retries, 0);
+  e.retrying_refusal = false;
+
   if (fetch.status.ok()) {
     ++counters_.fetches_ok;
     e.credentials = std::move(fetch.credentials);  // the old ones are wiped here
@@ -201,6 +230,10 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
     e.last_error = fetch.status.message().empty()
                        ? std::string(FailureName(fetch.status.kind())) + " failure"
                        : fetch.status.message();
+    if (retried > 0 && IsFirstHopRefusal(fetch)) {
+      e.last_error += " (still refused after " + std::to_string(retried) + " retries in the " +
+                      "profile's first " + FormatTenths(timing_.refusal_retry_window) + " s)";
+    }
     if (e.credentials && !Servable(e, now)) DropCredentials(&e);
   }
   if (!e.waiting) return std::nullopt;
@@ -218,6 +251,14 @@ std::optional<CacheResolution> CredentialCache::FetchDone(uint64_t id, std::stri
         "cannot get credentials for profile " + Quoted(it->first) + ": " + e.last_error;
   }
   return res;
+}
+
+std::optional<CredentialCache::PendingRefusal> CredentialCache::RetryingRefusal(
+    std::string_view profile) const {
+  auto it = entries_.find(profile);
+  if (it == entries_.end() || !it->second.retrying_refusal) return std::nullopt;
+  const Entry& e = it->second;
+  return PendingRefusal{e.last_error, e.retry_at, e.refusal_retries};
 }
 
 double CredentialCache::NextWake() const {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "aws/credential_source.h"
+#include "aws/refusal_retry.h"
 
 namespace irsa {
 
@@ -28,6 +29,9 @@ struct CacheTiming {
   double min_backoff = 1;      // the first retry after a failed fetch waits [min, 2*min]
   double max_backoff = 300;    // cap of every backoff, Retry-After included
   double min_remaining = 300;  // served credentials have at least this many seconds left
+  // A first-hop AccessDenied within this many seconds of a profile's first
+  // sight is retried, not reported (aws/refusal_retry.h); 0: never.
+  double refusal_retry_window = kDefaultRefusalRetryWindow;
 };
 
 // A throttled fetch (STS said Throttling) backs off from this many times
@@ -75,6 +79,7 @@ struct CacheCounters {
   uint64_t fetches_failed = 0;     // any failure, throttled ones included
   uint64_t fetches_throttled = 0;  // failures STS marked as throttling
   uint64_t fetches_discarded = 0;  // results for a profile revoked or changed meanwhile
+  uint64_t refusals_retried = 0;   // first-hop refusals retried in a profile's first window
 };
 
 class CredentialCache {
@@ -88,6 +93,7 @@ class CredentialCache {
   // profile no longer listed is dropped at once (credentials wiped, later
   // requests kUnknown "no longer in the mapping"); a changed recipe drops its
   // credentials and any fetch in flight for it is discarded when it ends.
+  // A new profile, or one whose recipe changed, is first seen at `now`.
   // Returns the resolutions of waiting requests of dropped profiles.
   std::vector<CacheResolution> SetProfiles(const std::vector<CredentialRecipe>& recipes,
                                            double now);
@@ -113,14 +119,26 @@ class CredentialCache {
   // Failure keeps the old credentials while servable and backs off
   // BackoffDelay(failures - 1) (from kThrottleBackoffFactor * min when
   // throttled), or Retry-After when longer, capped at max_backoff. A result for a
-  // revoked or changed profile is discarded and wiped. Returns the resolution
-  // of the profile's waiting requests, if any.
+  // revoked or changed profile is discarded and wiped. Exception: a first-hop
+  // refusal within refusal_retry_window of the profile's first sight is
+  // retried after RefusalRetryDelay (no failure counted, waiters keep
+  // waiting, new requests wait too). Returns the resolution of the profile's
+  // waiting requests, if any.
   std::optional<CacheResolution> FetchDone(uint64_t id, std::string_view profile,
                                            CredentialFetch fetch, double now);
 
   // When TakeDueFetches next has work (a fetch or a wipe); +infinity for none.
   // May be <= now: call TakeDueFetches at once.
   double NextWake() const;
+
+  // While `profile`'s first-hop refusal waits for its retry (see FetchDone):
+  // the refusal, borrowed until the next non-const call; else nullopt.
+  struct PendingRefusal {
+    std::string_view error;  // one line, never a secret
+    double retry_at = 0;     // unix seconds of the next attempt
+    int retries = 0;         // refusals of the profile retried so far, this one included
+  };
+  std::optional<PendingRefusal> RetryingRefusal(std::string_view profile) const;
 
   const CacheCounters& counters() const { return counters_; }
   // (profile, expiry in unix seconds) of every profile holding credentials.
@@ -142,6 +160,9 @@ class CredentialCache {
     double retry_at = 0;     // no fetch before this (backoff)
     int failures = 0;        // consecutive failed fetches
     std::string last_error;
+    double first_seen = 0;          // when SetProfiles first listed this recipe
+    int refusal_retries = 0;        // first-hop refusals retried since first_seen
+    bool retrying_refusal = false;  // retry_at is a refusal retry: requests wait
   };
 
   bool Servable(const Entry& e, double now) const;

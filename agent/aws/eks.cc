@@ -8,9 +8,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "aws/sigv4.h"
+#include "aws/signed_request.h"
 #include "base/http_failure.h"
-#include "base/secret.h"
 #include "base/text.h"
 #include "base/url.h"
 
@@ -177,24 +176,20 @@ EksResult EksClient::Get(const std::string& path, const std::string& query,
   to_sign.host = endpoint_.host;
   to_sign.path = path;
   to_sign.query = query;
-  const SigV4Credentials keys{credentials.access_key_id, credentials.secret_access_key,
-                              credentials.session_token};
-  std::vector<std::pair<std::string, std::string>> signature;
+  HttpRequest request;
   std::string err;
-  if (!SignV4(to_sign, keys, {endpoint_.region, "eks", std::string(amz_date)}, &signature, &err)) {
+  if (!BuildSignedRequest(std::move(to_sign), credentials,
+                          {endpoint_.region, "eks", std::string(amz_date)}, &request, &err)) {
     return {{Failure::kInput, "EKS " + path + ": " + err}};
   }
-  HttpRequest request;
   request.url = endpoint_.base + path + (query.empty() ? "" : "?" + query);
-  request.headers = {{"Host", endpoint_.host}, {"Accept", "application/json"}};
-  for (auto& header : signature) request.headers.push_back(std::move(header));
+  request.headers.emplace_back("Accept", "application/json");
   request.total_timeout = timeout_;
   request.connect_timeout = std::min(5.0, timeout_);
   request.ca_file = ca_file_;
   request.max_response_bytes = kMaxEksAnswerBytes;
   ++requests_;
-  const Status<HttpFailure> sent = http_.Send(request, response);
-  for (auto& [name, value] : request.headers) WipeString(&value);
+  const Status<HttpFailure> sent = SendAndWipe(http_, &request, response);
   if (!sent.ok()) {
     result.status = {ClassifyTransport(sent.kind(), DefaultHttpPolicy()), "EKS: " + sent.message()};
     return result;

@@ -1,5 +1,5 @@
 // AWS Signature Version 4 for one HTTP request (pure: the time comes in as a
-// value). Only what the STS calls (broker and `doctor --sts`) need:
+// value). Only what the STS, EKS and IAM calls need (aws/signed_request.h):
 // header-based signing of a request whose payload is in memory. Secrets are
 // borrowed, never copied into results except the signature, and the derived
 // keys are wiped after use.

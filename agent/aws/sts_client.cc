@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "aws/sigv4.h"
+#include "aws/signed_request.h"
 #include "aws/sts.h"
 #include "base/secret.h"
 #include "base/text.h"
@@ -53,9 +53,7 @@ bool StsClient::Call(std::string_view action, HttpRequest* request, StsAnswer* o
   request->cancelled = cancelled_;
   request->max_response_bytes = kMaxStsAnswerBytes;
   HttpResponse response;
-  const Status<HttpFailure> sent = http_.Send(*request, &response);
-  WipeString(&request->body);
-  for (auto& [name, value] : request->headers) WipeString(&value);
+  const Status<HttpFailure> sent = SendAndWipe(http_, request, &response);
   const bool answered = sent.ok();
   out->http_status = answered ? response.status : 0;
   out->retry_after = answered ? response.retry_after : "";
@@ -142,19 +140,13 @@ bool StsClient::AssumeRole(const RoleArn& role, std::string_view session_name,
   to_sign.path = endpoint_.path;
   to_sign.headers = {{"Content-Type", std::string(kFormType)}};
   to_sign.payload = FormEncode(fields);
-  const SigV4Credentials keys{credentials.access_key_id, credentials.secret_access_key,
-                              credentials.session_token};
-  std::vector<std::pair<std::string, std::string>> signature;
-  if (!SignV4(to_sign, keys, {endpoint_.region, "sts", std::string(amz_date)}, &signature, err)) {
+  HttpRequest request;
+  if (!BuildSignedRequest(std::move(to_sign), credentials,
+                          {endpoint_.region, "sts", std::string(amz_date)}, &request, err)) {
     out->http_status = 0;
     out->transport_failure = HttpFailure::kBadRequest;
     return false;
   }
-  HttpRequest request;
-  request.headers.reserve(2 + signature.size());
-  request.headers = {{"Host", endpoint_.host}, {"Content-Type", std::string(kFormType)}};
-  for (auto& header : signature) request.headers.push_back(std::move(header));
-  request.body = std::move(to_sign.payload);
   return Call("AssumeRole", &request, out, err);
 }
 

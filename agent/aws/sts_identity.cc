@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include "aws/sigv4.h"
+#include "aws/signed_request.h"
 #include "aws/sts_xml.h"
-#include "base/secret.h"
 #include "base/text.h"
 
 namespace irsa {
@@ -95,24 +94,17 @@ bool GetCallerIdentity(HttpClient& http, const StsEndpoint& endpoint, double tim
   to_sign.path = endpoint.path;
   to_sign.headers = {{"Content-Type", std::string(kFormType)}};
   to_sign.payload = FormEncode({{"Action", "GetCallerIdentity"}, {"Version", "2011-06-15"}});
-  const SigV4Credentials keys{credentials.access_key_id, credentials.secret_access_key,
-                              credentials.session_token};
-  std::vector<std::pair<std::string, std::string>> signature;
-  if (!SignV4(to_sign, keys, {endpoint.region, "sts", std::string(amz_date)}, &signature, err)) {
+  HttpRequest request;
+  if (!BuildSignedRequest(std::move(to_sign), credentials,
+                          {endpoint.region, "sts", std::string(amz_date)}, &request, err)) {
     return false;
   }
-  HttpRequest request;
-  request.method = "POST";
   request.url = endpoint.url;
-  request.headers = {{"Host", endpoint.host}, {"Content-Type", std::string(kFormType)}};
-  for (auto& header : signature) request.headers.push_back(std::move(header));
-  request.body = std::move(to_sign.payload);
   request.total_timeout = timeout;
   request.connect_timeout = std::min(5.0, timeout);
   request.max_response_bytes = kMaxAnswerBytes;
   HttpResponse response;
-  const Status<HttpFailure> sent = http.Send(request, &response);
-  for (auto& [name, value] : request.headers) WipeString(&value);
+  const Status<HttpFailure> sent = SendAndWipe(http, &request, &response);
   if (!sent.ok()) {
     *err = "STS " + endpoint.host + ": " + sent.message();
     return false;

@@ -3,6 +3,7 @@
 // doctor*.cc. Every buffer that held the web identity token, the Domino
 // credential or a temporary credential is wiped once the checks are done,
 // and the output passes the logger's redaction as a last line of defence.
+// `doctor --mapping-service` is cmd_doctor_mapping_service.cc.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -143,6 +144,7 @@ void CheckSts(const Settings& settings, const std::vector<ProfilePair>& pairs,
 }  // namespace
 
 int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
+  if (invocation.mapping_service) return DoctorMappingServiceCommand(invocation, env, shells);
   const Settings& settings = invocation.settings;
   Files& files = *shells.files;
   Logger log = MakeLogger(settings, shells);

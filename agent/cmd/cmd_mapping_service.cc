@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,6 +45,20 @@ std::string Holder(const Environment& env) {
 
 }  // namespace
 
+std::function<bool(std::string*, std::string*)> KubeTokenReader(Files& files, std::string path) {
+  auto mutex = std::make_shared<std::mutex>();
+  return [&files, path = std::move(path), mutex](std::string* token, std::string* why) {
+    std::lock_guard<std::mutex> lock(*mutex);
+    const ReadStatus read = files.Read(path, kMaxKubeTokenBytes, token);
+    if (!read.ok()) {
+      *why = read.message();
+      return false;
+    }
+    while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
+    return true;
+  };
+}
+
 int MappingServiceCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
   const Settings& settings = invocation.settings;
   // One thread per connection: glibc would give each of up to 8 per core an
@@ -80,24 +95,13 @@ int MappingServiceCommand(const Invocation& invocation, const Environment& env, 
   CallObserver observe = [&metrics](std::string_view dependency, Failure outcome, double s) {
     metrics.Call(dependency, outcome, s);
   };
-  std::mutex files_mutex;
-  const std::string token_file = settings.ReadPath(settings.kube_token_file);
-  auto bearer = [&](std::string* token, std::string* why) {
-    std::lock_guard<std::mutex> lock(files_mutex);
-    const ReadStatus read = shells.files->Read(token_file, kMaxKubeTokenBytes, token);
-    if (!read.ok()) {
-      *why = read.message();
-      return false;
-    }
-    while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
-    return true;
-  };
   // Its own client, keeping connections to the API server, Domino and IAM
   // open between calls (a TLS handshake per call was most of a request's cost).
   std::unique_ptr<HttpClient> keep_alive = NewKeepAliveCurlHttpClient(kIdleHandles);
   HttpClient& http = *keep_alive;
-  MappingKube kube(http, kube_api, settings.ReadPath(settings.kube_ca_file),
-                   settings.request_timeout, bearer, observe);
+  MappingKube kube(
+      http, kube_api, settings.ReadPath(settings.kube_ca_file), settings.request_timeout,
+      KubeTokenReader(*shells.files, settings.ReadPath(settings.kube_token_file)), observe);
   DominoClient domino(http, settings.domino_api, settings.request_timeout, observe);
   IamClient iam(http, iam_endpoint, settings.request_timeout, credentials, wall, observe);
   RoleLease lease(kube, settings.platform_namespace, Holder(env), kLeaseSeconds, wall,

@@ -70,6 +70,15 @@ int MappingServiceCommand(const Invocation& invocation, const Environment& env, 
 bool KubeApiUrl(const Settings& settings, const Environment& env, std::string* out,
                 std::string* err);
 
+// The Kubernetes bearer token of `path` (kube-token-file), read again for
+// each call (it rotates), line end removed; thread-safe. Borrows `files`.
+std::function<bool(std::string* token, std::string* err)> KubeTokenReader(Files& files,
+                                                                          std::string path);
+
+// `doctor --mapping-service` (cmd_doctor_mapping_service.cc).
+int DoctorMappingServiceCommand(const Invocation& invocation, const Environment& env,
+                                Shells& shells);
+
 // The process's own AWS credentials in the SDKs' order (environment keys, web
 // identity, Pod Identity); nullptr after printing an error, with `*exit_code`.
 std::unique_ptr<AwsCredentialProvider> AwsCredentialsFor(const Settings& settings,

@@ -22,7 +22,8 @@ DominoReply DominoClient::Get(const char* path, const DominoCredential& credenti
                               std::string* body) {
   HttpRequest request;
   request.url = base_ + path;
-  request.headers = {{credential.header, credential.value}, {"Accept", "application/json"}};
+  request.headers = {{"Accept", "application/json"}};
+  if (!credential.header.empty()) request.headers.push_back({credential.header, credential.value});
   request.total_timeout = timeout_;
   request.connect_timeout = std::min(5.0, timeout_);
   request.max_response_bytes = kMaxDominoAnswerBytes;
@@ -47,6 +48,7 @@ DominoReply DominoClient::Get(const char* path, const DominoCredential& credenti
   } else {
     *body = std::move(response.body);
   }
+  reply.status = sent.ok() ? response.status : 0;
   if (observe_) observe_("domino", outcome, response.seconds);
   return reply;
 }

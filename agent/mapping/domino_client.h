@@ -12,7 +12,8 @@
 
 namespace irsa {
 
-// The caller's Domino credential: "Authorization" or "X-Domino-Api-Key" and its value.
+// The caller's Domino credential: "Authorization" or "X-Domino-Api-Key" and its
+// value. An empty `header` sends none (the doctor asks whether Domino answers).
 struct DominoCredential {
   std::string header;
   std::string value;  // secret: never logged
@@ -27,6 +28,7 @@ enum class DominoOutcome {
 struct DominoReply {
   DominoOutcome outcome = DominoOutcome::kOk;
   std::string message;  // one line, never the credential
+  long status = 0;      // the HTTP status; 0 when none came back
 };
 
 class DominoClient {

@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "aws/sigv4.h"
+#include "aws/signed_request.h"
 #include "aws/sts_xml.h"
-#include "base/secret.h"
 #include "base/url.h"
 
 namespace irsa {
@@ -83,25 +82,19 @@ IamResult IamClient::Call(std::string_view body, std::string* answer) {
   to_sign.path = "/";
   to_sign.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
   to_sign.payload = std::string(body);
-  std::vector<std::pair<std::string, std::string>> signature;
+  HttpRequest request;
   std::string err;
-  if (!SignV4(to_sign, {keys.access_key_id, keys.secret_access_key, keys.session_token},
-              {endpoint_.region, "iam", AmzDate(static_cast<int64_t>(std::floor(now)))}, &signature,
-              &err)) {
+  if (!BuildSignedRequest(std::move(to_sign), keys,
+                          {endpoint_.region, "iam", AmzDate(static_cast<int64_t>(std::floor(now)))},
+                          &request, &err)) {
     return {Failure::kInput, "", "IAM: " + err};
   }
-  HttpRequest request;
-  request.method = "POST";
   request.url = endpoint_.base + "/";
-  request.headers = {{"Host", endpoint_.host}, to_sign.headers[0]};
-  for (auto& header : signature) request.headers.push_back(std::move(header));
-  request.body = std::move(to_sign.payload);
   request.total_timeout = timeout_;
   request.connect_timeout = std::min(5.0, timeout_);
   request.max_response_bytes = kMaxIamAnswerBytes;
   HttpResponse response;
-  const Status<HttpFailure> sent = http_.Send(request, &response);
-  for (auto& [name, value] : request.headers) WipeString(&value);
+  const Status<HttpFailure> sent = SendAndWipe(http_, &request, &response);
   if (!sent.ok()) {
     const Failure kind =
         sent.kind() == HttpFailure::kBadRequest ? Failure::kInput : Failure::kTransient;

@@ -266,10 +266,8 @@ void MappingService::CollectAll() {
     log_(true, "trust GC skipped: " + err);
     return;
   }
-  std::set<std::string> done;
-  for (const auto& [asset, proxy_text] : role_map) {
-    RoleArn proxy;
-    if (!ParseRoleArn(proxy_text, &proxy, &err) || !done.insert(proxy.ToString()).second) continue;
+  std::vector<std::string> skipped;  // logged by the requests that meet them
+  for (const RoleArn& proxy : ProxyRolesOf(role_map, &skipped)) {
     size_t removed = 0;
     if (!committer_.Collect(proxy, &removed, &err)) {
       log_(true, "trust GC of " + proxy.name + ": " + err);

@@ -150,6 +150,12 @@ std::vector<std::string> TrustPolicy::SubValues() const {
   return out;
 }
 
+size_t TrustPolicy::IrsaStatements() const {
+  size_t n = 0;
+  ForEachIrsa([&n](const Json&) { ++n; });
+  return n;
+}
+
 size_t TrustPolicy::ManagedEntries() const {
   size_t n = 0;
   for (const std::string& v : SubValues()) {

@@ -61,6 +61,9 @@ class TrustPolicy {
   // Every sub value under StringLike of the IRSA statements, in order.
   std::vector<std::string> SubValues() const;
 
+  // How many statements are IRSA statements of the scope's provider.
+  size_t IrsaStatements() const;
+
   // Managed entries (kSubject, kLegacyRun) among SubValues().
   size_t ManagedEntries() const;
 

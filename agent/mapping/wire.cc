@@ -146,6 +146,22 @@ std::vector<RolePair> PairsFor(const std::vector<std::string>& orgs,
   return pairs;
 }
 
+std::vector<RoleArn> ProxyRolesOf(const std::map<std::string, std::string>& asset_to_proxy,
+                                  std::vector<std::string>* skipped) {
+  std::vector<RoleArn> roles;
+  std::set<std::string> seen;
+  for (const auto& [asset, text] : asset_to_proxy) {
+    RoleArn proxy;
+    std::string err;
+    if (!ParseRoleArn(text, &proxy, &err)) {
+      skipped->push_back("role mapping entry " + asset + ": " + err);
+    } else if (seen.insert(proxy.ToString()).second) {
+      roles.push_back(std::move(proxy));
+    }
+  }
+  return roles;
+}
+
 std::string RenderMappingAnswer(const std::vector<RolePair>& pairs) {
   std::string out;
   for (const RolePair& p : pairs) {

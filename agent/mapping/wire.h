@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/arn.h"
+
 namespace irsa {
 
 enum class MappingRoute { kMap, kMyRoles, kMapOrg, kHealthz, kMetrics, kNotFound };
@@ -54,6 +56,13 @@ std::vector<RolePair> PairsFor(const std::vector<std::string>& orgs,
                                const std::map<std::string, std::string>& org_to_asset,
                                const std::map<std::string, std::string>& asset_to_proxy,
                                std::vector<std::string>* skipped);
+
+// The proxy roles of the role mapping (asset role name -> proxy role ARN),
+// each once, in the order of the keys: what the trust GC visits and the
+// doctor checks. An entry that is not a valid role ARN is skipped with one
+// line appended to `*skipped`.
+std::vector<RoleArn> ProxyRolesOf(const std::map<std::string, std::string>& asset_to_proxy,
+                                  std::vector<std::string>* skipped);
 
 // The reference layout: for each pair, [profile X], source_profile = src_X,
 // role_arn=<asset>, [profile src_X], web_identity_token_file = <token path>,

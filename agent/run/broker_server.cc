@@ -62,8 +62,9 @@ class BrokerServerImpl : public BrokerServer {
         metrics_(metrics),
         chain_(
             http, files, [&clock] { return clock.Wall(); }, StsChainOptionsFor(settings)),
-        broker_(CacheTiming{settings.min_backoff, settings.max_backoff}, BrokerLimits(),
-                std::move(uniform01), &log) {}
+        broker_(CacheTiming{settings.min_backoff, settings.max_backoff, CacheTiming().min_remaining,
+                            settings.refusal_retry_window},
+                BrokerLimits(), std::move(uniform01), &log) {}
 
   bool Open(const Settings& settings, std::string* err) {
     const std::string path =
@@ -262,6 +263,9 @@ class BrokerServerImpl : public BrokerServer {
     for (; counted_.error < errors; ++counted_.error) {
       metrics_.CredentialRequested(CredentialResult::kError);
     }
+    for (; counted_.refusals < cache.refusals_retried; ++counted_.refusals) {
+      metrics_.RefusalRetried();
+    }
     std::set<std::string> now_cached;
     for (const auto& [profile, expiry] : broker_.cache().CachedExpiries()) {
       metrics_.SetCredentialExpiry(profile, expiry);
@@ -282,7 +286,7 @@ class BrokerServerImpl : public BrokerServer {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<FetchWorker> worker_;
   struct {
-    uint64_t hit = 0, miss = 0, error = 0;
+    uint64_t hit = 0, miss = 0, error = 0, refusals = 0;
   } counted_;
   std::set<std::string> exported_;         // profiles with an expiry gauge
   std::unique_ptr<Listener> credentials_;  // credentials-listen; null when off

@@ -205,6 +205,11 @@ std::string MetricsRegistry::Render() const {
                double(count));
     }
   }
+  if (refusals_retried_ > 0) {
+    e.Family("irsa_agent_sts_refusals_retried_total", "counter",
+             "First-hop AccessDenied answers retried while a new profile's trust propagates.");
+    e.Sample("irsa_agent_sts_refusals_retried_total", "", double(refusals_retried_));
+  }
   if (!credential_expiry_.empty()) {
     e.Family("irsa_agent_credential_expiry_timestamp_seconds", "gauge",
              "Unix time the cached credentials of a profile expire.");

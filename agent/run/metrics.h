@@ -16,6 +16,9 @@
 //                                            HTTP exchanges that got an answer
 //   irsa_agent_credential_requests_total{result}  counter; hit, miss, error (all from 0)
 //   irsa_agent_sts_requests_total{action,outcome} counter, per pair seen
+//   irsa_agent_sts_refusals_retried_total    counter: first-hop AccessDenied
+//                                            retried in a profile's first window
+//                                            (aws/refusal_retry.h); after the first
 //   irsa_agent_credential_expiry_timestamp_seconds{profile}  gauge: the cached
 //                                            credentials' expiry, per profile
 #pragma once
@@ -66,6 +69,9 @@ class MetricsRegistry {
   // (kNone counts as "success").
   void StsRequested(std::string_view action, Failure outcome);
 
+  // For the credential broker: one first-hop refusal retried (not reported).
+  void RefusalRetried() { ++refusals_retried_; }
+
   // For the credential broker: the cached credentials of `profile` expire at
   // `expiry` (unix seconds); Remove on revocation or eviction.
   void SetCredentialExpiry(std::string_view profile, int64_t expiry);
@@ -85,6 +91,7 @@ class MetricsRegistry {
   std::array<uint64_t, 3> credential_requests_ = {};
   std::vector<std::string> sts_actions_;  // the names counted, at most kMaxStsActions
   std::map<std::pair<std::string, Failure>, uint64_t> sts_requests_;
+  uint64_t refusals_retried_ = 0;
   std::map<std::string, int64_t, std::less<>> credential_expiry_;
 };
 

@@ -63,6 +63,7 @@ constexpr CommandOption kOptions[] = {
      Bit(Command::kStatus) | Bit(Command::kDoctor) | Bit(Command::kProfiles),
      "status, doctor and profiles"},
     {"sts", &Invocation::sts, Bit(Command::kDoctor), "doctor"},
+    {"mapping-service", &Invocation::mapping_service, Bit(Command::kDoctor), "doctor"},
     {"once", &Invocation::once, Bit(Command::kReap), "reap"},
 };
 
@@ -251,11 +252,24 @@ bool TakeOption(const CommandOption& option, const Arg& arg, Invocation* out, st
   return false;
 }
 
+// The command whose settings an invocation uses: `doctor --mapping-service`
+// checks the service with the service's settings.
+Command ScopeCommand(const Invocation& inv) {
+  return inv.command == Command::kDoctor && inv.mapping_service ? Command::kMappingService
+                                                                : inv.command;
+}
+
+std::string ScopeName(const Invocation& inv) {
+  return ScopeCommand(inv) == inv.command ? std::string(CommandNameOf(inv.command))
+                                          : "doctor --mapping-service";
+}
+
 // Reads the arguments after the command. Stops early, successfully, at
 // --help / -h / --version (the command becomes help / version).
 bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* flags,
                std::string* err) {
   size_t i = FirstOptionIndex(args);
+  std::vector<const SettingRow*> given_rows;  // the settings given as flags, in order
   while (i < args.size()) {
     if (out->command == Command::kExec && args[i] == "--") {
       out->exec_argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
@@ -295,16 +309,22 @@ bool ParseArgs(const std::vector<std::string>& args, Invocation* out, GivenMap* 
       *err = "unknown flag " + Printable(arg.flag) + (arg.name.empty() ? "" : DidYouMean(arg.name));
       return false;
     }
-    if (!SettingUsedBy(row->name, out->command)) {
-      out->warnings.push_back("--" + std::string(row->name) + " is not used by " +
-                              std::string(CommandNameOf(out->command)) + " (ignored)");
-    }
     const std::string flag = "--" + std::string(row->name);
     if (flags->count(row) != 0) {
       *err = flag + " given twice";
       return false;
     }
     (*flags)[row] = Given{std::string(arg.value), SettingSource::kFlag, "flag " + flag, flag};
+    given_rows.push_back(row);
+  }
+  // After the loop: `doctor --mapping-service` uses the service's settings,
+  // whichever comes first on the line.
+  const Command scope = ScopeCommand(*out);
+  for (const SettingRow* row : given_rows) {
+    if (!SettingUsedBy(row->name, scope)) {
+      out->warnings.push_back("--" + std::string(row->name) + " is not used by " + ScopeName(*out) +
+                              " (ignored)");
+    }
   }
   if (out->command == Command::kInstall && out->install_dir.empty()) {
     *err = "install needs a folder: irsa-agent install DIR";
@@ -391,7 +411,9 @@ bool ApplyDefaults(Command command, Settings* settings, std::string* err) {
 }
 
 // Checks between settings, once every source is merged.
-bool CrossCheck(Command command, const Settings& s, std::string* err) {
+bool CrossCheck(const Invocation& inv, std::string* err) {
+  const Command command = inv.command;
+  const Settings& s = inv.settings;
   if (s.max_backoff < s.min_backoff) {
     *err = "max-backoff (" + DisplayValue(s, "max-backoff") + ") is below min-backoff (" +
            DisplayValue(s, "min-backoff") + ")";
@@ -400,7 +422,7 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
   std::string host;
   int port = 0;
   // The mapping service is a network service: any address is allowed.
-  const bool any = s.listen_any || command == Command::kMappingService;
+  const bool any = s.listen_any || ScopeCommand(inv) == Command::kMappingService;
   if (!s.listen.empty() && !ParseListenAddress(s.listen, any, &host, &port, err)) {
     return false;
   }
@@ -429,8 +451,18 @@ bool CrossCheck(Command command, const Settings& s, std::string* err) {
                             : "mapping-service needs --oidc-provider (or OIDC_PROVIDER)";
     return false;
   }
+  // `doctor --mapping-service` checks the service's side: no mapping call of its own.
+  const bool service_doctor =
+      ScopeCommand(inv) == Command::kMappingService && command != Command::kMappingService;
+  if (service_doctor && (inv.sts || s.oidc_provider.empty())) {
+    *err = inv.sts ? "doctor --mapping-service checks the service's side; --sts is for an agent's"
+                   : "doctor --mapping-service needs --oidc-provider (or OIDC_PROVIDER), as the "
+                     "service does";
+    return false;
+  }
   const bool needs_mapping =
-      command == Command::kOnce || command == Command::kRun || command == Command::kDoctor;
+      !service_doctor &&
+      (command == Command::kOnce || command == Command::kRun || command == Command::kDoctor);
   if (needs_mapping && s.endpoint.empty() && s.mapping_file.empty()) {
     *err =
         "no mapping source: set --endpoint (or DOMINO_IRSA_ENDPOINT / IAM_SA_MAPPING_ENDPOINT) "
@@ -575,7 +607,7 @@ bool ParseInvocation(const std::vector<std::string>& args, const Environment& en
       if (!Apply(*row, given, &out->settings, err)) return false;
     }
   }
-  if (!CrossCheck(out->command, out->settings, err)) return false;
+  if (!CrossCheck(*out, err)) return false;
   return !UsesStsEndpoint(*out) || CheckStsEndpoint(out->settings, err);
 }
 

@@ -39,6 +39,7 @@ constexpr SettingScope kScopes[] = {
     {"file-mode", kWriters},
     {"poll-interval", Bit(C::kRun)},
     {"refresh-interval", Bit(C::kRun)},
+    {"refusal-retry-window", Bit(C::kRun)},
     {"listen", Bit(C::kRun) | Bit(C::kMappingService)},
     {"listen-any", Bit(C::kRun)},
     {"install-to", kWriters},
@@ -68,10 +69,13 @@ const std::vector<CommandInfo>& Commands() {
       {C::kStatus, "status", "status [--json]",
        "whether a live agent has synced; the config file's state", "--json",
        "  --json               machine-readable output\n"},
-      {C::kDoctor, "doctor", "doctor [--json] [--sts]",
-       "check every input and the mapping service, explain failures", "--json --sts",
+      {C::kDoctor, "doctor", "doctor [--json] [--sts | --mapping-service]",
+       "check every input and the mapping service, explain failures",
+       "--json --sts --mapping-service",
        "  --json               machine-readable output\n"
-       "  --sts                also try STS with the token (AssumeRoleWithWebIdentity)\n"},
+       "  --sts                also try STS with the token (AssumeRoleWithWebIdentity)\n"
+       "  --mapping-service    check the mapping service's side instead (Domino, Kubernetes,\n"
+       "                       the ConfigMaps, IAM), with the settings of mapping-service\n"},
       {C::kProfiles, "profiles", "profiles [--json]", "list the profiles in the config file",
        "--json", "  --json               machine-readable output\n"},
       {C::kInstall, "install", "install DIR", "copy this binary into DIR", "", ""},

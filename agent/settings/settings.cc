@@ -85,6 +85,8 @@ constexpr SettingRow kRows[] = {
      "its token (default: by the config)"},
     {"imds", "", K::kBool, false, "false", "", &Settings::imds,
      "run: IMDSv2 on credentials-listen"},
+    {"refusal-retry-window", "", K::kSeconds, false, "30", "", &Settings::refusal_retry_window,
+     "run: retry a new profile's AccessDenied"},
     {"base-credentials", "", K::kBase, false, "auto", "", &Settings::base_credentials,
      "chain from: auto, web-identity, pod-identity"},
     {"pod-identity-uri", "AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kPlatformUrl, true, "", "",

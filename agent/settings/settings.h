@@ -80,6 +80,9 @@ struct Settings {
   std::string credentials_listen;
   std::string credentials_token_file;  // empty: credentials-token beside the config
   bool imds = false;
+  // run: a first-hop AccessDenied within this many seconds of a profile's
+  // first sight is retried (aws/refusal_retry.h).
+  double refusal_retry_window = 30;
 
   // Not a setting: the binary process-style profiles run, as the user's
   // container sees it (install-to's copy, else this binary). Set by the

@@ -43,8 +43,8 @@ bool UsesStsEndpoint(const Invocation& invocation) {
     case Command::kOnce:
     case Command::kRun:
       return s.profile_style == ProfileStyle::kProcess || IsSet(s, "credentials-listen");
-    case Command::kDoctor:
-      return invocation.sts;
+    case Command::kDoctor:  // --mapping-service: the service's own credentials may use STS
+      return invocation.sts || invocation.mapping_service;
     case Command::kStatus:
     case Command::kProfiles:
     case Command::kInstall:

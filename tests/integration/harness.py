@@ -357,9 +357,9 @@ class Pki:
     server_key: str   # PEM path of the server's private key
 
 
-def make_pki(folder: str, name: str = "test") -> Pki:
-    """A fresh CA and a server certificate for 127.0.0.1 / localhost signed by
-    it, written as PEM files into `folder`."""
+def make_pki(folder: str, name: str = "test", dns_names: Sequence[str] = ()) -> Pki:
+    """A fresh CA and a server certificate for 127.0.0.1 / localhost (and
+    `dns_names`) signed by it, written as PEM files into `folder`."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -394,7 +394,8 @@ def make_pki(folder: str, name: str = "test") -> Pki:
             .not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(x509.SubjectAlternativeName([
                 x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                x509.DNSName("localhost")]), critical=False)
+                x509.DNSName("localhost"), *(x509.DNSName(n) for n in dns_names)]),
+                critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                            critical=False)

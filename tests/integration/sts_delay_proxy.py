@@ -7,7 +7,10 @@ call is recorded (monotonic time, Action, RoleArn) before it is forwarded, so
 counting STS calls needs no moto recording. `hang()` makes the proxy stop
 answering: requests read from then on are held (the connection stays open,
 nothing is sent) until `release()` or `max_hang` seconds, then the connection
-is closed without an answer.
+is closed without an answer. `refuse_web_identity(k)` answers the next k
+AssumeRoleWithWebIdentity calls itself with STS's AccessDenied (HTTP 403, the
+ErrorResponse XML of docs/WIRE.md), as STS does while IAM has not yet
+propagated a trust-policy change; they are recorded like the others.
 
 The proxy never logs bodies: answers carry the credentials STS issued.
 """
@@ -22,6 +25,15 @@ import urllib.parse
 from typing import Optional
 
 MAX_BODY = 1 << 20
+ACCESS_DENIED = (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+    '  <Error>\n'
+    '    <Type>Sender</Type>\n'
+    '    <Code>AccessDenied</Code>\n'
+    '    <Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>\n'
+    '  </Error>\n'
+    '  <RequestId>6a3c5e2d-0f4b-4c1e-9a7d-2b8e1f0c3d4a</RequestId>\n'
+    '</ErrorResponse>\n').encode()
 
 
 class StsDelayProxy:
@@ -36,6 +48,8 @@ class StsDelayProxy:
         self._hanging = threading.Event()
         self._released = threading.Event()
         self.held = 0  # requests held while hanging
+        self._to_refuse = 0
+        self.refused = 0  # AssumeRoleWithWebIdentity calls answered AccessDenied
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -54,6 +68,13 @@ class StsDelayProxy:
                     with proxy._lock:
                         proxy._calls.append((time.monotonic(), action,
                                              params.get("RoleArn", "")))
+                if action == "AssumeRoleWithWebIdentity" and proxy._take_refusal():
+                    self.send_response(403, "Forbidden")
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(ACCESS_DENIED)))
+                    self.end_headers()
+                    self.wfile.write(ACCESS_DENIED)
+                    return
                 if proxy._hanging.is_set():
                     with proxy._lock:
                         proxy.held += 1
@@ -109,6 +130,20 @@ class StsDelayProxy:
         """Answer again; held requests are closed without an answer."""
         self._hanging.clear()
         self._released.set()
+
+    def refuse_web_identity(self, count: int) -> None:
+        """Answer the next `count` AssumeRoleWithWebIdentity calls with
+        AccessDenied instead of forwarding them."""
+        with self._lock:
+            self._to_refuse = count
+
+    def _take_refusal(self) -> bool:
+        with self._lock:
+            if self._to_refuse <= 0:
+                return False
+            self._to_refuse -= 1
+            self.refused += 1
+            return True
 
     def calls(self, since: float = 0.0) -> list:
         """(monotonic time, Action, RoleArn) of every AssumeRole* call read

@@ -112,15 +112,20 @@ class BrokerRunTest(MotoTestCase):
             f.write(answer_for([(n, target_arn(n), proxy_arn(n)) for n in names]))
         os.rename(tmp, self.mapping)
 
+    def run_arguments(self) -> list:
+        """What this test's `run` is given besides the inputs every broker test
+        shares; a subclass overrides it."""
+        return ["--profile-style", "process"]
+
     def start_agent(self) -> None:
         log = open(self.log_path, "ab")
         self.agent_proc = subprocess.Popen(
             [self.agent, "run", "--mapping-file", self.mapping, "--aws-config-file", self.config,
              "--web-identity-token-file", self.serviceaccount.file("token"),
              "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
-             "--region", REGION, "--profile-style", "process", "--socket", self.socket,
+             "--region", REGION, "--socket", self.socket,
              "--sts-endpoint", self.proxy.url, "--listen", f"127.0.0.1:{self.port}",
-             "--log-level", "debug"],
+             *self.run_arguments(), "--log-level", "debug"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env=clean_environment())
         log.close()

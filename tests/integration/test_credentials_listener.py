@@ -34,7 +34,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import clean_environment, free_port  # noqa: E402
-from test_broker_run import START_SECONDS, BrokerRunTest, wait_until  # noqa: E402
+from test_broker_run import BrokerRunTest, wait_until  # noqa: E402
 from test_e2e_sdk import ASSET_ACCOUNT, EKS_ACCOUNT, REGION, ROLES  # noqa: E402
 
 EXIT_USAGE = 2
@@ -42,27 +42,14 @@ EXIT_USAGE = 2
 
 class CredentialsListenerTest(BrokerRunTest):
 
-    def start_agent(self) -> None:
+    def run_arguments(self) -> list:
+        """Chain style (the default): the listener serves whatever the style."""
         self.cred_port = free_port()
         self.token_file = os.path.join(os.path.dirname(self.config), "credentials-token")
-        log = open(self.log_path, "ab")
-        self.agent_proc = subprocess.Popen(
-            [self.agent, "run", "--mapping-file", self.mapping, "--aws-config-file", self.config,
-             "--web-identity-token-file", self.serviceaccount.file("token"),
-             "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
-             "--region", REGION, "--socket", self.socket,
-             "--sts-endpoint", self.proxy.url, "--listen", f"127.0.0.1:{self.port}",
-             "--credentials-listen", f"127.0.0.1:{self.cred_port}", "--imds", "true",
-             "--log-level", "debug"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=clean_environment())
-        log.close()
-        self.addCleanup(self.kill_agent)
-        ready = wait_until(lambda: self.agent_proc.poll() is not None or
-                           (os.path.exists(self.config) and os.path.exists(self.socket)),
-                           START_SECONDS)
-        self.assertIsNone(self.agent_proc.poll(), "run exited:\n" + self.agent_log())
-        self.assertTrue(ready, "no config and socket:\n" + self.agent_log())
+        return ["--credentials-listen", f"127.0.0.1:{self.cred_port}", "--imds", "true"]
+
+    def start_agent(self) -> None:
+        super().start_agent()
         self.add_secret("credentials token", self.token(), self.token_file)
 
     # --- helpers ----------------------------------------------------------------

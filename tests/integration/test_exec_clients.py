@@ -8,7 +8,7 @@ that moto issued for the profile's target role with the run's session name
 (`<user>@<run id>`), not only that the command exited 0:
 * boto3, the AWS CLI v1 (pip) and Debian's AWS CLI v2 (`awscli`, /usr/bin/aws)
   through exec (container credentials; the user's AWS_PROFILE and stale keys
-  removed);
+  removed), and both CLIs through IMDS alone;
 * GDAL 3.6 from Debian (`ogrinfo /vsis3/...`) through exec (IMDS: its
   CPL_AWS_EC2_API_ROOT_URL keeps the /imds/<profile> prefix);
 * a Go program (tests/clients/go) built offline from Debian's AWS SDK for Go
@@ -185,16 +185,22 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
         self.read_through(self.exec_argv(PROFILE, [debian_aws, *cp]), self.user_environment(),
                           "Debian's AWS CLI v2 through exec")
 
+    def test_aws_clis_through_imds_alone(self):
+        """exec's IMDS variable without the container ones (which win in both
+        CLIs' chains): both keep the /imds/<profile>/ prefix."""
+        cp = ["--endpoint-url", self.moto.url, "s3", "cp", f"s3://{BUCKET}/{OBJECT_KEY}", "-"]
+        clis = (("AWS CLI v1", pip_aws_cli()), ("AWS CLI v2", tool("/usr/bin/aws", "awscli")))
+        for what, aws in clis:
+            self.read_through([aws, *cp], self.imds_env(PROFILE), f"{what} through IMDS alone")
+
     # --- GDAL 3.6: IMDS through exec ---------------------------------------------
     def test_gdal_through_exec_imds(self):
         ogrinfo = tool("/usr/bin/ogrinfo", "gdal-bin")
         argv = [ogrinfo, "-ro", "-al", f"/vsis3/{BUCKET}/{OBJECT_KEY}"]
         self.read_through(self.exec_argv(PROFILE, argv), self.gdal_environment(),
                           "GDAL through exec (IMDS)")
-        # The chain-style profile X (AWS_PROFILE) is not run here: GDAL 3.6
-        # sends AssumeRoleWithWebIdentity as an unsigned GET with its own
-        # RoleSessionName "gdal", and moto's one-port server routes an
-        # unsigned GET / to S3 (ListBuckets). See the README's client table.
+        # GDAL with the config file's profiles (chain style X, and process
+        # style, which it does not read): test_profile_clients.py.
 
     # --- Go: Debian's AWS SDK for Go v1 and v2 ------------------------------------
     def test_go_sdks_in_chain_process_and_exec(self):
