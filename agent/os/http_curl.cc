@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -19,6 +18,7 @@
 #include "base/text.h"
 #include "base/url.h"
 #include "irsa_agent/http.h"
+#include "os/curl_handle_pool.h"
 #include "os/curl_trust.h"
 #include "version.h"
 
@@ -295,61 +295,10 @@ CURLcode Configure(CURL* easy, const HttpRequest& request, Target* target, curl_
   return first;
 }
 
-// Idle easy handles by trust key (extra CA file, proxy or not): a connection
-// verified against one CA file is never handed to a request that names
-// another. curl_easy_reset keeps a handle's open connections and TLS
-// sessions, and forgets every option (so no pointer into a finished
-// exchange stays set). Thread-safe.
-class HandlePool {
- public:
-  explicit HandlePool(size_t max_idle) : max_idle_(max_idle) {}
-  ~HandlePool() {
-    for (auto& [key, handles] : idle_) {
-      for (CURL* h : handles) curl_easy_cleanup(h);
-    }
-  }
-  HandlePool(const HandlePool&) = delete;
-  HandlePool& operator=(const HandlePool&) = delete;
-
-  static std::string KeyOf(const HttpRequest& request) {
-    return std::string(request.no_proxy ? "direct" : "proxied") +
-           (request.ca_file_only ? " only\n" : " added\n") + request.ca_file;
-  }
-  // An idle handle for `key`, or nullptr when there is none.
-  CURL* Take(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return nullptr;
-    CURL* h = it->second.back();
-    it->second.pop_back();
-    --count_;
-    return h;
-  }
-  // Keeps `h` when there is room, else closes it.
-  void Give(const std::string& key, CURL* h) {
-    curl_easy_reset(h);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (count_ < max_idle_) {
-        idle_[key].push_back(h);
-        ++count_;
-        return;
-      }
-    }
-    curl_easy_cleanup(h);
-  }
-
- private:
-  const size_t max_idle_;
-  std::mutex mutex_;
-  size_t count_ = 0;
-  std::map<std::string, std::vector<CURL*>> idle_;
-};
-
 class CurlHttpClient : public HttpClient {
  public:
   CurlHttpClient() = default;
-  explicit CurlHttpClient(size_t max_idle) : pool_(std::make_unique<HandlePool>(max_idle)) {}
+  explicit CurlHttpClient(size_t max_idle) : pool_(std::make_unique<CurlHandlePool>(max_idle)) {}
 
   Status<HttpFailure> Send(const HttpRequest& request, HttpResponse* response) override {
     *response = HttpResponse{};
@@ -384,13 +333,13 @@ class CurlHttpClient : public HttpClient {
     ex.cancelled = &request.cancelled;
     ex.response = response;
     char errbuf[CURL_ERROR_SIZE] = "";
-    const std::string pool_key = pool_ ? HandlePool::KeyOf(request) : "";
+    const std::string pool_key = pool_ ? CurlHandlePool::KeyOf(request) : "";
     std::unique_ptr<CURL, EasyDeleter> easy(pool_ ? pool_->Take(pool_key) : nullptr);
     if (!easy) easy.reset(curl_easy_init());
     if (!easy) return fail(HttpFailure::kConnect, "out of memory creating a libcurl handle");
     // Back to the pool on every way out below (the handle is reset there).
     struct Keep {
-      HandlePool* pool;
+      CurlHandlePool* pool;
       const std::string& key;
       std::unique_ptr<CURL, EasyDeleter>& easy;
       ~Keep() {
@@ -420,7 +369,7 @@ class CurlHttpClient : public HttpClient {
   }
 
  private:
-  std::unique_ptr<HandlePool> pool_;  // null: a fresh handle per exchange
+  std::unique_ptr<CurlHandlePool> pool_;  // null: a fresh handle per exchange
 
   // Checks what can be refused before anything is sent.
   static bool Prepare(const HttpRequest& request, Target* target, std::string* why) {

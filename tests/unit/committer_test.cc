@@ -68,7 +68,7 @@ struct World {
   std::map<std::string, CommitResult> Group(const std::string& first,
                                             const std::vector<std::string>& rest) {
     iam.on_get = [&](int n) {
-      for (int i = 0; n == 1 && i < 5000 && committer.Waiting(role) < rest.size(); ++i) {
+      for (int i = 0; n == 1 && i < 10000 && committer.Waiting(role) < rest.size(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     };
@@ -81,7 +81,7 @@ struct World {
     };
     std::vector<std::thread> threads;
     threads.emplace_back(run, first);
-    for (int i = 0; i < 5000 && iam.gets.load() == 0; ++i) {
+    for (int i = 0; i < 10000 && iam.gets.load() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     for (const std::string& s : rest) threads.emplace_back(run, s);
