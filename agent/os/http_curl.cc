@@ -26,6 +26,7 @@ namespace irsa {
 namespace {
 
 constexpr double kMaxTimeoutMs = 24.0 * 3600 * 1000;  // keeps the conversion to long sane
+constexpr long kMaxIdleSeconds = 60;                  // keep-alive client: reuse limit
 
 struct EasyDeleter {
   void operator()(CURL* h) const { curl_easy_cleanup(h); }
@@ -352,6 +353,10 @@ class CurlHttpClient : public HttpClient {
       return fail(HttpFailure::kBadRequest,
                   std::string("libcurl refused an option: ") + curl_easy_strerror(rc));
     }
+    // A kept connection idle for longer is closed, not reused: load balancers
+    // drop idle connections silently (AWS NLB after 350 s), and a request
+    // sent on one would wait for its whole timeout.
+    if (pool_) curl_easy_setopt(easy.get(), CURLOPT_MAXAGE_CONN, kMaxIdleSeconds);
 
     const CURLcode rc = curl_easy_perform(easy.get());
     curl_off_t micros = 0;

@@ -81,7 +81,8 @@ std::unique_ptr<HttpClient> NewCurlHttpClient();
 // The same, except that up to `max_idle` libcurl handles are kept between
 // exchanges with their open connections (HTTP/1.1 keep-alive, TLS sessions),
 // so a later exchange to the same origin with the same ca_file and no_proxy
-// reuses one instead of connecting again; every other option is set afresh
+// reuses one instead of connecting again (one idle for at most 60 s: load
+// balancers drop idle connections silently); every other option is set afresh
 // for each exchange. For a long-running service calling a few fixed origins
 // with its own credentials (the mapping service); thread-safe.
 std::unique_ptr<HttpClient> NewKeepAliveCurlHttpClient(size_t max_idle);
