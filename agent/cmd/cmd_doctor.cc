@@ -243,12 +243,15 @@ int DoctorCommand(const Invocation& invocation, const Environment& env, Shells& 
   }
   WipeString(&token.content);
 
+  return ReportDoctorChecks(checks, invocation.json, log);
+}
+
+int ReportDoctorChecks(const std::vector<Check>& checks, bool json, Logger& log) {
   for (const Check& c : checks) {
     log.Debug("doctor check",
               {{"name", c.name}, {"status", std::string(CheckStatusName(c.status))}});
   }
-  const std::string out =
-      log.Redact(invocation.json ? RenderDoctorJson(checks) : RenderDoctorText(checks));
+  const std::string out = log.Redact(json ? RenderDoctorJson(checks) : RenderDoctorText(checks));
   std::fwrite(out.data(), 1, out.size(), stdout);
   return FinishStdout(DoctorExitCode(checks), kExitUnavailable);
 }

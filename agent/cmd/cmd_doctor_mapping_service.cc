@@ -44,8 +44,7 @@ int DoctorMappingServiceCommand(const Invocation& invocation, const Environment&
   std::string err;
   std::string kube_api;
   IamEndpoint iam_endpoint;
-  if (!KubeApiUrl(settings, env, &kube_api, &err) ||
-      !ResolveIamEndpoint(settings.iam_endpoint, &iam_endpoint, &err)) {
+  if (!MappingServiceEndpoints(settings, env, &kube_api, &iam_endpoint, &err)) {
     PrintError(err);
     return kExitUsage;
   }
@@ -92,14 +91,7 @@ int DoctorMappingServiceCommand(const Invocation& invocation, const Environment&
   for (Check& c : CheckMappingService(scope, domino, kube, iam.get(), no_iam)) {
     checks.push_back(std::move(c));
   }
-  for (const Check& c : checks) {
-    log.Debug("doctor check",
-              {{"name", c.name}, {"status", std::string(CheckStatusName(c.status))}});
-  }
-  const std::string out =
-      log.Redact(invocation.json ? RenderDoctorJson(checks) : RenderDoctorText(checks));
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return FinishStdout(DoctorExitCode(checks), kExitUnavailable);
+  return ReportDoctorChecks(checks, invocation.json, log);
 }
 
 }  // namespace irsa

@@ -59,6 +59,12 @@ std::function<bool(std::string*, std::string*)> KubeTokenReader(Files& files, st
   };
 }
 
+bool MappingServiceEndpoints(const Settings& settings, const Environment& env,
+                             std::string* kube_api, IamEndpoint* iam, std::string* err) {
+  return KubeApiUrl(settings, env, kube_api, err) &&
+         ResolveIamEndpoint(settings.iam_endpoint, iam, err);
+}
+
 int MappingServiceCommand(const Invocation& invocation, const Environment& env, Shells& shells) {
   const Settings& settings = invocation.settings;
   // One thread per connection: glibc would give each of up to 8 per core an
@@ -78,8 +84,7 @@ int MappingServiceCommand(const Invocation& invocation, const Environment& env, 
   std::string err;
   std::string kube_api;
   IamEndpoint iam_endpoint;
-  if (!KubeApiUrl(settings, env, &kube_api, &err) ||
-      !ResolveIamEndpoint(settings.iam_endpoint, &iam_endpoint, &err)) {
+  if (!MappingServiceEndpoints(settings, env, &kube_api, &iam_endpoint, &err)) {
     PrintError(err);
     return kExitUsage;
   }

@@ -8,9 +8,11 @@
 
 #include "aws/sts.h"
 #include "base/log.h"
+#include "doctor/doctor.h"
 #include "irsa_agent/clock.h"
 #include "irsa_agent/files.h"
 #include "irsa_agent/http.h"
+#include "mapping/iam_client.h"
 #include "reap/aws_credentials.h"
 #include "settings/settings.h"
 
@@ -78,6 +80,17 @@ std::function<bool(std::string* token, std::string* err)> KubeTokenReader(Files&
 // `doctor --mapping-service` (cmd_doctor_mapping_service.cc).
 int DoctorMappingServiceCommand(const Invocation& invocation, const Environment& env,
                                 Shells& shells);
+
+// The mapping service's Kubernetes API (KubeApiUrl) and IAM endpoint
+// (iam-endpoint), as `mapping-service` and its doctor resolve them. False
+// with one line in `*err` (cmd_mapping_service.cc).
+bool MappingServiceEndpoints(const Settings& settings, const Environment& env,
+                             std::string* kube_api, IamEndpoint* iam, std::string* err);
+
+// Prints the doctor's checks on stdout (text, or JSON with `json`) with every
+// secret `log` knows redacted, logs each check's name and status at debug,
+// and returns the doctor's exit code (cmd_doctor.cc).
+int ReportDoctorChecks(const std::vector<Check>& checks, bool json, Logger& log);
 
 // The process's own AWS credentials in the SDKs' order (environment keys, web
 // identity, Pod Identity); nullptr after printing an error, with `*exit_code`.
