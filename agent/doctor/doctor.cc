@@ -46,7 +46,9 @@ std::string Clean(std::string_view s, bool multiline = false) {
   return out;
 }
 
-Check Make(std::string name, CheckStatus status, std::string fact, std::string fix = "") {
+}  // namespace
+
+Check MakeCheck(std::string name, CheckStatus status, std::string fact, std::string fix) {
   Check check;
   check.name = std::move(name);
   check.status = status;
@@ -54,8 +56,6 @@ Check Make(std::string name, CheckStatus status, std::string fact, std::string f
   check.fix = std::move(fix);
   return check;
 }
-
-}  // namespace
 
 std::string_view CheckStatusName(CheckStatus status) {
   switch (status) {
@@ -130,7 +130,7 @@ int DoctorExitCode(const std::vector<Check>& checks) {
 
 Check CheckSettings(const Settings& settings, const std::string& config_file) {
   std::map<std::string_view, int> by_source;
-  Check check = Make("settings", CheckStatus::kPass, "");
+  Check check = MakeCheck("settings", CheckStatus::kPass, "");
   for (const SettingInfo& info : AllSettings()) {
     const std::string name(info.name);
     const auto source = settings.source.find(name);
@@ -159,24 +159,25 @@ Check CheckRunId(const Settings& settings, const InputRead& labels, const StepSt
                  const Requester& requester, Host host) {
   const std::string name = "run-id";
   if (!settings.mapping_file.empty()) {
-    return Make(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
+    return MakeCheck(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
   }
   if (!chosen.ok()) {
-    return Make(name, CheckStatus::kFail, chosen.message(),
-                host == Host::kSystemd
-                    ? "set run-id (DOMINO_RUN_ID) in the unit's environment, or pod-info-path to "
-                      "a labels file"
-                    : "mount the downward API's metadata.labels at pod-info-path (a volume, not "
-                      "a subPath), or set run-id (DOMINO_RUN_ID) for a manual re-run");
+    return MakeCheck(
+        name, CheckStatus::kFail, chosen.message(),
+        host == Host::kSystemd
+            ? "set run-id (DOMINO_RUN_ID) in the unit's environment, or pod-info-path to "
+              "a labels file"
+            : "mount the downward API's metadata.labels at pod-info-path (a volume, not "
+              "a subPath), or set run-id (DOMINO_RUN_ID) for a manual re-run");
   }
   const PodIdentity& pod = requester.pod;
   if (!labels.status.ok()) {
-    return Make(name, CheckStatus::kPass,
-                "run id " + pod.run_id + " from the " + requester.run_id_source +
-                    " (no labels file " + labels.path + ")");
+    return MakeCheck(name, CheckStatus::kPass,
+                     "run id " + pod.run_id + " from the " + requester.run_id_source +
+                         " (no labels file " + labels.path + ")");
   }
-  Check check = Make(name, CheckStatus::kPass,
-                     "run id " + pod.run_id + " from the " + requester.run_id_source);
+  Check check = MakeCheck(name, CheckStatus::kPass,
+                          "run id " + pod.run_id + " from the " + requester.run_id_source);
   check.facts = {
       {"labels_file", labels.path},
       {"run_id", pod.run_id},
@@ -194,19 +195,20 @@ Check CheckDominoCredential(const Settings& settings, const InputRead& token,
                             const StepStatus& chosen, const Credential& credential, int64_t now) {
   const std::string name = "domino-credential";
   if (!settings.mapping_file.empty()) {
-    return Make(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
+    return MakeCheck(name, CheckStatus::kPass, "not needed: the mapping comes from mapping-file");
   }
   const bool proxy = credential.origin == Credential::Origin::kApiProxy;
   if (!chosen.ok()) {
-    return Make(name, CheckStatus::kFail, chosen.message(),
-                proxy ? "the API proxy (api-proxy, DOMINO_API_PROXY) must answer GET "
-                        "/access-token with the user's token: check its URL and that it runs"
-                      : "set domino-token-file (DOMINO_TOKEN_FILE) to the user's Domino token, "
-                        "or api-proxy (DOMINO_API_PROXY), or api-key (DOMINO_USER_API_KEY)");
+    return MakeCheck(name, CheckStatus::kFail, chosen.message(),
+                     proxy
+                         ? "the API proxy (api-proxy, DOMINO_API_PROXY) must answer GET "
+                           "/access-token with the user's token: check its URL and that it runs"
+                         : "set domino-token-file (DOMINO_TOKEN_FILE) to the user's Domino token, "
+                           "or api-proxy (DOMINO_API_PROXY), or api-key (DOMINO_USER_API_KEY)");
   }
   const std::string bytes = std::to_string(credential.secret.size()) + " bytes";
   const std::string no_file = " (no token file " + token.path + ")";
-  Check check = Make(name, CheckStatus::kPass, "");
+  Check check = MakeCheck(name, CheckStatus::kPass, "");
   switch (credential.origin) {
     case Credential::Origin::kTokenFile:
       check.fact = credential.source + " (" + bytes + ")";
@@ -215,8 +217,8 @@ Check CheckDominoCredential(const Settings& settings, const InputRead& token,
       check.fact = "token fetched from the " + credential.source + " (" + bytes + ")" + no_file;
       break;
     case Credential::Origin::kApiKey:
-      return Make(name, CheckStatus::kPass,
-                  "api-key setting, " + DisplayValue(settings, "api-key") + no_file);
+      return MakeCheck(name, CheckStatus::kPass,
+                       "api-key setting, " + DisplayValue(settings, "api-key") + no_file);
   }
   // A Domino token is usually a JWT; when it says it has expired, the
   // service will answer 401 whatever else is right.

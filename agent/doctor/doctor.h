@@ -40,6 +40,9 @@ struct Check {
   std::string fix;               // warn and fail: what to change
 };
 
+// A check without facts.
+Check MakeCheck(std::string name, CheckStatus status, std::string fact, std::string fix = "");
+
 // Text: one line per check ("fail  token.claims      the token expired ..."),
 // then its facts and its fix indented below it, then a summary line.
 std::string RenderDoctorText(const std::vector<Check>& checks);

@@ -13,15 +13,6 @@
 namespace irsa {
 namespace {
 
-Check Make(std::string name, CheckStatus status, std::string fact, std::string fix = "") {
-  Check check;
-  check.name = std::move(name);
-  check.status = status;
-  check.fact = std::move(fact);
-  check.fix = std::move(fix);
-  return check;
-}
-
 // The fix for a Kubernetes call that failed with `reply`, for `what` ("list
 // pods in domino-compute", "get ConfigMap x in domino-platform").
 std::string KubeFix(const KubeReply& reply, const std::string& what) {
@@ -91,7 +82,7 @@ void AddSkipped(const std::vector<std::string>& skipped, Check* check) {
 }  // namespace
 
 Check JudgeDomino(const ServiceScope& scope, const DominoReply& reply) {
-  Check check = Make("service.domino", CheckStatus::kPass, "");
+  Check check = MakeCheck("service.domino", CheckStatus::kPass, "");
   const std::string url = DisplayUrl(scope.domino_api);
   check.facts.push_back({"domino_api", url});
   if (reply.status != 0) check.facts.push_back({"http_status", std::to_string(reply.status)});
@@ -110,7 +101,7 @@ Check JudgeDomino(const ServiceScope& scope, const DominoReply& reply) {
 }
 
 Check JudgeKubernetes(const ServiceScope& scope, const KubeReply& reply, size_t pods) {
-  Check check = Make("service.kubernetes", CheckStatus::kPass, "");
+  Check check = MakeCheck("service.kubernetes", CheckStatus::kPass, "");
   check.facts.push_back({"kube_api", DisplayUrl(scope.kube_api)});
   check.facts.push_back({"compute_namespace", scope.compute_namespace});
   if (reply.failure != Failure::kNone) {
@@ -127,7 +118,7 @@ Check JudgeKubernetes(const ServiceScope& scope, const KubeReply& reply, size_t 
 }
 
 Check JudgeRoleMapping(const ServiceScope& scope, const ConfigMapRead& roles) {
-  Check check = Make("service.role-mapping", CheckStatus::kPass, "");
+  Check check = MakeCheck("service.role-mapping", CheckStatus::kPass, "");
   if (!ConfigMapUsable(scope, scope.role_configmap, roles, &check)) return check;
   std::vector<std::string> skipped;
   const std::vector<RoleArn> proxies = ProxyRolesOf(roles.data, &skipped);
@@ -140,7 +131,7 @@ Check JudgeRoleMapping(const ServiceScope& scope, const ConfigMapRead& roles) {
 
 Check JudgeOrgMapping(const ServiceScope& scope, const ConfigMapRead& orgs,
                       const ConfigMapRead& roles) {
-  Check check = Make("service.org-mapping", CheckStatus::kPass, "");
+  Check check = MakeCheck("service.org-mapping", CheckStatus::kPass, "");
   if (!ConfigMapUsable(scope, scope.org_configmap, orgs, &check)) return check;
   const bool have_roles = roles.reply.failure == Failure::kNone && roles.parsed;
   std::vector<std::string> skipped;
