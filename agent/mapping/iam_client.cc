@@ -54,7 +54,14 @@ void ParseIamError(std::string_view body, std::string* code, std::string* messag
   code->clear();
   message->clear();
   if (!ParseXml(body, &root, &err)) return;
+  // IAM's own shape is ErrorResponse/Error; the query protocol's other
+  // servers (moto's authorization layer, some proxies) wrap it in Errors, and
+  // the SDKs read both.
   const XmlElement* error = root.Child("Error");
+  if (error == nullptr) {
+    const XmlElement* errors = root.Child("Errors");
+    error = errors == nullptr ? nullptr : errors->Child("Error");
+  }
   if (error == nullptr) return;
   if (const XmlElement* c = error->Child("Code")) *code = c->text;
   if (const XmlElement* m = error->Child("Message")) *message = m->text;

@@ -45,7 +45,8 @@ class SharedCredentials {
 
 // The PolicyDocument of a GetRole answer, URL-decoded (pure).
 bool ParseGetRoleAnswer(std::string_view body, std::string* policy, std::string* err);
-// The Code and Message of an IAM ErrorResponse; empty when there is none (pure).
+// The Code and Message of an IAM ErrorResponse (ErrorResponse/Error, or
+// ErrorResponse/Errors/Error); empty when there is none (pure).
 void ParseIamError(std::string_view body, std::string* code, std::string* message);
 
 class IamClient : public TrustStore {

@@ -207,6 +207,16 @@ TEST_SUITE("mapping wire") {
         &code, &message);
     CHECK(code == "LimitExceeded");
     CHECK(message == "too long");
+    ParseIamError(
+        "<?xml version=\"1.0\"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code>"
+        "<Message>not authorized to perform: iam:GetRole</Message></Error></Errors>"
+        "</ErrorResponse>",
+        &code, &message);
+    CHECK(code == "AccessDenied");
+    CHECK(message == "not authorized to perform: iam:GetRole");
+    ParseIamError("<ErrorResponse><Errors/></ErrorResponse>", &code, &message);
+    CHECK(code.empty());
+    CHECK(message.empty());
   }
 }
 
