@@ -31,130 +31,20 @@ import sys
 import time
 import unittest
 import urllib.request
-from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (AtomicDir, answer_for, clean_environment, domino_labels,  # noqa: E402
-                     free_port, make_jwt, parse_aws_config, profiles_of, write_labels)
-from sts_delay_proxy import StsDelayProxy  # noqa: E402
-from test_e2e_sdk import (ASSET_ACCOUNT, EKS_ACCOUNT, OIDC_ISSUER, REGION, ROLES,  # noqa: E402
-                          SERVICE_ACCOUNT, MotoTestCase, create_aws_resources, proxy_arn,
-                          target_arn)
+from harness import clean_environment, parse_aws_config, profiles_of  # noqa: E402
+from test_broker_run import BrokerRunTest, own_tests, wait_until  # noqa: E402
+from test_e2e_sdk import ASSET_ACCOUNT, EKS_ACCOUNT, ROLES, proxy_arn  # noqa: E402
 
-USER = "carol.white"
 EXIT_UNAVAILABLE = 1
-START_SECONDS = 15
 WEB_IDENTITY = "AssumeRoleWithWebIdentity"
 RETRY_LINE = "STS refused the first hop; retrying while the trust policy propagates"
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
-class BrokerRefusalTest(MotoTestCase):
-
-    @classmethod
-    def prepare_moto(cls):
-        create_aws_resources(cls.moto)
-
-    def setUp(self):
-        super().setUp()
-        self.run_id = os.urandom(12).hex()
-        self.session_name = f"{USER}@{self.run_id}"
-        labels = domino_labels(self.run_id)
-        labels["dominodatalab.com/starting-user-username"] = USER
-        self.labels = write_labels(AtomicDir(self.path("podinfo")), labels)
-        self.domino_token_file = self.write_domino_token(
-            make_jwt(iss="https://domino.example/auth/realms/DominoRealm",
-                     sub=os.urandom(16).hex(), aud="domino-play"), "domino-token")
-        self.serviceaccount = AtomicDir(self.path("serviceaccount"))
-        self.write_web_identity_token(
-            self.serviceaccount, make_jwt(iss=f"https://{OIDC_ISSUER}", sub=SERVICE_ACCOUNT))
-        self.mapping = self.path("mapping")
-        with open(self.mapping, "w") as f:
-            f.write(answer_for([(n, target_arn(n), proxy_arn(n)) for n in ROLES]))
-        self.config = self.path("aws", "config")
-        os.makedirs(os.path.dirname(self.config))
-        self.socket = self.path("aws", "irsa-agent.sock")
-        self.home = self.path("home")
-        os.makedirs(self.home)
-        self.proxy = StsDelayProxy(self.moto.url).start()
-        self.addCleanup(self.proxy.stop)
-        self.port = free_port()
-        self.log_path = self.path("agent.log")
-        self.recording_start = len(self.moto.recorded())
-        self.agent_proc = None
-
-    def start_agent(self, *extra: str) -> float:
-        """Starts `run`; returns the monotonic time its config appeared (the
-        broker saw the profiles just before)."""
-        log = open(self.log_path, "ab")
-        self.agent_proc = subprocess.Popen(
-            [self.agent, "run", "--mapping-file", self.mapping, "--aws-config-file", self.config,
-             "--web-identity-token-file", self.serviceaccount.file("token"),
-             "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
-             "--region", REGION, "--profile-style", "process", "--socket", self.socket,
-             "--sts-endpoint", self.proxy.url, "--listen", f"127.0.0.1:{self.port}",
-             "--log-level", "info", *extra],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=clean_environment())
-        log.close()
-        self.addCleanup(self.kill_agent)
-        ready = wait_until(lambda: self.agent_proc.poll() is not None or
-                           (os.path.exists(self.config) and os.path.exists(self.socket)),
-                           START_SECONDS)
-        self.assertIsNone(self.agent_proc.poll(), "run exited:\n" + self.agent_log())
-        self.assertTrue(ready, "no config and socket:\n" + self.agent_log())
-        return time.monotonic()
-
-    def kill_agent(self) -> None:
-        if self.agent_proc and self.agent_proc.poll() is None:
-            self.agent_proc.kill()
-            self.agent_proc.wait(5)
-
-    def agent_log(self) -> str:
-        with open(self.log_path, "rb") as f:
-            data = f.read()
-        self.assert_no_issued_secret(data, "the agent's output")
-        return data.decode(errors="replace")
-
-    def issued_secrets(self) -> list:
-        return [role[key] for role in self.moto.assumed_roles()
-                for key in ("access_key_id", "secret_access_key", "session_token")
-                if role.get(key)]
-
-    def assert_no_issued_secret(self, data: bytes | str, where: str) -> None:
-        data = data.encode() if isinstance(data, str) else data
-        self.assert_no_secrets(data, where)  # the tokens
-        for i, value in enumerate(self.issued_secrets()):
-            self.assertNotIn(value.encode(), data,
-                             f"an issued credential (#{i}, {len(value)} bytes) appears in {where}")
-
-    def sdk_environment(self) -> dict:
-        return clean_environment({
-            "AWS_CONFIG_FILE": self.config, "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            "AWS_ENDPOINT_URL_STS": self.moto.url, "AWS_EC2_METADATA_DISABLED": "true",
-            "HOME": self.home})
-
-    def caller_arn(self, profile: str) -> str:
-        with mock.patch.dict(os.environ, self.sdk_environment(), clear=True):
-            import boto3
-            return boto3.session.Session(profile_name=profile).client(
-                "sts").get_caller_identity()["Arn"]
-
-    def ask(self, profile: str) -> subprocess.CompletedProcess:
-        proc = subprocess.run([self.agent, "credentials", profile, "--socket", self.socket],
-                              env=clean_environment(), capture_output=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
-        self.assert_no_issued_secret(proc.stderr, "credentials stderr")
-        return proc
+class BrokerRefusalTest(BrokerRunTest):
+    start_in_set_up = False  # each test arms the STS front first
 
     def web_identity_calls(self, role_arn: str) -> int:
         return len([c for c in self.proxy.calls() if c[1] == WEB_IDENTITY and c[2] == role_arn])
@@ -261,6 +151,11 @@ class BrokerRefusalTest(MotoTestCase):
         self.assertNotEqual(client.returncode, 0)
         self.assertIn(b"AccessDenied", stderr)  # the agent stopped; the client's own try refused
         self.assertIn(RETRY_LINE, self.agent_log())
+
+
+def load_tests(loader, tests, pattern):
+    """Only this file's tests, not the inherited BrokerRunTest ones."""
+    return own_tests(loader, BrokerRefusalTest)
 
 
 if __name__ == "__main__":

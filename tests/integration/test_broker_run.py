@@ -72,7 +72,20 @@ def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
     return predicate()
 
 
+def own_tests(loader, *classes) -> unittest.TestSuite:
+    """The tests each of `classes` defines itself, not those it inherits (a
+    subclass of BrokerRunTest reuses its set-up, not its tests)."""
+    suite = unittest.TestSuite()
+    for cls in classes:
+        for name in loader.getTestCaseNames(cls):
+            if name in vars(cls):
+                suite.addTest(cls(name))
+    return suite
+
+
 class BrokerRunTest(MotoTestCase):
+    # False: each test starts `run` itself (start_agent), after its own set-up.
+    start_in_set_up = True
 
     @classmethod
     def prepare_moto(cls):
@@ -104,7 +117,8 @@ class BrokerRunTest(MotoTestCase):
         self.log_path = self.path("agent.log")
         self.recording_start = len(self.moto.recorded())
         self.agent_proc = None
-        self.start_agent()
+        if self.start_in_set_up:
+            self.start_agent()
 
     def write_mapping(self, names) -> None:
         tmp = self.mapping + ".tmp"
@@ -117,7 +131,10 @@ class BrokerRunTest(MotoTestCase):
         shares; a subclass overrides it."""
         return ["--profile-style", "process"]
 
-    def start_agent(self) -> None:
+    def start_agent(self, *extra: str) -> float:
+        """Starts `run` with run_arguments() and `extra`; returns the monotonic
+        time its config and socket were there (the broker had just seen the
+        profiles)."""
         log = open(self.log_path, "ab")
         self.agent_proc = subprocess.Popen(
             [self.agent, "run", "--mapping-file", self.mapping, "--aws-config-file", self.config,
@@ -125,7 +142,7 @@ class BrokerRunTest(MotoTestCase):
              "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
              "--region", REGION, "--socket", self.socket,
              "--sts-endpoint", self.proxy.url, "--listen", f"127.0.0.1:{self.port}",
-             *self.run_arguments(), "--log-level", "debug"],
+             *self.run_arguments(), *extra, "--log-level", "debug"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env=clean_environment())
         log.close()
@@ -135,6 +152,7 @@ class BrokerRunTest(MotoTestCase):
                            START_SECONDS)
         self.assertIsNone(self.agent_proc.poll(), "run exited:\n" + self.agent_log())
         self.assertTrue(ready, "no config and socket:\n" + self.agent_log())
+        return time.monotonic()
 
     def kill_agent(self) -> None:
         if self.agent_proc and self.agent_proc.poll() is None:

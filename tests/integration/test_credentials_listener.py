@@ -34,7 +34,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import clean_environment, free_port  # noqa: E402
-from test_broker_run import BrokerRunTest, wait_until  # noqa: E402
+from test_broker_run import BrokerRunTest, own_tests, wait_until  # noqa: E402
 from test_e2e_sdk import ASSET_ACCOUNT, EKS_ACCOUNT, REGION, ROLES  # noqa: E402
 
 EXIT_USAGE = 2
@@ -48,9 +48,10 @@ class CredentialsListenerTest(BrokerRunTest):
         self.token_file = os.path.join(os.path.dirname(self.config), "credentials-token")
         return ["--credentials-listen", f"127.0.0.1:{self.cred_port}", "--imds", "true"]
 
-    def start_agent(self) -> None:
-        super().start_agent()
+    def start_agent(self, *extra: str) -> float:
+        seen = super().start_agent(*extra)
         self.add_secret("credentials token", self.token(), self.token_file)
+        return seen
 
     # --- helpers ----------------------------------------------------------------
     def base_url(self) -> str:
@@ -228,12 +229,7 @@ class NonLoopbackTest(unittest.TestCase):
 
 def load_tests(loader, tests, pattern):
     """Only this file's tests, not the inherited BrokerRunTest ones."""
-    suite = unittest.TestSuite()
-    for cls in (CredentialsListenerTest, NonLoopbackTest):
-        for name in loader.getTestCaseNames(cls):
-            if name in vars(cls):
-                suite.addTest(cls(name))
-    return suite
+    return own_tests(loader, CredentialsListenerTest, NonLoopbackTest)
 
 
 if __name__ == "__main__":

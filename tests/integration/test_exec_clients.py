@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_credentials_listener  # noqa: E402
 from harness import clean_environment  # noqa: E402
+from test_broker_run import own_tests  # noqa: E402
 from test_e2e_sdk import (ASSET_ACCOUNT, BUCKET, OBJECT_BODY, OBJECT_KEY, REGION,  # noqa: E402
                           ROLES, target_arn)
 
@@ -228,9 +229,8 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
 
 
 def load_tests(loader, tests, pattern):
-    """Only this file's tests: the agent's own are test_credentials_listener's."""
-    names = sorted(n for n in vars(ExecClientsTest) if n.startswith("test_"))
-    return unittest.TestSuite(ExecClientsTest(n) for n in names)
+    """Only this file's tests, not the inherited ones."""
+    return own_tests(loader, ExecClientsTest)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import clean_environment  # noqa: E402
-from test_broker_run import BrokerRunTest, wait_until  # noqa: E402
+from test_broker_run import BrokerRunTest, own_tests, wait_until  # noqa: E402
 from test_e2e_sdk import REGION, ROLES  # noqa: E402
 
 EXIT_USAGE = 2
@@ -127,11 +127,7 @@ class OnceWithAgentTest(BrokerRunTest):
 
 def load_tests(loader, tests, pattern):
     """Only this file's tests, not the inherited BrokerRunTest ones."""
-    suite = unittest.TestSuite()
-    for name in loader.getTestCaseNames(OnceWithAgentTest):
-        if name in vars(OnceWithAgentTest):
-            suite.addTest(OnceWithAgentTest(name))
-    return suite
+    return own_tests(loader, OnceWithAgentTest)
 
 
 if __name__ == "__main__":

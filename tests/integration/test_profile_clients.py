@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import clean_environment, free_port  # noqa: E402
 from sts_front_proxy import StsFrontProxy  # noqa: E402
+from test_broker_run import own_tests  # noqa: E402
 from test_e2e_sdk import BUCKET, OBJECT_KEY, REGION, proxy_arn, target_arn  # noqa: E402
 from test_exec_clients import PROFILE, ExecClientsTest, tool  # noqa: E402
 
@@ -152,8 +153,8 @@ class ProfileClientsTest(ExecClientsTest):
 
 
 def load_tests(loader, tests, pattern):
-    names = sorted(n for n in vars(ProfileClientsTest) if n.startswith("test_"))
-    return unittest.TestSuite(ProfileClientsTest(n) for n in names)
+    """Only this file's tests, not the inherited ones."""
+    return own_tests(loader, ProfileClientsTest)
 
 
 if __name__ == "__main__":

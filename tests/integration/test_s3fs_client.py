@@ -26,6 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from test_broker_run import own_tests  # noqa: E402
 from test_e2e_sdk import BUCKET, OBJECT_KEY  # noqa: E402
 from test_exec_clients import PROFILE, ExecClientsTest, tool  # noqa: E402
 
@@ -103,8 +104,8 @@ class S3fsClientTest(ExecClientsTest):
 
 
 def load_tests(loader, tests, pattern):
-    names = sorted(n for n in vars(S3fsClientTest) if n.startswith("test_"))
-    return unittest.TestSuite(S3fsClientTest(n) for n in names)
+    """Only this file's tests, not the inherited ones."""
+    return own_tests(loader, S3fsClientTest)
 
 
 if __name__ == "__main__":
