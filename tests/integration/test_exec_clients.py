@@ -203,10 +203,9 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
         # GDAL with the config file's profiles (chain style X, and process
         # style, which it does not read): test_profile_clients.py.
 
-    # --- Go: Debian's AWS SDK for Go v1 and v2 ------------------------------------
-    def test_go_sdks_in_chain_process_and_exec(self):
-        s3get = self.go_client()
-        process_config = self.path("process-config")
+    def process_config(self) -> str:
+        """The same profiles in process style, served by the running agent."""
+        path = self.path("process-config")
         proc = subprocess.run(
             [self.agent, "once", "--print", "--profile-style", "process", "--mapping-file",
              self.mapping, "--web-identity-token-file", self.serviceaccount.file("token"),
@@ -214,8 +213,15 @@ class ExecClientsTest(test_credentials_listener.CredentialsListenerTest):
              "--region", REGION, "--socket", self.socket, "--sts-endpoint", self.proxy.url],
             capture_output=True, timeout=60, env=clean_environment())
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        with open(process_config, "wb") as f:
+        self.assertIn(b"credential_process", proc.stdout)
+        with open(path, "wb") as f:
             f.write(proc.stdout)
+        return path
+
+    # --- Go: Debian's AWS SDK for Go v1 and v2 ------------------------------------
+    def test_go_sdks_in_chain_process_and_exec(self):
+        s3get = self.go_client()
+        process_config = self.process_config()
         for sdk in ("v1", "v2"):
             argv = [s3get, "-sdk", sdk, "-endpoint", self.moto.url, "-region", REGION,
                     "-bucket", BUCKET, "-key", OBJECT_KEY]

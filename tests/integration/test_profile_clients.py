@@ -55,21 +55,6 @@ class ProfileClientsTest(ExecClientsTest):
         del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
         return env
 
-    def process_config(self) -> str:
-        """The same profiles in process style, served by the running agent."""
-        path = self.path("process-config")
-        proc = subprocess.run(
-            [self.agent, "once", "--print", "--profile-style", "process", "--mapping-file",
-             self.mapping, "--web-identity-token-file", self.serviceaccount.file("token"),
-             "--domino-token-file", self.domino_token_file, "--pod-info-path", self.labels,
-             "--region", REGION, "--socket", self.socket, "--sts-endpoint", self.proxy.url],
-            capture_output=True, timeout=60, env=clean_environment())
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertIn(b"credential_process", proc.stdout)
-        with open(path, "wb") as f:
-            f.write(proc.stdout)
-        return path
-
     def query_calls(self, action: str) -> list:
         """Access keys that signed the STS calls moto recorded with `action`
         in the query string (GDAL's signed GETs), since the test began."""
