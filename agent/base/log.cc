@@ -183,6 +183,12 @@ std::string Logger::Redact(std::string_view text) const {
   return out;
 }
 
+std::string LogSeconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", std::max(seconds, 0.0));
+  return buf;
+}
+
 std::string FormatTimestamp(double t) {
   if (!std::isfinite(t) || t < 0) t = 0;
   t = std::min(t, kMaxTimestamp);

@@ -84,6 +84,10 @@ class Logger {
 // "2026-11-23T17:00:00.123Z" for unix seconds `t`.
 std::string FormatTimestamp(double t);
 
+// "2.35": a duration field's value (a LogField with number = true), to the
+// hundredth; negative durations are 0.
+std::string LogSeconds(double seconds);
+
 // Formats one line (no newline). Text: "TIME LEVEL message key=value ...",
 // values quoted when they hold spaces, quotes or control characters. JSON: one
 // object {"time","level","msg",fields...}.

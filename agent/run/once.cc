@@ -1,7 +1,6 @@
 #include "run/once.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -14,12 +13,6 @@ constexpr double kMinAttemptBudget = 1.0;
 
 bool Retried(Failure failure) {
   return failure == Failure::kTransient || failure == Failure::kAnswer;
-}
-
-std::string Seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", s);
-  return buf;
 }
 
 }  // namespace
@@ -53,8 +46,8 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
         log.Warn("giving up: the server asks to retry after the timeout",
                  {{"error", result.status.message()},
                   {"attempts", std::to_string(attempt + 1), true},
-                  {"retry_after", Seconds(*result.retry_after), true},
-                  {"timeout_left", Seconds(std::max(remaining, 0.0)), true}});
+                  {"retry_after", LogSeconds(*result.retry_after), true},
+                  {"timeout_left", LogSeconds(std::max(remaining, 0.0)), true}});
         return result;
       }
       // The backoff would pass the deadline: one last attempt that keeps
@@ -62,7 +55,7 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
       if (last_attempt || remaining <= starved_below) {
         log.Warn("giving up: timeout reached", {{"error", result.status.message()},
                                                 {"attempts", std::to_string(attempt + 1), true},
-                                                {"timeout", Seconds(settings.timeout), true}});
+                                                {"timeout", LogSeconds(settings.timeout), true}});
         return result;
       }
       wait = remaining - starved_below;
@@ -70,7 +63,7 @@ SyncResult SyncWithRetries(const std::function<SyncResult(double)>& sync, Clock&
     }
     log.Warn("sync failed, retrying", {{"error", result.status.message()},
                                        {"kind", std::string(FailureName(result.status.kind()))},
-                                       {"retry_in", Seconds(wait), true}});
+                                       {"retry_in", LogSeconds(wait), true}});
     previous = std::move(result);
     clock.SleepFor(wait);
   }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -34,13 +33,6 @@ constexpr size_t kMaxRefreshWaiters = 16;
 // A /refresh waiter that came through the broker's socket, not the TCP listener.
 constexpr uint64_t kSocketWaiter = uint64_t{1} << 63;
 constexpr double kMaxWaitSeconds = 3600;
-
-// "2.35": the wait before the next attempt, as `once` logs it.
-std::string RetrySeconds(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", std::max(seconds, 0.0));
-  return buf;
-}
 
 class RunLoop {
  public:
@@ -277,7 +269,7 @@ class RunLoop {
                 {{"error", result.status.message()},
                  {"kind", state_.last_error_kind},
                  {"consecutive_failures", std::to_string(scheduler_.consecutive_failures()), true},
-                 {"retry_in", RetrySeconds(scheduler_.next_sync() - now), true}});
+                 {"retry_in", LogSeconds(scheduler_.next_sync() - now), true}});
     }
     state_.consecutive_failures = scheduler_.consecutive_failures();
     WriteState();
