@@ -55,10 +55,7 @@ Check JudgeTrustPolicy(const ServiceScope& scope, const RoleArn& role, const Iam
     check.fix = IamFix(got, role);
     return check;
   }
-  TrustScope trust;
-  trust.oidc = scope.oidc;
-  trust.provider_arn = ProviderArnFor(role.partition, role.account, scope.oidc);
-  trust.compute_namespace = scope.compute_namespace;
+  const TrustScope trust = TrustScopeFor(role, scope.oidc, scope.compute_namespace);
   check.facts.push_back({"provider_arn", trust.provider_arn});
   TrustPolicy parsed;
   std::string err;

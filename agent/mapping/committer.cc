@@ -23,8 +23,7 @@ TrustCommitter::TrustCommitter(TrustStore& iam, RoleLock& lease, LivePods& pods,
       log_(std::move(log)) {}
 
 TrustScope TrustCommitter::ScopeFor(const RoleArn& role) const {
-  return {settings_.oidc, ProviderArnFor(role.partition, role.account, settings_.oidc),
-          settings_.compute_namespace};
+  return TrustScopeFor(role, settings_.oidc, settings_.compute_namespace);
 }
 
 bool TrustCommitter::Read(const RoleArn& role, TrustPolicy* policy, std::string* err) {

@@ -35,10 +35,11 @@ const Json* Member(const Json& object, std::string_view name) {
 
 }  // namespace
 
-std::string ProviderArnFor(std::string_view partition, std::string_view account,
-                           std::string_view oidc) {
-  return "arn:" + std::string(partition) + ":iam::" + std::string(account) + ":oidc-provider/" +
-         std::string(oidc);
+TrustScope TrustScopeFor(const RoleArn& role, std::string_view oidc,
+                         std::string_view compute_namespace) {
+  return {std::string(oidc),
+          "arn:" + role.partition + ":iam::" + role.account + ":oidc-provider/" + std::string(oidc),
+          std::string(compute_namespace)};
 }
 
 Entry ClassifyEntry(std::string_view value, std::string_view compute_namespace) {

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/arn.h"
+
 namespace irsa {
 
 // Which statements are ours: the provider ("oidc.eks.us-east-1.amazonaws.com/id/ABC",
@@ -24,9 +26,10 @@ struct TrustScope {
   std::string compute_namespace;
 };
 
-// The provider ARN for `oidc` in the account and partition of `role_arn`.
-std::string ProviderArnFor(std::string_view partition, std::string_view account,
-                           std::string_view oidc);
+// The scope of `role`'s trust policy: `oidc` and its provider ARN in the
+// role's account and partition (arn:<partition>:iam::<account>:oidc-provider/<oidc>).
+TrustScope TrustScopeFor(const RoleArn& role, std::string_view oidc,
+                         std::string_view compute_namespace);
 
 // What a `sub` value is to the service.
 enum class EntryKind {
