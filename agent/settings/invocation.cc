@@ -446,18 +446,20 @@ bool CrossCheck(const Invocation& inv, std::string* err) {
     *err = "reap-interval (" + DisplayValue(s, "reap-interval") + ") is below 10 seconds";
     return false;
   }
-  if (command == Command::kMappingService && (s.listen.empty() || s.oidc_provider.empty())) {
-    *err = s.listen.empty() ? "mapping-service needs --listen (the reference uses port 6000)"
-                            : "mapping-service needs --oidc-provider (or OIDC_PROVIDER)";
+  if (command == Command::kMappingService && s.listen.empty()) {
+    *err = "mapping-service needs --listen (the reference uses port 6000)";
     return false;
   }
-  // `doctor --mapping-service` checks the service's side: no mapping call of its own.
-  const bool service_doctor =
-      ScopeCommand(inv) == Command::kMappingService && command != Command::kMappingService;
-  if (service_doctor && (inv.sts || s.oidc_provider.empty())) {
-    *err = inv.sts ? "doctor --mapping-service checks the service's side; --sts is for an agent's"
-                   : "doctor --mapping-service needs --oidc-provider (or OIDC_PROVIDER), as the "
-                     "service does";
+  // The service and `doctor --mapping-service` (which checks the service's
+  // side, with no mapping call of its own) both need the provider.
+  const bool service_scope = ScopeCommand(inv) == Command::kMappingService;
+  const bool service_doctor = service_scope && command != Command::kMappingService;
+  if (service_doctor && inv.sts) {
+    *err = "doctor --mapping-service checks the service's side; --sts is for an agent's";
+    return false;
+  }
+  if (service_scope && s.oidc_provider.empty()) {
+    *err = ScopeName(inv) + " needs --oidc-provider (or OIDC_PROVIDER)";
     return false;
   }
   const bool needs_mapping =
